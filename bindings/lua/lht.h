@@ -1,0 +1,70 @@
+/* The binding layer's shared helpers: array userdata, argument checking, options tables.
+ * Every binding file registers its functions through lht_open_* (see module.c). */
+#ifndef LHT_H
+#define LHT_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "../../runtime/array.h"
+#include "../../runtime/ops.h"
+
+#define LHT_ARRAY "heat.Array"
+
+/* ---- array userdata (array.c) ---- */
+/* Pushes a new userdata owning a; if a is NULL raises the runtime's error (lht_raise). */
+void lht_pusharray(lua_State *L, ht_array *a);
+ht_array *lht_toarray(lua_State *L, int idx);     /* NULL if not an array */
+ht_array *lht_checkarray(lua_State *L, int idx);  /* argument error if not */
+/* Raises ht_errmsg() as a Lua error, prefixed "ht." (runtime messages start with the
+ * function name: "add: shapes (3,) and (4,) cannot be broadcast"). */
+int lht_raise(lua_State *L);
+/* Pushes the methods table (what x:name(...) finds); add Lua-visible methods to it. */
+void lht_push_methods(lua_State *L);
+void lht_register_methods(lua_State *L, const luaL_Reg *fns);
+/* Pushes the array metatable (operators live here). */
+void lht_push_metatable(lua_State *L);
+
+/* Converts the value at idx into an array operand: an array is returned as is (*owned =
+ * 0); a number or boolean becomes a 0-d array whose dtype follows NEP 50 next to `other`
+ * (pass HT_NDTYPES when there is no other operand); a nested table becomes an array like
+ * ht.array. New arrays set *owned = 1 and must be freed with ht_array_free. `fn` names the
+ * function in error messages. */
+ht_array *lht_operand(lua_State *L, int idx, ht_dtype other, const char *fn, int *owned);
+/* ht.array's conversion of a nested Lua table (or number) at idx. dtype HT_NDTYPES: infer
+ * (all integral -> int64, else float32 as Heat; booleans -> bool). */
+ht_array *lht_from_table(lua_State *L, int idx, ht_dtype dtype, int split, ht_device dev,
+                         const char *fn);
+
+/* ---- arguments and options tables (args.c) ---- */
+/* The trailing options table: returns its index, or 0 if the argument at idx is not a
+ * plain table (an options table is a table whose keys are all strings). */
+int lht_opts(lua_State *L, int idx);
+int lht_is_opts(lua_State *L, int idx);
+/* Field readers; opts may be 0 (no table). They raise errors naming fn. */
+ht_dtype lht_opt_dtype(lua_State *L, int opts, const char *fn, ht_dtype def);
+/* split field: nil -> -1, negative counts from the end, out of range -> error. */
+int lht_opt_split(lua_State *L, int opts, const char *fn, int ndim, int def);
+ht_device lht_opt_device(lua_State *L, int opts, const char *fn);
+int lht_opt_bool(lua_State *L, int opts, const char *field, int def);
+double lht_opt_number(lua_State *L, int opts, const char *field, double def);
+/* Reads a dtype given as a string ("float32") at idx. */
+ht_dtype lht_check_dtype(lua_State *L, int idx, const char *fn);
+/* A shape: a number, or a table of numbers; each a non-negative integer. Returns ndim. */
+int lht_check_shape(lua_State *L, int idx, const char *fn, int64_t *shape);
+/* An integer argument (integral, |i| <= 2^53), else an error naming fn and what. */
+int64_t lht_check_int(lua_State *L, int idx, const char *fn, const char *what);
+int64_t lht_to_int(lua_State *L, double v, const char *fn, const char *what);
+/* An axis for an array of ndim dims: negative counts from the end. */
+int lht_check_axis(lua_State *L, int idx, const char *fn, int ndim);
+int lht_norm_axis(lua_State *L, int64_t axis, const char *fn, int ndim);
+
+/* ---- the module's parts, each in its own file, called by luaopen_heat_core ---- */
+void lht_open_array(lua_State *L);        /* array.c: properties, totable, item, resplit... */
+void lht_open_elementwise(lua_State *L);  /* elementwise.c */
+void lht_open_reduce(lua_State *L);       /* reduce.c */
+void lht_open_factories(lua_State *L);    /* factories.c: also the `random` subtable */
+/* Each lht_open_* is called with the heat.core module table on top of the stack and
+ * sets its functions as fields there; methods go in through lht_register_methods. */
+
+#endif

@@ -1,0 +1,50 @@
+/* The heat.core module: gathers the binding parts and the SPMD helpers (rank, barrier). */
+#include <stdio.h>
+
+#include "../../runtime/comm.h"
+#include "../../runtime/device.h"
+#include "lht.h"
+
+static int l_rank(lua_State *L) { return lua_pushinteger(L, ht_comm_rank()), 1; }
+static int l_nprocs(lua_State *L) { return lua_pushinteger(L, ht_comm_size()), 1; }
+static int l_barrier(lua_State *L) { return (void)L, ht_comm_barrier(), 0; }
+
+/* Writes one string per rank, in rank order (collective). */
+static int l_writeall(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  for (int r = 0; r < ht_comm_size(); r++) {
+    if (r == ht_comm_rank()) {
+      fwrite(s, 1, n, stdout);
+      fflush(stdout);
+    }
+    ht_comm_barrier();
+  }
+  return 0;
+}
+
+static int l_bytes_live(lua_State *L) {
+  return lua_pushnumber(L, (lua_Number)ht_bytes_live()), 1;
+}
+
+static const luaL_Reg core_fns[] = {{"rank", l_rank},       {"nprocs", l_nprocs},
+                                    {"barrier", l_barrier}, {"_writeall", l_writeall},
+                                    {"_bytes_live", l_bytes_live}, {NULL, NULL}};
+
+int luaopen_heat_core(lua_State *L) {
+  lua_newtable(L);
+  luaL_setfuncs(L, core_fns, 0);
+  lua_pushboolean(L, ht_device_count() > 0);
+  lua_setfield(L, -2, "has_gpu");
+#ifdef HT_HAVE_CUDA
+  lua_pushboolean(L, 1);
+#else
+  lua_pushboolean(L, 0);
+#endif
+  lua_setfield(L, -2, "built_with_cuda");
+  lht_open_array(L);
+  lht_open_elementwise(L);
+  lht_open_reduce(L);
+  lht_open_factories(L);
+  return 1;
+}

@@ -1,0 +1,45 @@
+-- The public heat module: heat.core's C functions under Heat's names, dtypes, the SPMD
+-- helpers and the printing of arrays. heatlua preloads it as the global `ht`.
+local core = require "heat.core"
+local printing = require "heat.printing"
+
+local ht = {}
+for k, v in pairs(core) do
+  if type(k) == "string" and k:sub(1, 1) ~= "_" then ht[k] = v end
+end
+
+ht.__version__ = "0.1.0"
+
+-- dtypes are their NumPy names; ht.float and ht.int are Heat's (torch's) defaults.
+for _, name in ipairs { "bool", "uint8", "int8", "int16", "int32", "int64", "float32", "float64" } do
+  ht[name] = name
+end
+ht.bool_, ht.ubyte, ht.byte, ht.short = "bool", "uint8", "int8", "int16"
+ht.int, ht.long, ht.float, ht.double = "int32", "int64", "float32", "float64"
+
+ht.pi, ht.e, ht.inf, ht.nan = math.pi, math.exp(1), math.huge, 0 / 0
+
+-- `ht.all` is NumPy's `:` in index expressions, and, called, the reduction np.all.
+local all_fn = core.all
+ht.all = setmetatable({}, {
+  __tostring = function() return "ht.all" end,
+  __call = function(_, ...)
+    if not all_fn then error("ht.all: reductions are not available", 2) end
+    return all_fn(...)
+  end,
+})
+
+local mt = core._metatable
+mt.__tostring = printing.format
+ht.printoptions = printing -- threshold, edgeitems, precision
+
+-- print from every rank, prefixed with the rank, in rank order. Collective.
+function ht.printall(...)
+  local parts = {}
+  for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
+  core._writeall(string.format("[%d] %s\n", core.rank(), table.concat(parts, "\t")))
+end
+
+function ht.is_array(x) return getmetatable(x) == mt end
+
+return ht

@@ -1,0 +1,379 @@
+/* The distributed array: storage, construction, layout queries and the data movements
+ * that change a distribution (copy, astype, resplit, redistribute, gather). */
+#include "array.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "comm.h"
+#include "device.h"
+#include "iter.h"
+
+static void (*alloc_hook)(int64_t, void *);
+static void *alloc_ctx;
+static int64_t bytes_live;
+
+void ht_set_alloc_hook(void (*hook)(int64_t, void *), void *ctx) {
+  alloc_hook = hook;
+  alloc_ctx = ctx;
+}
+
+int64_t ht_bytes_live(void) { return bytes_live; }
+
+ht_buffer *ht_buffer_new(int64_t nbytes, ht_device device) {
+  ht_buffer *b = malloc(sizeof *b);
+  if (!b) return ht_error("out of memory allocating an array header"), NULL;
+  b->nbytes = nbytes;
+  b->device = device;
+  b->refcount = 1;
+  if (device == HT_GPU) {
+    b->data = ht_device_alloc(nbytes);
+  } else {
+    /* 64-byte alignment for vector loads; never a NULL pointer for 0 bytes */
+    size_t n = ((size_t)nbytes + 63) & ~(size_t)63;
+    b->data = aligned_alloc(64, n ? n : 64);
+    if (!b->data) ht_error("out of memory allocating %lld bytes", (long long)nbytes);
+  }
+  if (!b->data) return free(b), NULL;
+  bytes_live += nbytes;
+  if (alloc_hook) alloc_hook(nbytes, alloc_ctx);
+  return b;
+}
+
+void ht_buffer_release(ht_buffer *b) {
+  if (!b || --b->refcount > 0) return;
+  if (b->device == HT_GPU) ht_device_free(b->data);
+  else free(b->data);
+  bytes_live -= b->nbytes;
+  if (alloc_hook) alloc_hook(-b->nbytes, alloc_ctx);
+  free(b);
+}
+
+void ht_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides) {
+  int64_t s = 1;
+  for (int d = ndim - 1; d >= 0; d--) strides[d] = s, s *= shape[d];
+}
+
+/* Header only: metadata and counts, no buffer. */
+static ht_array *header_new(ht_dtype t, int ndim, const int64_t *gshape, int split,
+                            const int64_t *counts, ht_device dev) {
+  char sh[128];
+  if (ndim < 0 || ndim > HT_MAXDIM)
+    return ht_error("array: %d dimensions, at most %d are supported", ndim, HT_MAXDIM), NULL;
+  if (split < -1 || split >= (ndim > 0 ? ndim : 0))
+    return ht_error("array: split %d is out of range for shape %s", split,
+                    ht_fmt_shape(sh, sizeof sh, ndim, gshape)), NULL;
+  for (int d = 0; d < ndim; d++)
+    if (gshape[d] < 0) return ht_error("array: negative dimensions are not allowed"), NULL;
+  ht_array *a = calloc(1, sizeof *a);
+  if (!a) return ht_error("out of memory"), NULL;
+  a->dtype = t;
+  a->device = dev;
+  a->ndim = ndim;
+  a->split = split;
+  memcpy(a->gshape, gshape, sizeof(int64_t) * (size_t)ndim);
+  memcpy(a->lshape, gshape, sizeof(int64_t) * (size_t)ndim);
+  if (split >= 0) {
+    int p = ht_comm_size();
+    a->counts = malloc(sizeof(int64_t) * (size_t)p);
+    if (!a->counts) return free(a), ht_error("out of memory"), NULL;
+    if (counts) {
+      int64_t total = 0;
+      for (int r = 0; r < p; r++) total += counts[r];
+      if (total != gshape[split]) {
+        free(a->counts), free(a);
+        return ht_error("array: counts sum to %lld but axis %d has length %lld",
+                        (long long)total, split, (long long)gshape[split]), NULL;
+      }
+      memcpy(a->counts, counts, sizeof(int64_t) * (size_t)p);
+    } else {
+      ht_block_counts(gshape[split], p, a->counts);
+    }
+    a->lshape[split] = a->counts[ht_comm_rank()];
+  }
+  ht_contiguous_strides(ndim, a->lshape, a->strides);
+  return a;
+}
+
+ht_array *ht_array_empty_counts(ht_dtype t, int ndim, const int64_t *gshape, int split,
+                                const int64_t *counts, ht_device dev) {
+  ht_array *a = header_new(t, ndim, gshape, split, counts, dev);
+  if (!a) return NULL;
+  a->buf = ht_buffer_new(ht_array_lsize(a) * (int64_t)ht_dtype_size(t), dev);
+  if (!a->buf) return ht_array_free(a), NULL;
+  return a;
+}
+
+ht_array *ht_array_empty(ht_dtype t, int ndim, const int64_t *gshape, int split, ht_device dev) {
+  return ht_array_empty_counts(t, ndim, gshape, split, NULL, dev);
+}
+
+ht_array *ht_array_view(const ht_array *a) {
+  ht_array *v = malloc(sizeof *v);
+  if (!v) return ht_error("out of memory"), NULL;
+  *v = *a;
+  if (a->counts) {
+    size_t n = sizeof(int64_t) * (size_t)ht_comm_size();
+    v->counts = malloc(n);
+    if (!v->counts) return free(v), ht_error("out of memory"), NULL;
+    memcpy(v->counts, a->counts, n);
+  }
+  if (v->buf) v->buf->refcount++;
+  return v;
+}
+
+void ht_array_free(ht_array *a) {
+  if (!a) return;
+  ht_buffer_release(a->buf);
+  free(a->counts);
+  free(a);
+}
+
+int64_t ht_array_gsize(const ht_array *a) {
+  int64_t n = 1;
+  for (int d = 0; d < a->ndim; d++) n *= a->gshape[d];
+  return n;
+}
+
+int64_t ht_array_lsize(const ht_array *a) {
+  int64_t n = 1;
+  for (int d = 0; d < a->ndim; d++) n *= a->lshape[d];
+  return n;
+}
+
+void *ht_array_data(const ht_array *a) {
+  return (char *)a->buf->data + a->offset * (int64_t)ht_dtype_size(a->dtype);
+}
+
+bool ht_array_is_contiguous(const ht_array *a) {
+  int64_t s = 1;
+  for (int d = a->ndim - 1; d >= 0; d--) {
+    if (a->lshape[d] != 1 && a->strides[d] != s) return false;
+    s *= a->lshape[d];
+  }
+  return true;
+}
+
+int64_t ht_array_lstart(const ht_array *a) {
+  int64_t s = 0;
+  if (a->split < 0) return 0;
+  for (int r = 0; r < ht_comm_rank(); r++) s += a->counts[r];
+  return s;
+}
+
+bool ht_array_is_balanced(const ht_array *a) {
+  if (a->split < 0) return true;
+  int p = ht_comm_size();
+  for (int r = 0; r < p; r++)
+    if (a->counts[r] != a->gshape[a->split] / p + (r < a->gshape[a->split] % p ? 1 : 0))
+      return false;
+  return true;
+}
+
+/* ---- local copies through the iterator ---- */
+
+typedef struct { ht_dtype from, to; } cast_ctx;
+
+static void cast_loop(int64_t n, char **p, const int64_t *s, void *ctx) {
+  const cast_ctx *c = ctx;
+  if (c->from == c->to && s[0] == s[1] && s[0] == (int64_t)ht_dtype_size(c->to))
+    memcpy(p[0], p[1], (size_t)(n * s[0]));
+  else
+    ht_cast(c->from, p[1], s[1], c->to, p[0], s[0], n);
+}
+
+static int check_host(const ht_array *a, const char *fn) {
+  if (a->device != HT_CPU)
+    return ht_error("%s: arrays on device 'gpu' are not supported by this operation yet", fn);
+  return 0;
+}
+
+int ht_copy_into(ht_array *dst, const ht_array *src) {
+  if (check_host(dst, "copy") || check_host(src, "copy")) return -1;
+  int64_t st[2][HT_MAXDIM];
+  ht_broadcast_strides(dst, dst->ndim, dst->lshape, st[0]);
+  ht_broadcast_strides(src, dst->ndim, dst->lshape, st[1]);
+  char *base[2] = {ht_array_data(dst), ht_array_data(src)};
+  ht_iter it;
+  ht_iter_init(&it, 2, dst->ndim, dst->lshape, base, (const int64_t(*)[HT_MAXDIM])st);
+  cast_ctx c = {src->dtype, dst->dtype};
+  ht_iter_run(&it, cast_loop, &c);
+  return 0;
+}
+
+static ht_array *copy_as(const ht_array *a, ht_dtype t) {
+  ht_array *out = ht_array_empty_counts(t, a->ndim, a->gshape, a->split, a->counts, a->device);
+  if (!out) return NULL;
+  if (ht_copy_into(out, a)) return ht_array_free(out), NULL;
+  return out;
+}
+
+ht_array *ht_copy(const ht_array *a) { return copy_as(a, a->dtype); }
+ht_array *ht_astype(const ht_array *a, ht_dtype t) { return copy_as(a, t); }
+
+ht_array *ht_contiguous(const ht_array *a) {
+  return ht_array_is_contiguous(a) ? ht_array_view(a) : ht_copy(a);
+}
+
+/* ---- moving rows between ranks ---- */
+
+/* A stack header for the part [lo, lo+len) along `axis` of a's local chunk. */
+static ht_array narrow(const ht_array *a, int axis, int64_t lo, int64_t len) {
+  ht_array v = *a;
+  v.counts = NULL;
+  v.split = -1;
+  v.offset += lo * a->strides[axis];
+  v.lshape[axis] = len;
+  return v;
+}
+
+/* A stack header over raw memory holding `shape` C-contiguously. */
+static ht_array raw(ht_buffer *b, const ht_array *like, const int64_t *lshape, char *at) {
+  ht_array v = *like;
+  v.counts = NULL;
+  v.split = -1;
+  memcpy(v.lshape, lshape, sizeof v.lshape);
+  ht_contiguous_strides(v.ndim, v.lshape, v.strides);
+  b->data = at;
+  v.buf = b;
+  v.offset = 0;
+  return v;
+}
+
+static int64_t narrowed_bytes(const ht_array *a, int axis, int64_t len) {
+  int64_t n = (int64_t)ht_dtype_size(a->dtype) * len;
+  for (int d = 0; d < a->ndim; d++)
+    if (d != axis) n *= a->lshape[d];
+  return n;
+}
+
+/* The general exchange: rank r sends to q the part [slo[q], slo[q]+slen[q]) along axis sa
+ * of src's chunk and receives from q into [dlo[q], dlo[q]+dlen[q]) along axis da of dst's
+ * chunk. Both parts have the same shape; they travel packed in C order. */
+static int exchange(const ht_array *src, int sa, const int64_t *slo, const int64_t *slen,
+                    ht_array *dst, int da, const int64_t *dlo, const int64_t *dlen) {
+  int p = ht_comm_size();
+  int64_t *c = malloc(sizeof(int64_t) * 4 * (size_t)p);
+  if (!c) return ht_error("resplit: out of memory");
+  int64_t *sc = c, *sd = c + p, *rc = c + 2 * p, *rd = c + 3 * p, stot = 0, rtot = 0;
+  for (int q = 0; q < p; q++) {
+    sc[q] = narrowed_bytes(src, sa, slen[q]), sd[q] = stot, stot += sc[q];
+    rc[q] = narrowed_bytes(dst, da, dlen[q]), rd[q] = rtot, rtot += rc[q];
+  }
+  char *sbuf = malloc((size_t)stot + 1), *rbuf = malloc((size_t)rtot + 1);
+  int status = (!sbuf || !rbuf) ? ht_error("resplit: out of memory") : 0;
+  if (ht_comm_agree(status)) goto done;
+  ht_buffer fake = {0};
+  for (int q = 0; q < p; q++) {
+    if (!slen[q]) continue;
+    ht_array part = narrow(src, sa, slo[q], slen[q]);
+    ht_array packed = raw(&fake, &part, part.lshape, sbuf + sd[q]);
+    ht_copy_into(&packed, &part);
+  }
+  status = ht_comm_alltoallv(sbuf, sc, sd, rbuf, rc, rd);
+  if (status) goto done;
+  for (int q = 0; q < p; q++) {
+    if (!dlen[q]) continue;
+    ht_array part = narrow(dst, da, dlo[q], dlen[q]);
+    ht_array packed = raw(&fake, &part, part.lshape, rbuf + rd[q]);
+    packed.dtype = src->dtype;
+    ht_copy_into(&part, &packed);
+  }
+done:
+  free(sbuf), free(rbuf), free(c);
+  return status;
+}
+
+static int check_split(const ht_array *a, int axis, const char *fn) {
+  char sh[128];
+  if (axis < -1 || axis >= a->ndim)
+    return ht_error("%s: split axis %d is out of range for an array of shape %s", fn, axis,
+                    ht_fmt_shape(sh, sizeof sh, a->ndim, a->gshape));
+  return check_host(a, fn);
+}
+
+ht_array *ht_resplit(const ht_array *a, int axis) {
+  if (check_split(a, axis, "resplit")) return NULL;
+  if (axis == a->split) return ht_copy(a);
+  int p = ht_comm_size(), me = ht_comm_rank();
+  if (a->split < 0) { /* every rank already has everything: keep its block */
+    ht_array *out = ht_array_empty(a->dtype, a->ndim, a->gshape, axis, a->device);
+    if (!out) return NULL;
+    ht_array part = narrow(a, axis, ht_array_lstart(out), out->lshape[axis]);
+    ht_copy_into(out, &part);
+    return out;
+  }
+  ht_array *out = ht_array_empty(a->dtype, a->ndim, a->gshape, axis, a->device);
+  int64_t *w = malloc(sizeof(int64_t) * 4 * (size_t)p);
+  if (ht_comm_agree(!out || !w ? (out ? ht_error("resplit: out of memory") : -1) : 0)) {
+    free(w), ht_array_free(out);
+    return NULL;
+  }
+  int64_t *slo = w, *slen = w + p, *dlo = w + 2 * p, *dlen = w + 3 * p;
+  ht_counts_to_displs(a->counts, p, dlo);
+  for (int q = 0; q < p; q++) dlen[q] = a->counts[q];
+  if (axis >= 0) { /* to q: my rows, q's part along the new axis */
+    ht_counts_to_displs(out->counts, p, slo);
+    for (int q = 0; q < p; q++) slen[q] = out->counts[q];
+  } else { /* gather: everybody gets all of my rows */
+    for (int q = 0; q < p; q++) slo[q] = 0, slen[q] = a->lshape[a->split];
+  }
+  (void)me;
+  int rc = exchange(a, axis >= 0 ? axis : a->split, slo, slen, out, a->split, dlo, dlen);
+  free(w);
+  if (rc) return ht_array_free(out), NULL;
+  return out;
+}
+
+ht_array *ht_redistribute(const ht_array *a, const int64_t *counts) {
+  if (check_host(a, "redistribute")) return NULL;
+  if (a->split < 0) return ht_copy(a);
+  int p = ht_comm_size(), me = ht_comm_rank(), s = a->split;
+  ht_array *out = ht_array_empty_counts(a->dtype, a->ndim, a->gshape, s, counts, a->device);
+  int64_t *w = malloc(sizeof(int64_t) * 6 * (size_t)p);
+  if (ht_comm_agree(!out || !w ? (out ? ht_error("redistribute: out of memory") : -1) : 0)) {
+    free(w), ht_array_free(out);
+    return NULL;
+  }
+  int64_t *old = w, *new = w + p, *slo = w + 2 * p, *slen = w + 3 * p, *dlo = w + 4 * p,
+          *dlen = w + 5 * p;
+  ht_counts_to_displs(a->counts, p, old);
+  ht_counts_to_displs(out->counts, p, new);
+  for (int q = 0; q < p; q++) {
+    /* what I own now that q will own, and what q owns now that I will own */
+    int64_t lo = old[me] > new[q] ? old[me] : new[q];
+    int64_t hi = old[me] + a->counts[me] < new[q] + out->counts[q] ? old[me] + a->counts[me]
+                                                                   : new[q] + out->counts[q];
+    slo[q] = lo - old[me], slen[q] = hi > lo ? hi - lo : 0;
+    lo = old[q] > new[me] ? old[q] : new[me];
+    hi = old[q] + a->counts[q] < new[me] + out->counts[me] ? old[q] + a->counts[q]
+                                                           : new[me] + out->counts[me];
+    dlo[q] = lo - new[me], dlen[q] = hi > lo ? hi - lo : 0;
+    if (!slen[q]) slo[q] = 0;
+    if (!dlen[q]) dlo[q] = 0;
+  }
+  int rc = exchange(a, s, slo, slen, out, s, dlo, dlen);
+  free(w);
+  if (rc) return ht_array_free(out), NULL;
+  return out;
+}
+
+ht_array *ht_balance(const ht_array *a) { return ht_redistribute(a, NULL); }
+
+int ht_gather(const ht_array *a, int root, void *out) {
+  if (check_host(a, "gather")) return -1;
+  ht_buffer fake = {0};
+  if (a->split < 0) { /* already everywhere */
+    ht_array dst = raw(&fake, a, a->gshape, out);
+    if (root < 0 || root == ht_comm_rank()) ht_copy_into(&dst, a);
+    return 0;
+  }
+  ht_array *all = ht_resplit(a, -1); /* TODO(perf): a rooted gather moves less to non-roots */
+  if (!all) return -1;
+  if (root < 0 || root == ht_comm_rank()) {
+    ht_array dst = raw(&fake, all, all->gshape, out);
+    ht_copy_into(&dst, all);
+  }
+  ht_array_free(all);
+  return 0;
+}

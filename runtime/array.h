@@ -1,0 +1,81 @@
+/* The distributed n-dimensional array (Heat's DNDarray): one split axis, a block per rank. */
+#ifndef HT_ARRAY_H
+#define HT_ARRAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dtype.h"
+#include "error.h"
+
+#define HT_MAXDIM 8
+
+typedef enum { HT_CPU = 0, HT_GPU = 1 } ht_device;
+
+/* Reference-counted storage shared by views. Only the owning rank's one thread touches
+ * the count, so it is a plain integer. */
+typedef struct ht_buffer {
+  void *data;
+  int64_t nbytes;
+  ht_device device;
+  int64_t refcount;
+} ht_buffer;
+
+typedef struct ht_array {
+  ht_dtype dtype;
+  ht_device device;
+  int ndim;
+  int split;                      /* the split axis, or -1: replicated on every rank */
+  int64_t gshape[HT_MAXDIM];
+  int64_t lshape[HT_MAXDIM];      /* this rank's chunk */
+  int64_t strides[HT_MAXDIM];     /* of the local chunk, in elements (may be 0 or negative) */
+  int64_t offset;                 /* first element of the chunk in buf, in elements */
+  int64_t *counts;                /* split >= 0: rows along split on each rank (nprocs) */
+  ht_buffer *buf;
+} ht_array;
+
+/* ---- storage ---- */
+ht_buffer *ht_buffer_new(int64_t nbytes, ht_device device);
+void ht_buffer_release(ht_buffer *b);
+/* Called with +bytes on allocation and -bytes on free (the Lua GC hook). */
+void ht_set_alloc_hook(void (*hook)(int64_t delta, void *ctx), void *ctx);
+int64_t ht_bytes_live(void);
+
+/* ---- construction (collective only in that every rank must agree on the arguments) ---- */
+/* A new contiguous array, balanced along split, data uninitialised. */
+ht_array *ht_array_empty(ht_dtype t, int ndim, const int64_t *gshape, int split, ht_device dev);
+/* The same with given counts along split (NULL: balanced). */
+ht_array *ht_array_empty_counts(ht_dtype t, int ndim, const int64_t *gshape, int split,
+                                const int64_t *counts, ht_device dev);
+/* A new array struct sharing a's buffer (a view with a's layout). */
+ht_array *ht_array_view(const ht_array *a);
+void ht_array_free(ht_array *a);
+
+/* ---- layout ---- */
+int64_t ht_array_gsize(const ht_array *a);
+int64_t ht_array_lsize(const ht_array *a);
+void *ht_array_data(const ht_array *a);       /* address of the chunk's first element */
+bool ht_array_is_contiguous(const ht_array *a); /* C order, no gaps */
+/* Global index of this rank's first row along split (0 when replicated). */
+int64_t ht_array_lstart(const ht_array *a);
+bool ht_array_is_balanced(const ht_array *a);
+void ht_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides);
+
+/* ---- data movement (collective when the array is split) ---- */
+/* A C-contiguous copy of the local chunk, same distribution. */
+ht_array *ht_copy(const ht_array *a);
+/* a itself as a view if contiguous, else a contiguous copy. */
+ht_array *ht_contiguous(const ht_array *a);
+ht_array *ht_astype(const ht_array *a, ht_dtype t);
+/* Redistributes to split `axis` (-1: replicate on every rank). */
+ht_array *ht_resplit(const ht_array *a, int axis);
+/* Moves rows along the split axis so that rank r holds counts[r] of them (NULL: balanced). */
+ht_array *ht_redistribute(const ht_array *a, const int64_t *counts);
+ht_array *ht_balance(const ht_array *a);
+/* Gathers the whole array, C-contiguous, into `out` on root (root -1: on every rank). */
+int ht_gather(const ht_array *a, int root, void *out);
+
+/* Copies a strided local block: the broadcasting iterator over 2 operands, casting dtype. */
+int ht_copy_into(ht_array *dst, const ht_array *src);
+
+#endif

@@ -1,0 +1,209 @@
+/* The communication layer over one MPI communicator: 64-bit counts, split messages. */
+#include "comm.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+
+/* MPI counts are int; messages are cut into pieces of at most this many bytes. */
+#define HT_MAX_MSG ((int64_t)1 << 30)
+
+static MPI_Comm comm = MPI_COMM_NULL;
+static int rank_ = 0, size_ = 1, we_initialised = 0;
+
+int ht_comm_init(int *argc, char ***argv) {
+  int inited = 0;
+  MPI_Initialized(&inited);
+  if (!inited) {
+    int provided;
+    MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+    we_initialised = 1;
+  }
+  if (comm == MPI_COMM_NULL) {
+    MPI_Comm_dup(MPI_COMM_WORLD, &comm);
+    MPI_Comm_rank(comm, &rank_);
+    MPI_Comm_size(comm, &size_);
+  }
+  return 0;
+}
+
+void ht_comm_finalize(void) {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized) return;
+  if (comm != MPI_COMM_NULL) MPI_Comm_free(&comm);
+  comm = MPI_COMM_NULL;
+  if (we_initialised) MPI_Finalize();
+}
+
+MPI_Comm ht_comm(void) { return comm; }
+int ht_comm_rank(void) { return rank_; }
+int ht_comm_size(void) { return size_; }
+
+MPI_Datatype ht_mpi_type(ht_dtype t) {
+  switch (t) {
+    case HT_BOOL: return MPI_C_BOOL;
+    case HT_UINT8: return MPI_UINT8_T;
+    case HT_INT8: return MPI_INT8_T;
+    case HT_INT16: return MPI_INT16_T;
+    case HT_INT32: return MPI_INT32_T;
+    case HT_INT64: return MPI_INT64_T;
+    case HT_FLOAT32: return MPI_FLOAT;
+    case HT_FLOAT64: return MPI_DOUBLE;
+    default: return MPI_DATATYPE_NULL;
+  }
+}
+
+void ht_block_counts(int64_t n, int p, int64_t *counts) {
+  for (int r = 0; r < p; r++) counts[r] = n / p + (r < n % p ? 1 : 0);
+}
+
+void ht_counts_to_displs(const int64_t *counts, int p, int64_t *displs) {
+  int64_t s = 0;
+  for (int r = 0; r < p; r++) displs[r] = s, s += counts[r];
+}
+
+static int mpi_failed(const char *what, int rc) {
+  char msg[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  MPI_Error_string(rc, msg, &len);
+  return ht_error("%s: MPI error: %s", what, msg);
+}
+
+int ht_comm_allreduce(void *buf, int64_t count, ht_dtype t, MPI_Op op) {
+  int64_t chunk = HT_MAX_MSG / (int64_t)ht_dtype_size(t);
+  char *p = buf;
+  /* Every rank has the same count, so every rank makes the same number of calls. */
+  for (int64_t done = 0; done < count; done += chunk) {
+    int n = (int)(count - done < chunk ? count - done : chunk);
+    int rc = MPI_Allreduce(MPI_IN_PLACE, p + done * (int64_t)ht_dtype_size(t), n,
+                           ht_mpi_type(t), op, comm);
+    if (rc != MPI_SUCCESS) return mpi_failed("allreduce", rc);
+  }
+  return 0;
+}
+
+int ht_comm_allreduce_i64(int64_t *buf, int64_t count, MPI_Op op) {
+  return ht_comm_allreduce(buf, count, HT_INT64, op);
+}
+
+int ht_comm_bcast(void *buf, int64_t nbytes, int root) {
+  for (int64_t done = 0; done < nbytes; done += HT_MAX_MSG) {
+    int n = (int)(nbytes - done < HT_MAX_MSG ? nbytes - done : HT_MAX_MSG);
+    int rc = MPI_Bcast((char *)buf + done, n, MPI_BYTE, root, comm);
+    if (rc != MPI_SUCCESS) return mpi_failed("bcast", rc);
+  }
+  return 0;
+}
+
+static int fits_int(const int64_t *a, int p) {
+  for (int r = 0; r < p; r++)
+    if (a[r] > INT_MAX) return 0;
+  return 1;
+}
+
+/* The general path: point-to-point pieces of at most HT_MAX_MSG bytes. Every pair posts
+ * the same number of pieces since both sides know the count. */
+static int p2p_exchange(const void *send, const int64_t *scounts, const int64_t *sdispls,
+                        void *recv, const int64_t *rcounts, const int64_t *rdispls) {
+  int64_t nreq = 0;
+  for (int r = 0; r < size_; r++)
+    nreq += (scounts[r] + HT_MAX_MSG - 1) / HT_MAX_MSG + (rcounts[r] + HT_MAX_MSG - 1) / HT_MAX_MSG;
+  MPI_Request *req = malloc((size_t)(nreq ? nreq : 1) * sizeof *req);
+  if (!req) return ht_error("alltoallv: out of memory");
+  int64_t k = 0;
+  for (int r = 0; r < size_; r++)
+    for (int64_t off = 0; off < rcounts[r]; off += HT_MAX_MSG) {
+      int n = (int)(rcounts[r] - off < HT_MAX_MSG ? rcounts[r] - off : HT_MAX_MSG);
+      MPI_Irecv((char *)recv + rdispls[r] + off, n, MPI_BYTE, r, 7, comm, &req[k++]);
+    }
+  for (int r = 0; r < size_; r++)
+    for (int64_t off = 0; off < scounts[r]; off += HT_MAX_MSG) {
+      int n = (int)(scounts[r] - off < HT_MAX_MSG ? scounts[r] - off : HT_MAX_MSG);
+      MPI_Isend((const char *)send + sdispls[r] + off, n, MPI_BYTE, r, 7, comm, &req[k++]);
+    }
+  int rc = MPI_Waitall((int)k, req, MPI_STATUSES_IGNORE);
+  free(req);
+  return rc == MPI_SUCCESS ? 0 : mpi_failed("alltoallv", rc);
+}
+
+int ht_comm_alltoallv(const void *send, const int64_t *scounts, const int64_t *sdispls,
+                      void *recv, const int64_t *rcounts, const int64_t *rdispls) {
+  /* Whether to take the big path must be the same decision on every rank. */
+  int64_t big = !(fits_int(scounts, size_) && fits_int(sdispls, size_) &&
+                  fits_int(rcounts, size_) && fits_int(rdispls, size_));
+  if (size_ > 1 && ht_comm_allreduce_i64(&big, 1, MPI_MAX)) return -1;
+  if (big) return p2p_exchange(send, scounts, sdispls, recv, rcounts, rdispls);
+  int *ic = malloc(4 * (size_t)size_ * sizeof(int));
+  if (!ic) return ht_error("alltoallv: out of memory");
+  for (int r = 0; r < size_; r++) {
+    ic[r] = (int)scounts[r];
+    ic[size_ + r] = (int)sdispls[r];
+    ic[2 * size_ + r] = (int)rcounts[r];
+    ic[3 * size_ + r] = (int)rdispls[r];
+  }
+  int rc = MPI_Alltoallv(send, ic, ic + size_, MPI_BYTE, recv, ic + 2 * size_, ic + 3 * size_,
+                         MPI_BYTE, comm);
+  free(ic);
+  return rc == MPI_SUCCESS ? 0 : mpi_failed("alltoallv", rc);
+}
+
+int ht_comm_allgatherv(const void *send, int64_t sendbytes, void *recv,
+                       const int64_t *rcounts, const int64_t *rdispls) {
+  int64_t total = rdispls[size_ - 1] + rcounts[size_ - 1];
+  if (total <= INT_MAX) {
+    int *ic = malloc(2 * (size_t)size_ * sizeof(int));
+    if (!ic) return ht_error("allgatherv: out of memory");
+    for (int r = 0; r < size_; r++) ic[r] = (int)rcounts[r], ic[size_ + r] = (int)rdispls[r];
+    int rc = MPI_Allgatherv(send, (int)sendbytes, MPI_BYTE, recv, ic, ic + size_, MPI_BYTE, comm);
+    free(ic);
+    return rc == MPI_SUCCESS ? 0 : mpi_failed("allgatherv", rc);
+  }
+  /* total is the same on every rank, so all take this path together. */
+  int64_t *sc = malloc(2 * (size_t)size_ * sizeof(int64_t));
+  if (!sc) return ht_error("allgatherv: out of memory");
+  int64_t *sd = sc + size_;
+  for (int r = 0; r < size_; r++) sc[r] = sendbytes, sd[r] = 0;
+  int rc = p2p_exchange(send, sc, sd, recv, rcounts, rdispls);
+  free(sc);
+  return rc;
+}
+
+int ht_comm_gatherv(const void *send, int64_t sendbytes, void *recv, const int64_t *rcounts,
+                    const int64_t *rdispls, int root) {
+  int64_t total = rdispls[size_ - 1] + rcounts[size_ - 1];
+  if (total <= INT_MAX) {
+    int *ic = malloc(2 * (size_t)size_ * sizeof(int));
+    if (!ic) return ht_error("gatherv: out of memory");
+    for (int r = 0; r < size_; r++) ic[r] = (int)rcounts[r], ic[size_ + r] = (int)rdispls[r];
+    int rc = MPI_Gatherv(send, (int)sendbytes, MPI_BYTE, recv, ic, ic + size_, MPI_BYTE, root, comm);
+    free(ic);
+    return rc == MPI_SUCCESS ? 0 : mpi_failed("gatherv", rc);
+  }
+  int64_t *c = calloc(4 * (size_t)size_, sizeof(int64_t));
+  if (!c) return ht_error("gatherv: out of memory");
+  c[root] = sendbytes;                              /* send counts: to root only */
+  if (rank_ == root)
+    for (int r = 0; r < size_; r++) c[2 * size_ + r] = rcounts[r], c[3 * size_ + r] = rdispls[r];
+  int rc = p2p_exchange(send, c, c + size_, recv, c + 2 * size_, c + 3 * size_);
+  free(c);
+  return rc;
+}
+
+void ht_comm_barrier(void) { MPI_Barrier(comm); }
+
+int ht_comm_agree(int status) {
+  int64_t first_bad = status ? rank_ : size_;
+  if (size_ == 1) return status ? -1 : 0;
+  if (ht_comm_allreduce_i64(&first_bad, 1, MPI_MIN)) return -1;
+  if (first_bad == size_) return 0;
+  char msg[1024];
+  if (rank_ == first_bad) snprintf(msg, sizeof msg, "%s", ht_errmsg());
+  ht_comm_bcast(msg, sizeof msg, (int)first_bad);
+  msg[sizeof msg - 1] = 0;
+  ht_error("%s", msg);
+  return -1;
+}

@@ -1,0 +1,40 @@
+/* The communication layer: one MPI communicator, 64-bit counts, chunked large messages. */
+#ifndef HT_COMM_H
+#define HT_COMM_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "dtype.h"
+
+/* Initialises MPI if nobody did (thread level FUNNELED); idempotent. */
+int ht_comm_init(int *argc, char ***argv);
+void ht_comm_finalize(void);
+MPI_Comm ht_comm(void);
+int ht_comm_rank(void);
+int ht_comm_size(void);
+MPI_Datatype ht_mpi_type(ht_dtype t);
+
+/* Balanced block distribution: the first n % p ranks get one extra. */
+void ht_block_counts(int64_t n, int p, int64_t *counts);
+/* Prefix sums: displs[r] = sum of counts[0..r). */
+void ht_counts_to_displs(const int64_t *counts, int p, int64_t *displs);
+
+/* Collectives on 64-bit counts; messages past INT_MAX are split. All return 0 or -1. */
+int ht_comm_allreduce(void *buf, int64_t count, ht_dtype t, MPI_Op op);
+int ht_comm_allreduce_i64(int64_t *buf, int64_t count, MPI_Op op);
+int ht_comm_bcast(void *buf, int64_t nbytes, int root);
+/* Byte-level all-to-all-v: counts and displacements in bytes, one per rank. */
+int ht_comm_alltoallv(const void *send, const int64_t *scounts, const int64_t *sdispls,
+                      void *recv, const int64_t *rcounts, const int64_t *rdispls);
+/* Every rank contributes sendbytes; recv gets them in rank order at rdispls. */
+int ht_comm_allgatherv(const void *send, int64_t sendbytes, void *recv,
+                       const int64_t *rcounts, const int64_t *rdispls);
+int ht_comm_gatherv(const void *send, int64_t sendbytes, void *recv, const int64_t *rcounts,
+                    const int64_t *rdispls, int root);
+void ht_comm_barrier(void);
+/* Collective agreement on a local status: returns -1 on every rank if any rank passed
+ * nonzero (the message of the lowest failing rank becomes everybody's error). */
+int ht_comm_agree(int status);
+
+#endif

@@ -1,0 +1,98 @@
+/* Distributed operations on ht_array: elementwise, reductions, factories, random.
+ * Every function is collective over the arrays' communicator; all return NULL (or -1)
+ * with ht_errmsg() set on bad input, identically on every rank. */
+#ifndef HT_OPS_H
+#define HT_OPS_H
+
+#include "array.h"
+
+/* ---- elementwise (runtime/ops/elementwise.c, kernels in runtime/cpu/elementwise.c) ---- */
+#define HT_BINOPS(X)                                                                   \
+  X(HT_ADD, "add") X(HT_SUB, "sub") X(HT_MUL, "mul") X(HT_DIV, "div")                 \
+  X(HT_FLOORDIV, "floordiv") X(HT_MOD, "mod") X(HT_POW, "pow")                         \
+  X(HT_MINIMUM, "minimum") X(HT_MAXIMUM, "maximum")                                    \
+  X(HT_EQ, "eq") X(HT_NE, "ne") X(HT_LT, "lt") X(HT_LE, "le") X(HT_GT, "gt") X(HT_GE, "ge") \
+  X(HT_LAND, "logical_and") X(HT_LOR, "logical_or") X(HT_LXOR, "logical_xor")
+
+#define HT_UNOPS(X)                                                                     \
+  X(HT_NEG, "neg") X(HT_ABS, "abs") X(HT_SQRT, "sqrt") X(HT_EXP, "exp") X(HT_LOG, "log") \
+  X(HT_LOG2, "log2") X(HT_LOG10, "log10") X(HT_SIN, "sin") X(HT_COS, "cos")             \
+  X(HT_TAN, "tan") X(HT_TANH, "tanh") X(HT_FLOOR, "floor") X(HT_CEIL, "ceil")            \
+  X(HT_ROUND, "round") X(HT_ISNAN, "isnan") X(HT_ISINF, "isinf")                          \
+  X(HT_ISFINITE, "isfinite") X(HT_LNOT, "logical_not")
+
+typedef enum {
+#define HT_X(e, n) e,
+  HT_BINOPS(HT_X)
+#undef HT_X
+  HT_NBINOPS
+} ht_binop;
+
+typedef enum {
+#define HT_X(e, n) e,
+  HT_UNOPS(HT_X)
+#undef HT_X
+  HT_NUNOPS
+} ht_unop;
+
+const char *ht_binop_name(ht_binop op);
+const char *ht_unop_name(ht_unop op);
+/* NumPy broadcasting of two global shapes; 0 or -1 (message names fn and both shapes). */
+int ht_broadcast_shapes(const char *fn, int na, const int64_t *sa, int nb, const int64_t *sb,
+                        int *nout, int64_t *out);
+
+ht_array *ht_binary(ht_binop op, const ht_array *a, const ht_array *b);
+ht_array *ht_unary(ht_unop op, const ht_array *a);
+/* where(cond, a, b); cond is cast to bool. */
+ht_array *ht_where(const ht_array *cond, const ht_array *a, const ht_array *b);
+/* clip to [lo, hi]; either may be NULL (no bound). */
+ht_array *ht_clip(const ht_array *a, const ht_array *lo, const ht_array *hi);
+/* A 0-d replicated array holding one value (the binding's Lua numbers). */
+ht_array *ht_scalar(ht_dtype t, double value);
+
+/* ---- reductions (runtime/ops/reduce.c, kernels in runtime/cpu/reduce.c) ---- */
+typedef enum {
+  HT_RSUM, HT_RPROD, HT_RMEAN, HT_RVAR, HT_RSTD, HT_RMIN, HT_RMAX,
+  HT_RARGMIN, HT_RARGMAX, HT_RALL, HT_RANY, HT_NREDOPS
+} ht_redop;
+
+typedef struct ht_reduce_opts {
+  int naxes;                 /* 0: reduce over every axis */
+  int axes[HT_MAXDIM];       /* already normalised to 0..ndim-1, distinct */
+  bool keepdims;
+  int ddof;                  /* var, std */
+} ht_reduce_opts;
+
+const char *ht_redop_name(ht_redop op);
+/* Result dtypes follow NumPy: sum/prod of bool and ints give int64 (uint8 too),
+ * mean/var/std of ints float64, argmin/argmax int64, all/any bool. float32 accumulates
+ * in float64. argmin/argmax accept at most one axis (none: flat index). */
+ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts);
+
+/* ---- factories (runtime/ops/factories.c) ---- */
+ht_array *ht_full(ht_dtype t, int ndim, const int64_t *gshape, int split, ht_device dev,
+                  double value);
+/* start + i*step for i in [0, n); dtype chosen by the caller. */
+ht_array *ht_arange(ht_dtype t, double start, double step, int64_t n, int split,
+                    ht_device dev);
+ht_array *ht_linspace(ht_dtype t, double start, double stop, int64_t num, bool endpoint,
+                      int split, ht_device dev);
+ht_array *ht_logspace(ht_dtype t, double start, double stop, int64_t num, bool endpoint,
+                      double base, int split, ht_device dev);
+ht_array *ht_eye(ht_dtype t, int64_t n, int64_t m, int64_t k, int split, ht_device dev);
+/* A replicated array from a C-contiguous host buffer of dtype `src_t`, then split. */
+ht_array *ht_from_buffer(ht_dtype t, int ndim, const int64_t *gshape, int split,
+                         ht_device dev, ht_dtype src_t, const void *src);
+
+/* ---- random (runtime/ops/random.c): Philox4x32-10 keyed by (seed, global index) ---- */
+void ht_random_seed(uint64_t seed);
+uint64_t ht_random_get_seed(void);
+ht_array *ht_random_uniform(ht_dtype t, int ndim, const int64_t *gshape, int split,
+                            ht_device dev, double low, double high);
+ht_array *ht_random_normal(ht_dtype t, int ndim, const int64_t *gshape, int split,
+                           ht_device dev, double mean, double std);
+/* integers in [low, high) */
+ht_array *ht_random_randint(ht_dtype t, int ndim, const int64_t *gshape, int split,
+                            ht_device dev, int64_t low, int64_t high);
+
+#endif

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The heatlua runner: -v, -e, script arguments, rank-0 print, printall, and errors that end
+# every rank (raised on one rank or on all) with a traceback and a non-zero status, no hang.
+# usage: test_runner.sh HEATLUA MPIEXEC
+set -u
+heatlua=$1 mpiexec=$2
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0 passes=0
+check() { # name, condition result
+  if [ "$2" -eq 0 ]; then passes=$((passes + 1)); else failures=$((failures + 1)); echo "FAIL: $1"; fi
+}
+run() { # ranks, args... -> $tmp/out, $tmp/err, $rc
+  local n=$1; shift
+  timeout 60 "$mpiexec" --oversubscribe -n "$n" "$heatlua" "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+}
+
+run 1 -v
+grep -q '^heatlua [0-9]' "$tmp/out"; check "-v prints the version" $?
+
+run 2 -e 'print(1 + 1)'
+[ "$rc" -eq 0 ] && [ "$(cat "$tmp/out")" = "2" ]; check "-e runs on every rank, print shows once" $?
+
+printf 'print(arg[0] ~= nil, arg[1], arg[2], select("#", ...))\n' >"$tmp/args.lua"
+run 2 "$tmp/args.lua" alpha beta
+[ "$(cat "$tmp/out")" = "$(printf 'true\talpha\tbeta\t2')" ]; check "script arguments in arg and ..." $?
+
+run 3 -e 'ht.printall("hello")'
+[ "$(sort "$tmp/out" | tr '\n' ' ')" = "[0] hello [1] hello [2] hello " ]; check "printall prints on every rank" $?
+
+run 3 -e 'print(ht.rank() < ht.nprocs(), ht.nprocs())'
+[ "$(cat "$tmp/out")" = "$(printf 'true\t3')" ]; check "rank and nprocs" $?
+
+# an error on one rank only: the others wait in a barrier that never completes
+printf 'local function f()\n  if ht.rank() == 1 then error("boom on one rank") end\nend\nf()\nht.barrier()\nprint("unreachable")\n' >"$tmp/one.lua"
+run 3 "$tmp/one.lua"
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]; check "an error on one rank ends the job (rc=$rc), no hang" $?
+grep -q "heatlua: rank 1: .*boom on one rank" "$tmp/err"; check "the failing rank names itself" $?
+grep -q "stack traceback" "$tmp/err"; check "the error carries a traceback" $?
+! grep -q unreachable "$tmp/out"; check "nothing runs after the error" $?
+
+run 2 -e 'error("everywhere")'
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]; check "an error on every rank gives a non-zero status" $?
+grep -q "heatlua: rank 0: .*everywhere" "$tmp/err"; check "rank 0 reports it" $?
+
+run 1 -e 'error("single")'
+[ "$rc" -eq 1 ]; check "one rank: status 1" $?
+
+run 2 -e 'os.exit(0)'
+[ "$rc" -eq 0 ]; check "os.exit(0) leaves MPI cleanly" $?
+
+run 1 --no-such-option
+[ "$rc" -eq 2 ] && grep -q usage "$tmp/err"; check "unknown option: usage, status 2" $?
+
+echo "runner: $passes passed, $failures failed"
+[ "$failures" -eq 0 ]
