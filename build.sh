@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(build-essential cmake pkg-config libluajit-5.1-dev luajit libopenmpi-dev openmpi-bin
+packages=(build-essential cmake pkg-config tmux libluajit-5.1-dev luajit libopenmpi-dev openmpi-bin
           libhdf5-openmpi-dev hdf5-tools libopenblas-dev liblapacke-dev check
           librandom123-dev lua-busted libedit-dev)
 missing=()

@@ -31,6 +31,9 @@ static const luaL_Reg core_fns[] = {{"rank", l_rank},       {"nprocs", l_nprocs}
                                     {"barrier", l_barrier}, {"_writeall", l_writeall},
                                     {"_bytes_live", l_bytes_live}, {NULL, NULL}};
 
+/* Parts that may be absent from a build are linked weakly. */
+#pragma weak lht_open_io
+
 int luaopen_heat_core(lua_State *L) {
   lua_newtable(L);
   luaL_setfuncs(L, core_fns, 0);
@@ -46,5 +49,6 @@ int luaopen_heat_core(lua_State *L) {
   lht_open_elementwise(L);
   lht_open_reduce(L);
   lht_open_factories(L);
+  if (lht_open_io) lht_open_io(L);
   return 1;
 }
