@@ -33,6 +33,8 @@ static const luaL_Reg core_fns[] = {{"rank", l_rank},       {"nprocs", l_nprocs}
 
 /* Parts that may be absent from a build are linked weakly. */
 #pragma weak lht_open_io
+#pragma weak lht_open_indexing
+#pragma weak lht_open_manipulation
 
 int luaopen_heat_core(lua_State *L) {
   lua_newtable(L);
@@ -50,5 +52,7 @@ int luaopen_heat_core(lua_State *L) {
   lht_open_reduce(L);
   lht_open_factories(L);
   if (lht_open_io) lht_open_io(L);
+  if (lht_open_indexing) lht_open_indexing(L);
+  if (lht_open_manipulation) lht_open_manipulation(L);
   return 1;
 }
