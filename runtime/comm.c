@@ -13,6 +13,9 @@
 
 static MPI_Comm comm = MPI_COMM_NULL;
 static int rank_ = 0, size_ = 1, we_initialised = 0;
+static int64_t bytes_sent;
+
+int64_t ht_comm_bytes_sent(void) { return bytes_sent; }
 
 int ht_comm_init(int *argc, char ***argv) {
   int inited = 0;
@@ -76,6 +79,7 @@ static int mpi_failed(const char *what, int rc) {
 int ht_comm_allreduce(void *buf, int64_t count, ht_dtype t, MPI_Op op) {
   int64_t chunk = HT_MAX_MSG / (int64_t)ht_dtype_size(t);
   char *p = buf;
+  if (size_ > 1) bytes_sent += count * (int64_t)ht_dtype_size(t);
   /* Every rank has the same count, so every rank makes the same number of calls. */
   for (int64_t done = 0; done < count; done += chunk) {
     int n = (int)(count - done < chunk ? count - done : chunk);
@@ -91,6 +95,7 @@ int ht_comm_allreduce_i64(int64_t *buf, int64_t count, MPI_Op op) {
 }
 
 int ht_comm_bcast(void *buf, int64_t nbytes, int root) {
+  if (rank_ == root) bytes_sent += nbytes * (size_ - 1);
   for (int64_t done = 0; done < nbytes; done += HT_MAX_MSG) {
     int n = (int)(nbytes - done < HT_MAX_MSG ? nbytes - done : HT_MAX_MSG);
     int rc = MPI_Bcast((char *)buf + done, n, MPI_BYTE, root, comm);
@@ -133,6 +138,8 @@ static int p2p_exchange(const void *send, const int64_t *scounts, const int64_t 
 int ht_comm_alltoallv(const void *send, const int64_t *scounts, const int64_t *sdispls,
                       void *recv, const int64_t *rcounts, const int64_t *rdispls) {
   /* Whether to take the big path must be the same decision on every rank. */
+  for (int r = 0; r < size_; r++)
+    if (r != rank_) bytes_sent += scounts[r];
   int64_t big = !(fits_int(scounts, size_) && fits_int(sdispls, size_) &&
                   fits_int(rcounts, size_) && fits_int(rdispls, size_));
   if (size_ > 1 && ht_comm_allreduce_i64(&big, 1, MPI_MAX)) return -1;
@@ -154,6 +161,7 @@ int ht_comm_alltoallv(const void *send, const int64_t *scounts, const int64_t *s
 int ht_comm_allgatherv(const void *send, int64_t sendbytes, void *recv,
                        const int64_t *rcounts, const int64_t *rdispls) {
   int64_t total = rdispls[size_ - 1] + rcounts[size_ - 1];
+  bytes_sent += sendbytes * (size_ - 1);
   if (total <= INT_MAX) {
     int *ic = malloc(2 * (size_t)size_ * sizeof(int));
     if (!ic) return ht_error("allgatherv: out of memory");
@@ -175,6 +183,7 @@ int ht_comm_allgatherv(const void *send, int64_t sendbytes, void *recv,
 int ht_comm_gatherv(const void *send, int64_t sendbytes, void *recv, const int64_t *rcounts,
                     const int64_t *rdispls, int root) {
   int64_t total = rdispls[size_ - 1] + rcounts[size_ - 1];
+  if (rank_ != root) bytes_sent += sendbytes;
   if (total <= INT_MAX) {
     int *ic = malloc(2 * (size_t)size_ * sizeof(int));
     if (!ic) return ht_error("gatherv: out of memory");

@@ -33,6 +33,8 @@ int ht_comm_allgatherv(const void *send, int64_t sendbytes, void *recv,
 int ht_comm_gatherv(const void *send, int64_t sendbytes, void *recv, const int64_t *rcounts,
                     const int64_t *rdispls, int root);
 void ht_comm_barrier(void);
+/* Bytes this rank has sent to other ranks so far (for tests, the profiler and bench). */
+int64_t ht_comm_bytes_sent(void);
 /* Collective agreement on a local status: returns -1 on every rank if any rank passed
  * nonzero (the message of the lowest failing rank becomes everybody's error). */
 int ht_comm_agree(int status);

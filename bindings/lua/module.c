@@ -27,9 +27,17 @@ static int l_bytes_live(lua_State *L) {
   return lua_pushnumber(L, (lua_Number)ht_bytes_live()), 1;
 }
 
-static const luaL_Reg core_fns[] = {{"rank", l_rank},       {"nprocs", l_nprocs},
-                                    {"barrier", l_barrier}, {"_writeall", l_writeall},
-                                    {"_bytes_live", l_bytes_live}, {NULL, NULL}};
+static int l_bytes_sent(lua_State *L) {
+  return lua_pushnumber(L, (lua_Number)ht_comm_bytes_sent()), 1;
+}
+
+static const luaL_Reg core_fns[] = {{"rank", l_rank},
+                                    {"nprocs", l_nprocs},
+                                    {"barrier", l_barrier},
+                                    {"_writeall", l_writeall},
+                                    {"_bytes_live", l_bytes_live},
+                                    {"_bytes_sent", l_bytes_sent},
+                                    {NULL, NULL}};
 
 /* Parts that may be absent from a build are linked weakly. */
 #pragma weak lht_open_io
