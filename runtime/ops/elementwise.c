@@ -1,0 +1,348 @@
+/* Distributed elementwise ops: NumPy's dtype resolution and broadcasting over global
+ * shapes, Heat's rules for aligning the operands' splits, then the CPU's typed loops on
+ * the local chunks through the broadcasting iterator. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "comm.h"
+#include "cpu/elementwise.h"
+#include "iter.h"
+#include "ops.h"
+#ifdef HT_HAVE_CUDA
+#include "cuda/cuda.h"
+#endif
+
+#define MAXIN 3
+
+static const char *const binop_names[] = {
+#define HT_X(e, n) n,
+    HT_BINOPS(HT_X)
+#undef HT_X
+};
+
+static const char *const unop_names[] = {
+#define HT_X(e, n) n,
+    HT_UNOPS(HT_X)
+#undef HT_X
+};
+
+const char *ht_binop_name(ht_binop op) { return op < HT_NBINOPS ? binop_names[op] : "?"; }
+const char *ht_unop_name(ht_unop op) { return op < HT_NUNOPS ? unop_names[op] : "?"; }
+
+/* ---- broadcasting of global shapes ---- */
+
+static int broadcast_pair(int na, const int64_t *sa, int nb, const int64_t *sb, int *nout,
+                          int64_t *out) {
+  int n = na > nb ? na : nb;
+  int64_t res[HT_MAXDIM];
+  for (int j = 0; j < n; j++) {
+    int ia = j - (n - na), ib = j - (n - nb);
+    int64_t da = ia >= 0 ? sa[ia] : 1, db = ib >= 0 ? sb[ib] : 1;
+    if (da != db && da != 1 && db != 1) return -1;
+    res[j] = da == 1 ? db : da;
+  }
+  memcpy(out, res, sizeof(int64_t) * (size_t)n);
+  *nout = n;
+  return 0;
+}
+
+int ht_broadcast_shapes(const char *fn, int na, const int64_t *sa, int nb, const int64_t *sb,
+                        int *nout, int64_t *out) {
+  char s1[128], s2[128];
+  if (broadcast_pair(na, sa, nb, sb, nout, out) == 0) return 0;
+  return ht_error("%s: shapes %s and %s cannot be broadcast", fn,
+                  ht_fmt_shape(s1, sizeof s1, na, sa), ht_fmt_shape(s2, sizeof s2, nb, sb));
+}
+
+/* The broadcast shape of n operands; the message lists them all ("a, b and c"). */
+static int broadcast_all(const char *fn, int n, const ht_array *const *in, int *nout,
+                         int64_t *out) {
+  *nout = 0;
+  for (int k = 0; k < n; k++)
+    if (broadcast_pair(*nout, out, in[k]->ndim, in[k]->gshape, nout, out)) {
+      if (n == 2)
+        return ht_broadcast_shapes(fn, in[0]->ndim, in[0]->gshape, in[1]->ndim,
+                                   in[1]->gshape, nout, out);
+      char msg[512], sh[128];
+      size_t len = 0;
+      for (int i = 0; i < n && len < sizeof msg; i++)
+        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s",
+                                i == 0 ? "" : i + 1 < n ? ", " : " and ",
+                                ht_fmt_shape(sh, sizeof sh, in[i]->ndim, in[i]->gshape));
+      return ht_error("%s: shapes %s cannot be broadcast", fn, msg);
+    }
+  return 0;
+}
+
+/* ---- one elementwise call: operands, the loop and the dtypes it reads ---- */
+
+typedef struct ew_call {
+  const char *fn;
+  int nin;
+  const ht_array *in[MAXIN];
+  ht_dtype read[MAXIN]; /* the dtype the loop reads for input k */
+  ht_dtype out_dtype;
+  ht_cpu_loop loop;
+  bool buffered; /* some input needs a cast */
+} ew_call;
+
+/* An input of another dtype than the loop reads is cast run by run into a stack buffer
+ * (NumPy's buffered iterator): no full-size temporary, and small ints wrap in the loop's
+ * own dtype. Called from OpenMP threads: the buffers are per call, ctx is read only. */
+#define CAST_CHUNK 512
+
+static void run_call(int64_t n, char **ptrs, const int64_t *strides, void *ctx) {
+  const ew_call *c = ctx;
+  if (!c->buffered) {
+    c->loop(n, ptrs, strides);
+    return;
+  }
+  _Alignas(64) char buf[MAXIN][CAST_CHUNK * 8];
+  char *p[MAXIN + 1];
+  int64_t s[MAXIN + 1];
+  s[0] = strides[0];
+  for (int k = 0; k < c->nin; k++) {
+    ht_dtype from = c->in[k]->dtype, to = c->read[k];
+    s[k + 1] = strides[k + 1];
+    p[k + 1] = ptrs[k + 1];
+    if (from != to && strides[k + 1] == 0) { /* a broadcast value: cast it once */
+      ht_cast(from, ptrs[k + 1], 0, to, buf[k], 0, 1);
+      p[k + 1] = buf[k];
+    }
+  }
+  for (int64_t done = 0; done < n; done += CAST_CHUNK) {
+    int64_t m = n - done < CAST_CHUNK ? n - done : CAST_CHUNK;
+    p[0] = ptrs[0] + done * strides[0];
+    for (int k = 0; k < c->nin; k++) {
+      ht_dtype from = c->in[k]->dtype, to = c->read[k];
+      if (strides[k + 1] == 0) continue;
+      if (from == to) {
+        p[k + 1] = ptrs[k + 1] + done * strides[k + 1];
+      } else {
+        int64_t size = (int64_t)ht_dtype_size(to);
+        ht_cast(from, ptrs[k + 1] + done * strides[k + 1], strides[k + 1], to, buf[k], size, m);
+        p[k + 1] = buf[k];
+        s[k + 1] = size;
+      }
+    }
+    c->loop(m, p, s);
+  }
+}
+
+/* The output axis that operand a's split maps to (NumPy aligns shapes on the right). */
+static int out_axis(const ht_array *a, int nout) { return a->split + (nout - a->ndim); }
+
+static bool same_counts(const ht_array *a, const ht_array *b) {
+  return memcmp(a->counts, b->counts, sizeof(int64_t) * (size_t)ht_comm_size()) == 0;
+}
+
+/* Replaces operand k by t (a temporary this call owns); NULL t means failure. */
+static int replace(const ht_array **use, ht_array **tmp, int k, ht_array *t) {
+  if (!t) return -1;
+  ht_array_free(tmp[k]);
+  tmp[k] = t;
+  use[k] = t;
+  return 0;
+}
+
+/* Heat's split alignment. The result is split like the first split operand; an operand
+ * split along another output axis is resplit to it, one split along the same axis with
+ * other counts is redistributed to the same counts, and one whose split axis is
+ * broadcast (length 1 against n) is replicated first. Replicated operands stay in place:
+ * each rank reads its rows of them through an offset. Returns the result split (output
+ * axis, -1 replicated) and the operand that owns its counts, or -2 on error. */
+static int align_splits(int nin, int nout, const int64_t *gshape, const ht_array **use,
+                        ht_array **tmp, const ht_array **ref) {
+  for (int k = 0; k < nin; k++) {
+    const ht_array *a = use[k];
+    if (a->split >= 0 && a->gshape[a->split] == 1 && gshape[out_axis(a, nout)] != 1)
+      if (replace(use, tmp, k, ht_resplit(a, -1))) return -2;
+  }
+  int r = -1;
+  for (int k = 0; k < nin && r < 0; k++)
+    if (use[k]->split >= 0) r = k;
+  if (r < 0) return *ref = NULL, -1;
+  const int js = out_axis(use[r], nout);
+  for (int k = r + 1; k < nin; k++) {
+    const ht_array *a = use[k];
+    if (a->split < 0) continue;
+    if (out_axis(a, nout) != js) {
+      int i = js - (nout - a->ndim); /* the output split axis in a's own axes */
+      if (replace(use, tmp, k, ht_resplit(a, (i < 0 || a->gshape[i] == 1) ? -1 : i)))
+        return -2;
+      a = use[k];
+    }
+    if (a->split >= 0 && !same_counts(a, use[r]))
+      if (replace(use, tmp, k, ht_redistribute(a, use[r]->counts))) return -2;
+  }
+  *ref = use[r];
+  return js;
+}
+
+/* Runs the call's loop over out's local chunk; use[k] are the aligned operands. */
+static void run_local(const ew_call *c, const ht_array *const *use, ht_array *out) {
+  const int nout = out->ndim, split = out->split;
+  /* a replicated operand starts at this rank's first row along the split axis */
+  const int64_t lstart = ht_array_lstart(out);
+  ew_call local = *c;
+  char *base[MAXIN + 1];
+  int64_t strides[MAXIN + 1][HT_MAXDIM];
+  base[0] = ht_array_data(out);
+  for (int j = 0; j < nout; j++)
+    strides[0][j] = out->strides[j] * (int64_t)ht_dtype_size(out->dtype);
+  for (int k = 0; k < c->nin; k++) {
+    const ht_array *a = use[k];
+    const int off = nout - a->ndim;
+    const int64_t item = (int64_t)ht_dtype_size(a->dtype);
+    base[k + 1] = ht_array_data(a);
+    for (int j = 0; j < nout; j++)
+      strides[k + 1][j] = (j < off || a->gshape[j - off] == 1) ? 0 : a->strides[j - off] * item;
+    if (split >= 0 && a->split < 0 && split >= off && a->gshape[split - off] != 1)
+      base[k + 1] += lstart * a->strides[split - off] * item;
+    local.in[k] = a;
+    local.buffered |= a->dtype != c->read[k];
+  }
+  ht_iter it;
+  ht_iter_init(&it, c->nin + 1, nout, out->lshape, base, (const int64_t(*)[HT_MAXDIM])strides);
+  ht_iter_run(&it, run_call, &local);
+}
+
+/* Broadcasts, aligns splits, allocates the result and runs the call's loop locally. */
+static ht_array *run_elementwise(const ew_call *c) {
+  int nout;
+  int64_t gshape[HT_MAXDIM];
+  for (int k = 0; k < c->nin; k++)
+    if (c->in[k]->device != HT_CPU)
+      return ht_error("%s: arrays on device 'gpu' are not supported by this operation yet",
+                      c->fn), NULL;
+  if (broadcast_all(c->fn, c->nin, c->in, &nout, gshape)) return NULL;
+
+  const ht_array *use[MAXIN], *ref = NULL;
+  ht_array *tmp[MAXIN] = {NULL}, *out = NULL;
+  for (int k = 0; k < c->nin; k++) use[k] = c->in[k];
+  int split = align_splits(c->nin, nout, gshape, use, tmp, &ref);
+  if (split >= -1)
+    out = ht_array_empty_counts(c->out_dtype, nout, gshape, split, ref ? ref->counts : NULL,
+                                HT_CPU);
+  if (out && ht_array_lsize(out) > 0) run_local(c, use, out);
+  for (int k = 0; k < c->nin; k++) ht_array_free(tmp[k]);
+  return out;
+}
+
+/* ---- dtype resolution ---- */
+
+static bool gives_bool(ht_binop op) { return op >= HT_EQ && op <= HT_LXOR; }
+
+/* The dtype a binary op computes in: NumPy's promotion, float64 for the true division of
+ * ints and bool (NumPy's 'bb->d' ... loops; only floats keep their size), int8 where
+ * NumPy computes floor division, modulo and power of bools. */
+static ht_dtype binary_dtype(ht_binop op, ht_dtype ta, ht_dtype tb) {
+  ht_dtype p = ht_promote(ta, tb);
+  if (op == HT_SUB && p == HT_BOOL)
+    return ht_error("sub: boolean subtract is not supported (dtypes %s and %s), use "
+                    "logical_xor", ht_dtype_name(ta), ht_dtype_name(tb)), HT_NDTYPES;
+  if (op == HT_DIV && !ht_dtype_is_float(p)) p = HT_FLOAT64;
+  if ((op == HT_FLOORDIV || op == HT_MOD || op == HT_POW) && p == HT_BOOL) p = HT_INT8;
+  return p;
+}
+
+#ifdef HT_HAVE_CUDA
+/* The CUDA twins cover contiguous float operands of one shape and distribution. */
+static bool cuda_fits(const ht_array *a, const ht_array *b) {
+  if (a->device != HT_GPU || b->device != HT_GPU || a->dtype != b->dtype ||
+      !ht_dtype_is_float(a->dtype) || a->ndim != b->ndim || a->split != b->split ||
+      !ht_array_is_contiguous(a) || !ht_array_is_contiguous(b))
+    return false;
+  if (memcmp(a->gshape, b->gshape, sizeof(int64_t) * (size_t)a->ndim)) return false;
+  return a->split < 0 || same_counts(a, b);
+}
+
+static ht_array *cuda_binary(ht_binop op, const ht_array *a, const ht_array *b) {
+  ht_array *out = ht_array_empty_counts(a->dtype, a->ndim, a->gshape, a->split, a->counts,
+                                        HT_GPU);
+  if (!out) return NULL;
+  if (ht_cuda_binary(op, a->dtype, ht_array_lsize(out), ht_array_data(out), ht_array_data(a),
+                     ht_array_data(b)))
+    return ht_array_free(out), NULL;
+  return out;
+}
+#endif
+
+ht_array *ht_binary(ht_binop op, const ht_array *a, const ht_array *b) {
+  if (op >= HT_NBINOPS) return ht_error("binary: unknown operation %d", (int)op), NULL;
+#ifdef HT_HAVE_CUDA
+  if (op <= HT_DIV && cuda_fits(a, b)) return cuda_binary(op, a, b);
+#endif
+  ew_call c = {.fn = ht_binop_name(op), .nin = 2, .in = {a, b}};
+  ht_dtype t = binary_dtype(op, a->dtype, b->dtype);
+  if (t == HT_NDTYPES) return NULL;
+  c.read[0] = c.read[1] = t;
+  c.out_dtype = gives_bool(op) ? HT_BOOL : t;
+  c.loop = ht_cpu_binary_loop(op, t);
+  if (!c.loop)
+    return ht_error("%s: not supported for dtypes %s and %s", c.fn, ht_dtype_name(a->dtype),
+                    ht_dtype_name(b->dtype)), NULL;
+  return run_elementwise(&c);
+}
+
+ht_array *ht_unary(ht_unop op, const ht_array *a) {
+  if (op >= HT_NUNOPS) return ht_error("unary: unknown operation %d", (int)op), NULL;
+  ew_call c = {.fn = ht_unop_name(op), .nin = 1, .in = {a}};
+  ht_dtype t = a->dtype;
+  if (op == HT_NEG && t == HT_BOOL)
+    return ht_error("neg: boolean negative is not supported (dtype bool), use "
+                    "logical_not"), NULL;
+  /* Math of ints and bool computes in float: float64 for int32/int64, float32 for the
+   * smaller ones where NumPy gives float16, which we do not have (ht_float_result). */
+  if (op >= HT_SQRT && op <= HT_TANH) t = ht_float_result(t);
+#ifdef HT_HAVE_CUDA
+  if (op == HT_EXP && a->device == HT_GPU && ht_dtype_is_float(t) && t == a->dtype &&
+      ht_array_is_contiguous(a)) {
+    ht_array *out = ht_array_empty_counts(t, a->ndim, a->gshape, a->split, a->counts, HT_GPU);
+    if (!out) return NULL;
+    if (ht_cuda_unary(op, t, ht_array_lsize(out), ht_array_data(out), ht_array_data(a)))
+      return ht_array_free(out), NULL;
+    return out;
+  }
+#endif
+  c.read[0] = t;
+  c.out_dtype = (op == HT_ISNAN || op == HT_ISINF || op == HT_ISFINITE || op == HT_LNOT)
+                    ? HT_BOOL : t;
+  c.loop = ht_cpu_unary_loop(op, t);
+  if (!c.loop)
+    return ht_error("%s: not supported for dtype %s", c.fn, ht_dtype_name(a->dtype)), NULL;
+  return run_elementwise(&c);
+}
+
+ht_array *ht_where(const ht_array *cond, const ht_array *a, const ht_array *b) {
+  ht_dtype t = ht_promote(a->dtype, b->dtype);
+  ew_call c = {.fn = "where", .nin = 3, .in = {cond, a, b}, .read = {HT_BOOL, t, t},
+               .out_dtype = t, .loop = ht_cpu_where_loop(t)};
+  return run_elementwise(&c);
+}
+
+ht_array *ht_clip(const ht_array *a, const ht_array *lo, const ht_array *hi) {
+  ew_call c = {.fn = "clip", .in = {a}};
+  ht_dtype t = a->dtype;
+  if (lo) t = ht_promote(t, lo->dtype);
+  if (hi) t = ht_promote(t, hi->dtype);
+  if (!lo && !hi) return ht_astype(a, t); /* NumPy 2 allows it: a copy */
+  if (lo && hi) {
+    c.nin = 3, c.in[1] = lo, c.in[2] = hi;
+    c.loop = ht_cpu_clip_loop(t);
+  } else { /* one bound: maximum with lo or minimum with hi, NaN propagating */
+    c.nin = 2, c.in[1] = lo ? lo : hi;
+    c.loop = ht_cpu_binary_loop(lo ? HT_MAXIMUM : HT_MINIMUM, t);
+  }
+  for (int k = 0; k < c.nin; k++) c.read[k] = t;
+  c.out_dtype = t;
+  return run_elementwise(&c);
+}
+
+ht_array *ht_scalar(ht_dtype t, double value) {
+  int64_t none[1] = {0};
+  ht_array *a = ht_array_empty(t, 0, none, -1, HT_CPU);
+  if (a) ht_set_f64(t, ht_array_data(a), value);
+  return a;
+}
