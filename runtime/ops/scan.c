@@ -1,0 +1,183 @@
+/* Scans and differences: cumsum and cumprod (a local scan, then along the split axis an
+ * exclusive scan of the ranks' last rows), and diff (neighbour rows; along the split axis
+ * each rank borrows one row from the next). */
+#include <limits.h>
+#include <stdlib.h>
+
+#include "../manipulation.h"
+#include "../ops.h"
+#include "manip_util.h"
+
+int ht_comm_exscan(void *buf, int64_t count, ht_dtype t, MPI_Op op) {
+  const int64_t item = (int64_t)ht_dtype_size(t), chunk = ((int64_t)1 << 30) / item;
+  if (op != MPI_SUM && op != MPI_PROD) return ht_error("exscan: only sums and products");
+  /* every rank has the same count, so every rank makes the same calls */
+  for (int64_t done = 0; done < count && ht_comm_size() > 1; done += chunk) {
+    int n = (int)(count - done < chunk ? count - done : chunk);
+    int rc = MPI_Exscan(MPI_IN_PLACE, (char *)buf + done * item, n, ht_mpi_type(t), op, ht_comm());
+    if (rc != MPI_SUCCESS) return ht_error("exscan: MPI error %d", rc);
+  }
+  if (ht_comm_rank() == 0) /* MPI leaves rank 0's result undefined */
+    for (int64_t k = 0; k < count; k++) ht_set_f64(t, (char *)buf + k * item, op == MPI_SUM ? 0 : 1);
+  return 0;
+}
+
+/* ---- typed loops over a C-contiguous block seen as (outer, n, inner) ---- */
+
+#define SCAN_TYPES(X)                                                                   \
+  X(u8, uint8_t, HT_UINT8) X(i8, int8_t, HT_INT8) X(i16, int16_t, HT_INT16)             \
+  X(i32, int32_t, HT_INT32) X(i64, int64_t, HT_INT64) X(f32, float, HT_FLOAT32)         \
+  X(f64, double, HT_FLOAT64)
+
+/* scan_T: row j op= row j-1 in place. apply_T: every row op= tot (one row's worth). */
+#define DEFINE_SCAN(sfx, T, E)                                                          \
+  static void scan_##sfx(void *data, int64_t outer, int64_t n, int64_t inner, bool prod) { \
+    _Pragma("omp parallel for if (outer > 1 && outer * n * inner > (1 << 16))")         \
+    for (int64_t o = 0; o < outer; o++) {                                               \
+      T *row = (T *)data + o * n * inner;                                               \
+      for (int64_t j = 1; j < n; j++) {                                                 \
+        T *cur = row + j * inner, *prev = cur - inner;                                  \
+        if (prod)                                                                       \
+          for (int64_t i = 0; i < inner; i++) cur[i] *= prev[i];                        \
+        else                                                                            \
+          for (int64_t i = 0; i < inner; i++) cur[i] += prev[i];                        \
+      }                                                                                 \
+    }                                                                                   \
+  }                                                                                     \
+  static void apply_##sfx(void *data, const void *totals, int64_t outer, int64_t n,     \
+                          int64_t inner, bool prod) {                                   \
+    const T *tot = totals;                                                              \
+    _Pragma("omp parallel for if (outer * n * inner > (1 << 16))")                      \
+    for (int64_t o = 0; o < outer; o++)                                                 \
+      for (int64_t j = 0; j < n; j++) {                                                 \
+        T *cur = (T *)data + (o * n + j) * inner;                                       \
+        const T *t = tot + o * inner;                                                   \
+        if (prod)                                                                       \
+          for (int64_t i = 0; i < inner; i++) cur[i] *= t[i];                           \
+        else                                                                            \
+          for (int64_t i = 0; i < inner; i++) cur[i] += t[i];                           \
+      }                                                                                 \
+  }
+SCAN_TYPES(DEFINE_SCAN)
+#undef DEFINE_SCAN
+
+typedef void (*scan_fn)(void *, int64_t, int64_t, int64_t, bool);
+typedef void (*apply_fn)(void *, const void *, int64_t, int64_t, int64_t, bool);
+
+static void scan_loops(ht_dtype t, scan_fn *scan, apply_fn *apply) {
+  switch (t) {
+#define CASE(sfx, T, E) case E: *scan = scan_##sfx, *apply = apply_##sfx; break;
+    SCAN_TYPES(CASE)
+#undef CASE
+    default: *scan = NULL, *apply = NULL;
+  }
+}
+
+static ht_array *scan(const char *fn, bool prod, const ht_array *a, int axis, ht_dtype t) {
+  if (ht_check_cpu(a, fn)) return NULL;
+  if (a->ndim == 0) return ht_error("%s: a zero-dimensional array has no axis to scan", fn), NULL;
+  int ax = ht_norm_axis(fn, axis, a->ndim);
+  if (ax < 0) return NULL;
+  if (t == HT_NDTYPES) t = ht_dtype_is_float(a->dtype) ? a->dtype : HT_INT64;
+  scan_fn sc;
+  apply_fn ap;
+  scan_loops(t, &sc, &ap);
+  if (!sc) return ht_error("%s: dtype %s is not supported", fn, ht_dtype_name(t)), NULL;
+  ht_array *out = ht_array_empty_counts(t, a->ndim, a->gshape, a->split, a->counts, a->device);
+  if (!out || ht_copy_into(out, a)) return ht_array_free(out), NULL;
+  int64_t outer = 1, inner = 1, n = out->lshape[ax], item = (int64_t)ht_dtype_size(t);
+  for (int d = 0; d < ax; d++) outer *= out->lshape[d];
+  for (int d = ax + 1; d < out->ndim; d++) inner *= out->lshape[d];
+  sc(ht_array_data(out), outer, n, inner, prod);
+  if (ax != a->split || ht_comm_size() == 1) return out;
+  /* every rank's last row is its running total; ranks before mine add up to my offset */
+  char *tot = malloc((size_t)(outer * inner * item) + 1);
+  if (ht_comm_agree(tot ? 0 : ht_error("%s: out of memory", fn))) {
+    free(tot);
+    return ht_array_free(out), NULL;
+  }
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t i = 0; i < inner; i++) {
+      char *dst = tot + (o * inner + i) * item;
+      if (n > 0) memcpy(dst, (char *)ht_array_data(out) + ((o * n + n - 1) * inner + i) * item, (size_t)item);
+      else ht_set_f64(t, dst, prod ? 1 : 0);
+    }
+  int status = ht_comm_exscan(tot, outer * inner, t, prod ? MPI_PROD : MPI_SUM);
+  if (!status && ht_comm_rank() > 0) ap(ht_array_data(out), tot, outer, n, inner, prod);
+  free(tot);
+  if (status) return ht_array_free(out), NULL;
+  return out;
+}
+
+ht_array *ht_cumsum(const ht_array *a, int axis, ht_dtype t) { return scan("cumsum", false, a, axis, t); }
+ht_array *ht_cumprod(const ht_array *a, int axis, ht_dtype t) { return scan("cumprod", true, a, axis, t); }
+
+/* ---- diff ---- */
+
+/* The rows [from, from+len) along axis of a, as a distributed header sharing a's buffer
+ * and keeping its counts (axis is not the split axis). */
+static ht_array shifted(const ht_array *a, int axis, int64_t from, int64_t len) {
+  ht_array v = *a;
+  v.gshape[axis] = v.lshape[axis] = len;
+  v.offset += from * a->strides[axis];
+  return v;
+}
+
+/* Rows [1, m) of a split along axis, placed on the counts `c` of the (m-1)-row result. */
+typedef struct {
+  const int64_t *counts;
+} next_ctx;
+
+static int next_segs(int q, ht_seg *segs, void *ctx) {
+  const int64_t *c = ((const next_ctx *)ctx)->counts;
+  int64_t L = ht_rank_lo(c, q);
+  if (!c[q] || (L == 0 && c[q] == 1)) return 0;
+  segs[0] = L == 0 ? (ht_seg){0, 1, c[q] - 1, 0} : (ht_seg){0, 0, c[q], L - 1};
+  return 1;
+}
+
+static ht_array *diff1(const ht_array *a, int ax) {
+  int64_t m = a->gshape[ax];
+  ht_binop op = a->dtype == HT_BOOL ? HT_NE : HT_SUB;
+  if (m == 0) return ht_copy(a);
+  if (ax != a->split) {
+    ht_array hi = shifted(a, ax, 1, m - 1), lo = shifted(a, ax, 0, m - 1);
+    return ht_binary(op, &hi, &lo);
+  }
+  /* the result keeps a's counts, less one row on the last rank that has rows: the lower
+   * operand is then each rank's own leading rows, the upper one needs one row shipped */
+  int p = ht_comm_size(), me = ht_comm_rank(), last = p - 1;
+  while (last > 0 && !a->counts[last]) last--;
+  int64_t *counts = malloc(sizeof(int64_t) * (size_t)p);
+  if (!counts) return ht_error("diff: out of memory"), NULL;
+  memcpy(counts, a->counts, sizeof(int64_t) * (size_t)p);
+  counts[last]--;
+  ht_array lo = *a;
+  lo.counts = counts;
+  lo.gshape[ax] = m - 1, lo.lshape[ax] = counts[me];
+  ht_array *hi = ht_array_empty_counts(a->dtype, a->ndim, lo.gshape, ax, counts, a->device);
+  next_ctx c = {a->counts};
+  const ht_array *src[1] = {a};
+  ht_array *out = NULL;
+  if (!ht_comm_agree(hi ? 0 : -1) && !ht_place(hi, ax, src, next_segs, 1, &c, "diff"))
+    out = ht_binary(op, hi, &lo);
+  ht_array_free(hi);
+  free(counts);
+  return out;
+}
+
+ht_array *ht_diff(const ht_array *a, int64_t n, int axis) {
+  if (ht_check_cpu(a, "diff")) return NULL;
+  if (a->ndim == 0) return ht_error("diff: diff requires input that is at least one dimensional"), NULL;
+  if (n < 0) return ht_error("diff: order must be non-negative but got %lld", (long long)n), NULL;
+  int ax = ht_norm_axis("diff", axis, a->ndim);
+  if (ax < 0) return NULL;
+  if (n == 0) return ht_copy(a);
+  ht_array *cur = diff1(a, ax);
+  for (int64_t k = 1; k < n && cur && cur->gshape[ax] > 0; k++) {
+    ht_array *next = diff1(cur, ax);
+    ht_array_free(cur);
+    cur = next;
+  }
+  return cur;
+}
