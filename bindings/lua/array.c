@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../../runtime/comm.h"
+#include "../../runtime/manipulation.h"
 #include "../../runtime/summary.h"
 #include "lht.h"
 
@@ -264,7 +265,8 @@ static int push_property(lua_State *L, const ht_array *a, const char *k) {
     int p = ht_comm_size();
     if (a->split < 0) lua_pushnil(L);
     else push_shape(L, p, a->counts);
-  } else return 0;
+  } else if (!strcmp(k, "T")) lht_pusharray(L, ht_transpose(a, NULL)); /* a view */
+  else return 0;
   return 1;
 }
 

@@ -159,3 +159,13 @@ describe("memory", function()
     assert.is_true(peak < 600 * 2 ^ 20, "peak bytes held: " .. peak)
   end)
 end)
+
+describe("the T property", function()
+  it("is the transpose, a view moving the split with its axis", function()
+    -- np.array([[1, 2, 3], [4, 5, 6]]).T
+    local x = ht.array({ { 1, 2, 3 }, { 4, 5, 6 } }, { split = 0 })
+    local t = x.T
+    T.assert_split(t, 1)
+    T.assert_equal(t, { { 1, 4 }, { 2, 5 }, { 3, 6 } })
+  end)
+end)

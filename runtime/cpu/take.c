@@ -1,0 +1,193 @@
+/* Gather/scatter through byte-offset lists (the local half of getitem and setitem with
+ * masks and integer arrays) and the masked fill of `x[mask] = scalar`. */
+#include "take.h"
+
+#include <string.h>
+
+#include "../iter.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Below this many elements threads cost more than they save. */
+#define TAKE_GRAIN ((int64_t)1 << 15)
+
+/* es is a constant at every call site (see copy_run), so each memcpy is one move. */
+static inline void copy_run_sized(size_t es, int64_t n, char *d, const int64_t *di, const char *s,
+                                  const int64_t *si) {
+  for (int64_t i = 0; i < n; i++)
+    memcpy(d + di[i], s + si[i], es);
+}
+
+static inline void copy_run(size_t es, int64_t n, char *d, const int64_t *di, const char *s,
+                            const int64_t *si) {
+  switch (es) {
+    case 1: copy_run_sized(1, n, d, di, s, si); break;
+    case 2: copy_run_sized(2, n, d, di, s, si); break;
+    case 4: copy_run_sized(4, n, d, di, s, si); break;
+    case 8: copy_run_sized(8, n, d, di, s, si); break;
+    default: copy_run_sized(es, n, d, di, s, si); break;
+  }
+}
+
+/* One slab: the ni elements of (o, k); d and s address the slab's element 0 minus inner[0]. */
+static inline void copy_slab(size_t es, int64_t ni, bool packed, char *d, const int64_t *di,
+                             const char *s, const int64_t *si) {
+  if (packed)
+    memcpy(d, s, (size_t)ni * es); /* both inner runs are contiguous from 0 */
+  else
+    copy_run(es, ni, d, di, s, si);
+}
+
+static bool is_packed(const int64_t *off, int64_t n, size_t es) {
+  for (int64_t i = 0; i < n; i++)
+    if (off[i] != i * (int64_t)es) return false;
+  return true;
+}
+
+void ht_cpu_take(size_t es, int64_t no, int64_t nk, int64_t ni, ht_take_side dst, ht_take_side src,
+                 bool ordered) {
+  if (no == 0 || nk == 0 || ni == 0) return;
+  const int64_t total = no * nk * ni;
+  if (ni == 1) { /* one element per slab: masks, column picks; a typed loop over k */
+    char *d = dst.base + dst.inner[0];
+    const char *s = src.base + src.inner[0];
+    if (no == 1 && !ordered) {
+      const int64_t block = 4096;
+#pragma omp parallel for schedule(static) if (nk >= TAKE_GRAIN)
+      for (int64_t k0 = 0; k0 < nk; k0 += block)
+        copy_run(es, nk - k0 < block ? nk - k0 : block, d + dst.outer[0], dst.sel + k0,
+                 s + src.outer[0], src.sel + k0);
+      return;
+    }
+#pragma omp parallel for schedule(static) if (no > 1 && total >= TAKE_GRAIN)
+    for (int64_t o = 0; o < no; o++)
+      copy_run(es, nk, d + dst.outer[o], dst.sel, s + src.outer[o], src.sel);
+    return;
+  }
+  const bool packed = is_packed(dst.inner, ni, es) && is_packed(src.inner, ni, es);
+  if (ordered) { /* distinct o never write the same place: only o is shared out */
+#pragma omp parallel for schedule(static) if (no > 1 && total >= TAKE_GRAIN)
+    for (int64_t o = 0; o < no; o++)
+      for (int64_t k = 0; k < nk; k++)
+        copy_slab(es, ni, packed, dst.base + dst.outer[o] + dst.sel[k], dst.inner,
+                  src.base + src.outer[o] + src.sel[k], src.inner);
+    return;
+  }
+#pragma omp parallel for collapse(2) schedule(static) if (total >= TAKE_GRAIN)
+  for (int64_t o = 0; o < no; o++)
+    for (int64_t k = 0; k < nk; k++)
+      copy_slab(es, ni, packed, dst.base + dst.outer[o] + dst.sel[k], dst.inner,
+                src.base + src.outer[o] + src.sel[k], src.inner);
+}
+
+void ht_offsets(int ndim, const int64_t *shape, const int64_t *byte_strides, int64_t *out) {
+  int64_t n = 1, idx[HT_MAXDIM] = {0}, off = 0;
+  for (int d = 0; d < ndim; d++)
+    n *= shape[d];
+  for (int64_t k = 0; k < n; k++) {
+    out[k] = off;
+    for (int d = ndim - 1; d >= 0; d--) { /* odometer: the last axis moves fastest */
+      off += byte_strides[d];
+      if (++idx[d] < shape[d]) break;
+      off -= idx[d] * byte_strides[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/* ---- x[mask] = scalar ---- */
+
+/* d[i] = m[i] ? v : d[i]: a select, which the compiler turns into vector blends. */
+#define FILL_LOOP(name, T)                                                   \
+  static void name(int64_t n, char **p, const int64_t *s, void *ctx) {       \
+    const T v = *(const T *)ctx;                                             \
+    const bool *m = (const bool *)p[1];                                      \
+    if (s[0] == (int64_t)sizeof(T) && s[1] == 1) {                           \
+      T *d = (T *)p[0];                                                      \
+      for (int64_t i = 0; i < n; i++) d[i] = m[i] ? v : d[i];                \
+      return;                                                                \
+    }                                                                        \
+    for (int64_t i = 0; i < n; i++)                                          \
+      if (m[i * s[1]]) *(T *)(p[0] + i * s[0]) = v;                          \
+  }
+FILL_LOOP(fill_u8, uint8_t)
+FILL_LOOP(fill_u16, uint16_t)
+FILL_LOOP(fill_u32, uint32_t)
+FILL_LOOP(fill_u64, uint64_t)
+#undef FILL_LOOP
+
+void ht_cpu_masked_fill(size_t es, int ndim, const int64_t *shape, char *dst,
+                        const int64_t *dstr, const bool *mask, const int64_t *mstr,
+                        const void *value) {
+  int64_t st[2][HT_MAXDIM];
+  for (int d = 0; d < ndim; d++) st[0][d] = dstr[d], st[1][d] = mstr[d];
+  char *base[2] = {dst, (char *)mask};
+  ht_iter it;
+  ht_iter_init(&it, 2, ndim, shape, base, (const int64_t(*)[HT_MAXDIM])st);
+  uint64_t v = 0; /* the value's bits, aligned for the typed loop */
+  memcpy(&v, value, es);
+  ht_inner_loop loop = es == 1 ? fill_u8 : es == 2 ? fill_u16 : es == 4 ? fill_u32 : fill_u64;
+  ht_iter_run(&it, loop, &v);
+}
+
+/* ---- x[mask] on contiguous chunks ---- */
+
+int64_t ht_cpu_count_true(const bool *m, int64_t n) {
+  int64_t c = 0;
+#pragma omp parallel for reduction(+ : c) schedule(static) if (n >= TAKE_GRAIN)
+  for (int64_t i = 0; i < n; i++) c += m[i];
+  return c;
+}
+
+/* Branch-free: every element is written to a small stack block and the cursor moves only
+ * past the selected ones; the block's selected prefix is then copied out. */
+#define COMPRESS_BLOCK 256
+static inline void compress_sized(size_t es, int64_t n, const char *s, const bool *m, char *d) {
+  char tmp[COMPRESS_BLOCK * 8];
+  for (int64_t i0 = 0; i0 < n; i0 += COMPRESS_BLOCK) {
+    int64_t b = n - i0 < COMPRESS_BLOCK ? n - i0 : COMPRESS_BLOCK, j = 0;
+    for (int64_t i = 0; i < b; i++) {
+      memcpy(tmp + j * (int64_t)es, s + (i0 + i) * (int64_t)es, es);
+      j += m[i0 + i];
+    }
+    memcpy(d, tmp, (size_t)j * es);
+    d += j * (int64_t)es;
+  }
+}
+
+static void compress_run(size_t es, int64_t n, const char *s, const bool *m, char *d) {
+  switch (es) {
+    case 1: compress_sized(1, n, s, m, d); break;
+    case 2: compress_sized(2, n, s, m, d); break;
+    case 4: compress_sized(4, n, s, m, d); break;
+    default: compress_sized(8, n, s, m, d); break;
+  }
+}
+
+void ht_cpu_compress(size_t es, int64_t n, const char *src, const bool *mask, char *dst) {
+#ifdef _OPENMP
+  int nt = n >= 2 * TAKE_GRAIN && !omp_in_parallel() ? omp_get_max_threads() : 1;
+#else
+  int nt = 1;
+#endif
+  if (nt <= 1) {
+    compress_run(es, n, src, mask, dst);
+    return;
+  }
+#ifdef _OPENMP
+  int64_t start[nt + 1], per = (n + nt - 1) / nt;
+  start[0] = 0;
+#pragma omp parallel num_threads(nt)
+  { /* count each piece, then each thread writes its piece after the earlier ones */
+    int t = omp_get_thread_num();
+    int64_t lo = t * per < n ? t * per : n, hi = lo + per < n ? lo + per : n;
+    start[t + 1] = ht_cpu_count_true(mask + lo, hi - lo);
+#pragma omp barrier
+#pragma omp single
+    for (int r = 0; r < nt; r++) start[r + 1] += start[r];
+    compress_run(es, hi - lo, src + lo * (int64_t)es, mask + lo, dst + start[t] * (int64_t)es);
+  }
+#endif
+}
