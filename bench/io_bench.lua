@@ -1,0 +1,121 @@
+-- I/O bandwidth of ht.save_* / ht.load_* against a plain sequential read of the same file
+-- (`cat file > /dev/null`, page-cache speed: nothing is dropped), and each rank's peak
+-- memory while loading compared with its share of the data.
+--
+--   mpirun -n 1 heatlua bench/io_bench.lua [rows] [cols] [folder]
+--   mpirun -n 2 heatlua bench/io_bench.lua [rows] [cols] [folder]
+--
+-- Defaults: 1,000,000 x 64 float32 (256 MB, the pipeline's shape of PERFORMANCE.md) in
+-- $TMPDIR or /tmp. CSV is timed on a tenth of the rows (text is ~3x larger and slow to parse).
+local ffi = require "ffi"
+ffi.cdef [[ double MPI_Wtime(void); int malloc_trim(size_t pad); ]]
+local wtime = ffi.C.MPI_Wtime
+
+local rows = tonumber(arg[1]) or 1000000
+local cols = tonumber(arg[2]) or 64
+local dir = arg[3] or os.getenv("TMPDIR") or "/tmp"
+local me, p = ht.rank(), ht.nprocs()
+local MB = 1024 * 1024
+
+local function status_kb(field)
+  local f = io.open("/proc/self/status")
+  if not f then return 0 end
+  local s = f:read("*a")
+  f:close()
+  return tonumber(s:match(field .. ":%s*(%d+)")) or 0
+end
+
+-- the largest value over ranks (a 1-element split array gathers it)
+local function max_over_ranks(v)
+  local a = ht.zeros(p, { split = 0, dtype = "float64" })
+  a[me] = v -- every rank sets its own element; the others are ignored where not owned
+  return a:max():item()
+end
+
+local function timed(fn)
+  ht.barrier()
+  local t = wtime()
+  local result = fn()
+  ht.barrier()
+  return wtime() - t, result
+end
+
+local function file_size(path)
+  local f = io.open(path, "rb")
+  local n = f:seek("end")
+  f:close()
+  return n
+end
+
+local function cat_time(path)
+  local t = 0
+  if me == 0 then
+    os.execute("cat '" .. path .. "' > /dev/null") -- warm the page cache first
+    local t0 = wtime()
+    os.execute("cat '" .. path .. "' > /dev/null")
+    t = wtime() - t0
+  end
+  return max_over_ranks(t)
+end
+
+local function report(what, seconds, bytes, cat)
+  if me == 0 then
+    print(string.format("  %-34s %7.3f s  %8.0f MB/s  (%.2fx cat)", what, seconds,
+      bytes / MB / seconds, cat > 0 and seconds / cat or 0))
+  end
+end
+
+-- peak resident memory of a load above what the rank held before, against its share
+local function load_peak(fn)
+  collectgarbage()
+  ffi.C.malloc_trim(0) -- freed arrays leave the process, so RSS starts from what is live
+  local f = io.open("/proc/self/clear_refs", "w") -- "5" resets VmHWM to the current RSS
+  if f then f:write("5"); f:close() end
+  local before = status_kb("VmRSS")
+  local seconds, x = timed(fn)
+  local peak = (status_kb("VmHWM") - before) / 1024
+  local share = 1
+  for _, n in ipairs(x.lshape) do share = share * n end
+  share = share * 4 / MB
+  return seconds, x, max_over_ranks(peak), max_over_ranks(share)
+end
+
+ht.random.seed(1)
+local x = ht.random.randn(rows, cols, { split = 0 })
+local bytes = rows * cols * 4
+if me == 0 then
+  print(string.format("io_bench: %d x %d float32 (%.0f MB) on %d rank(s), files in %s", rows,
+    cols, bytes / MB, p, dir))
+end
+
+local h5, npy, csv = dir .. "/io_bench.h5", dir .. "/io_bench.npy", dir .. "/io_bench.csv"
+
+report("save_hdf5", timed(function() ht.save_hdf5(x, h5, "x") end), bytes, 0)
+local cat = cat_time(h5)
+if me == 0 then print(string.format("  %-34s %7.3f s  %8.0f MB/s", "cat file > /dev/null", cat, file_size(h5) / MB / cat)) end
+local s, y, peak, share = load_peak(function() return ht.load_hdf5(h5, "x", { split = 0 }) end)
+report("load_hdf5 split=0", s, bytes, cat)
+if me == 0 then print(string.format("    peak memory of the load: %.1f MB per rank, share %.1f MB", peak, share)) end
+y = nil
+report("load_hdf5 split=1", timed(function() return ht.load_hdf5(h5, "x", { split = 1 }) end), bytes, cat)
+report("save_hdf5 gzip level 1 + shuffle", timed(function()
+  ht.save_hdf5(x, h5, "x", { compression = 1, shuffle = true })
+end), bytes, 0)
+report("load_hdf5 gzip split=0", timed(function() return ht.load_hdf5(h5, "x", { split = 0 }) end), bytes, cat)
+
+report("save_npy", timed(function() ht.save_npy(x, npy) end), bytes, 0)
+cat = cat_time(npy)
+s, y, peak, share = load_peak(function() return ht.load_npy(npy, { split = 0 }) end)
+report("load_npy split=0", s, bytes, cat)
+if me == 0 then print(string.format("    peak memory of the load: %.1f MB per rank, share %.1f MB", peak, share)) end
+y = nil
+
+local small = x[{ { 0, math.floor(rows / 10) }, ht.all }]
+report("save_csv (a tenth of the rows)", timed(function() ht.save_csv(small, csv) end), bytes / 10, 0)
+local csv_bytes = file_size(csv)
+cat = cat_time(csv)
+if me == 0 then print(string.format("    csv file: %.0f MB; cat %.3f s", csv_bytes / MB, cat)) end
+report("load_csv split=0 (file bytes)", timed(function() return ht.load_csv(csv, { split = 0 }) end), csv_bytes, cat)
+
+ht.barrier()
+if me == 0 then os.remove(h5); os.remove(npy); os.remove(csv) end
