@@ -1,5 +1,6 @@
-/* The heatlua executable: every MPI rank runs the same Lua chunk (a script, -e, stdin);
- * an uncaught error on any rank is reported with a traceback and ends the whole job. */
+/* The heatlua executable: every MPI rank runs the same Lua chunk (a script, -e, stdin, or
+ * the REPL's lines); an uncaught error in a script is reported with a traceback and ends
+ * the whole job. */
 #define _POSIX_C_SOURCE 200809L
 #include <lauxlib.h>
 #include <lua.h>
@@ -9,30 +10,45 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../../runtime/comm.h"
+#include "repl.h"
 
 int luaopen_heat_core(lua_State *L);
 
 static const char *progname = "heatlua";
 
 static void usage(void) {
-  if (ht_comm_rank() != 0) return;
   fprintf(stderr,
           "usage: %s [options] [script [args]]\n"
           "  -e chunk   run the Lua chunk\n"
-          "  -          run the script read from standard input\n"
+          "  -i         enter the REPL after running the script (or -e)\n"
+          "  -n N       start mpirun -n N itself (the REPL then edits lines here)\n"
           "  -v         print the version\n"
-          "Every MPI rank runs the same script: mpirun -n 4 %s analysis.lua\n",
-          progname, progname);
+          "  -          run the script read from standard input\n"
+          "Every MPI rank runs the same script: mpirun -n 4 %s analysis.lua\n"
+          "With no script: the REPL (mpirun -n 4 %s -i, or %s -n 4 in a terminal)\n",
+          progname, progname, progname, progname);
 }
 
-/* print from rank 0 only: an SPMD script would otherwise print everything nprocs times */
+/* print writes from rank 0 only (an SPMD script would otherwise print everything nprocs
+ * times), but converts its arguments on every rank: tostring of an array is collective. */
 static int rank0_print(lua_State *L) {
+  int n = lua_gettop(L);
+  lua_getglobal(L, "tostring");
+  for (int i = 1; i <= n; i++) {
+    lua_pushvalue(L, n + 1);
+    lua_pushvalue(L, i);
+    lua_call(L, 1, 1);
+    if (!lua_isstring(L, -1)) return luaL_error(L, "'tostring' must return a string to 'print'");
+  }
   if (ht_comm_rank() != 0) return 0;
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, 0);
+  for (int i = 1; i <= n; i++) {
+    if (i > 1) fputc('\t', stdout);
+    fputs(lua_tostring(L, n + 1 + i), stdout);
+  }
+  fputc('\n', stdout);
   fflush(stdout);
   return 0;
 }
@@ -93,8 +109,7 @@ static void setup(lua_State *L) {
   lua_setfield(L, -3, "path");
   lua_pop(L, 2);
 
-  lua_getglobal(L, "print");
-  lua_pushcclosure(L, rank0_print, 1);
+  lua_pushcfunction(L, rank0_print);
   lua_setglobal(L, "print");
   lua_getglobal(L, "os");
   lua_pushcfunction(L, mpi_exit);
@@ -122,52 +137,116 @@ static void set_arg(lua_State *L, char **argv, int argc, int script) {
 }
 
 static void run_script(lua_State *L, char **argv, int argc, int script) {
-  const char *name = strcmp(argv[script], "-") == 0 ? NULL : argv[script];
   set_arg(L, argv, argc, script);
-  if (luaL_loadfile(L, name)) fail(L);
+  if (strcmp(argv[script], "-") == 0 ? lht_load_stdin(L) : luaL_loadfile(L, argv[script]))
+    fail(L);
   for (int i = script + 1; i < argc; i++) lua_pushstring(L, argv[i]);
   call(L, argc - script - 1);
 }
 
+/* Lua-side work at the end of a run that every rank reaches (collective): the report of
+ * the profiler (lib/heat/profile.lua) when HEATLUA_PROFILE is set. */
+static void at_end(lua_State *L) {
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "loaded");
+  lua_getfield(L, -1, "heat.profile");
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, "_atexit");
+    if (lua_isfunction(L, -1)) call(L, 0);
+    else lua_pop(L, 1);
+  }
+  lua_pop(L, 3);
+}
+
+/* Started by mpirun or srun rather than by hand: the environment tells, if asked before
+ * MPI_Init (a singleton MPI_Init sets PMIX_RANK itself). */
+static int launched(void) {
+  return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK");
+}
+
+/* The options before the script; returns the script's index (argc if none) or -1. */
+typedef struct {
+  int version, interactive, serve, has_e;
+  const char *nprocs;
+} options;
+
+static int parse(int argc, char **argv, options *o) {
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+    if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--version")) o->version = 1;
+    else if (!strcmp(argv[i], "-i")) o->interactive = 1;
+    else if (!strcmp(argv[i], "--serve-stdin")) o->serve = 1;
+    else if (!strcmp(argv[i], "-e") && i + 1 < argc) o->has_e = 1, i++;
+    else if (!strcmp(argv[i], "-n") && i + 1 < argc && atoi(argv[i + 1]) > 0) o->nprocs = argv[++i];
+    else if (!strcmp(argv[i], "--")) return i + 1;
+    else return -1;
+  }
+  return i;
+}
+
+/* heatlua -n N ...: everything but -n N goes to the ranks; no MPI in this process. */
+static int front(int argc, char **argv, const options *o, int script) {
+  char **rest = malloc(sizeof(char *) * (size_t)argc);
+  if (!rest) return 1;
+  int n = 0;
+  for (int i = 1; i < argc; i++) {
+    if (i < script && !strcmp(argv[i], "-n")) i++;
+    else rest[n++] = argv[i];
+  }
+  rest[n] = NULL;
+  int want_repl = o->interactive || (script == argc && !o->has_e && !o->version);
+  int rc = lht_front(argv[0], o->nprocs, n, rest, want_repl);
+  free(rest);
+  return rc;
+}
+
 int main(int argc, char **argv) {
+  options o = {0};
+  int script = parse(argc, argv, &o);
+  int by_launcher = launched();
+  if (script >= 0 && o.nprocs) {
+    if (by_launcher) {
+      fprintf(stderr, "%s: -n starts mpirun itself; under mpirun leave it out\n", progname);
+      return 2;
+    }
+    return front(argc, argv, &o, script);
+  }
   ht_comm_init(&argc, &argv);
+  if (script < 0) {
+    if (ht_comm_rank() == 0) usage();
+    ht_comm_finalize();
+    return 2;
+  }
   lua_State *L = luaL_newstate();
   if (!L) {
     fprintf(stderr, "%s: cannot create the Lua state\n", progname);
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
-  int i = 1, ran = 0;
-  for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-    if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--version")) {
-      if (ht_comm_rank() == 0) printf("heatlua %s (%s)\n", HEATLUA_VERSION, LUAJIT_VERSION);
-      ran = 1;
-    } else if (!strcmp(argv[i], "-e") && i + 1 < argc) {
-      i++;
-    } else if (!strcmp(argv[i], "--")) {
-      i++;
-      break;
-    } else {
-      usage();
-      ht_comm_finalize();
-      return 2;
-    }
-  }
-  int script = i;
+  if (o.version && ht_comm_rank() == 0)
+    printf("heatlua %s (%s)\n", HEATLUA_VERSION, LUAJIT_VERSION);
   setup(L);
   set_arg(L, argv, argc, script < argc ? script : argc - 1);
   for (int j = 1; j < script; j++) /* -e chunks in order */
     if (!strcmp(argv[j], "-e")) {
       if (luaL_loadbuffer(L, argv[j + 1], strlen(argv[j + 1]), "=(command line)")) fail(L);
       call(L, 0);
-      ran = 1, j++;
+      j++;
     }
   if (script < argc) run_script(L, argv, argc, script);
-  else if (!ran) {
-    usage();
-    lua_close(L);
-    ht_comm_finalize();
-    return 2;
+  int bare = script == argc && !o.has_e && !o.version;
+  if (o.interactive || o.serve || bare) {
+    if (bare && !by_launcher && ht_comm_size() == 1 && !isatty(0)) { /* lua.c: heatlua < file */
+      if (lht_load_stdin(L)) fail(L);
+      call(L, 0);
+    } else {
+      /* only rank 0 reads, so only its terminal matters */
+      lht_input input = o.serve ? LHT_INPUT_SERVE
+                        : ht_comm_rank() == 0 && isatty(0) ? LHT_INPUT_EDITOR
+                                                           : LHT_INPUT_LINES;
+      lht_repl(L, input);
+    }
   }
+  at_end(L);
   lua_close(L);
   ht_comm_finalize();
   return 0;

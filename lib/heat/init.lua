@@ -42,4 +42,9 @@ end
 
 function ht.is_array(x) return getmetatable(x) == mt end
 
+-- x:info(): metadata and each rank's block, for debugging SPMD code. Collective.
+local dbg = require "heat.debug"
+core._methods.info = dbg.info
+ht.info = dbg.info
+
 return ht

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The heatlua runner: -v, -e, script arguments, rank-0 print, printall, and errors that end
-# every rank (raised on one rank or on all) with a traceback and a non-zero status, no hang.
+# The heatlua runner: -v, -e, -i after -e, script arguments, rank-0 print (collective for
+# arrays), printall, and errors that end every rank (raised on one rank or on all) with a
+# traceback and a non-zero status, no hang. The REPL has its own test (test_repl.sh).
 # usage: test_runner.sh HEATLUA MPIEXEC
 set -u
 heatlua=$1 mpiexec=$2
@@ -50,6 +51,18 @@ run 1 -e 'error("single")'
 
 run 2 -e 'os.exit(0)'
 [ "$rc" -eq 0 ]; check "os.exit(0) leaves MPI cleanly" $?
+
+# printing an array gathers it: print converts on every rank, then rank 0 writes once
+run 3 -e 'local x = ht.zeros({2}, {split = 0}); print(x, "and", 1)'
+[ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 1 ] && grep -q '^DNDarray(\[0\., 0\.\].*	and	1$' "$tmp/out"
+check "print of a split array (2 rows on 3 ranks) is collective and prints once (rc=$rc)" $?
+
+# -e then -i: the REPL sees the chunk's globals
+printf 'y * 2\n' | timeout 60 "$mpiexec" --oversubscribe -n 2 "$heatlua" -e 'y = 21' -i >"$tmp/out" 2>"$tmp/err"
+grep -q '^> 42$' "$tmp/out"; check "-e then -i keeps the globals" $?
+
+run 2 -n 2 -e 'print(1)'
+[ "$rc" -eq 2 ] && grep -q "under mpirun leave it out" "$tmp/err"; check "-n under mpirun is refused" $?
 
 run 1 --no-such-option
 [ "$rc" -eq 2 ] && grep -q usage "$tmp/err"; check "unknown option: usage, status 2" $?
