@@ -1,0 +1,567 @@
+/* Typed local reduction kernels. Each loop body is written once as an inline function of
+ * (op, dtype); the switches call it with constants, so every case compiles into its own
+ * vectorisable loop with no per-element dispatch. Threads take ranges of outputs or,
+ * when there are too few of them, slices of the reduced range R. */
+#include "reduce.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define KINLINE static inline __attribute__((always_inline))
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_UNROLL _Pragma("GCC unroll 1")
+/* GCC's unroll-and-jam walks two rows of a column pass at once; measured, those two
+ * interleaved streams read memory at half speed once rows pass ~256 bytes. */
+#define NO_JAM __attribute__((optimize("no-loop-unroll-and-jam")))
+#else
+#define NO_UNROLL
+#define NO_JAM
+#endif
+
+enum {
+  LANES = 16,     /* independent accumulators per row: vector width, and shorter sums */
+  BLOCK = 4096,   /* row elements summed in lanes before joining the row's total */
+  SHORT_ROW = 32, /* rows shorter than this skip the lanes */
+  TILE = 8192,    /* output columns per pass when I > 1: 64 KiB of accumulators, in L2 */
+  ARG_TILE = 512, /* argmin/argmax columns per pass: the block extremes, 4 KiB on the stack */
+};
+/* Input bytes per block of rows in which argmin/argmax look for a better extreme. */
+#define ARG_BLOCK_BYTES ((int64_t)256 << 10)
+/* Elements per thread below which a parallel region costs more than it saves. */
+#define PAR_GRAIN ((int64_t)1 << 15)
+/* Input rows per block when rows are wider than a tile: stays in L2 across the tiles. */
+#define ROW_BLOCK_BYTES ((int64_t)256 << 10)
+/* Most memory the per-thread partial results of a split R may take. */
+#define PARTIAL_BYTES ((int64_t)64 << 20)
+
+/* Calls fn(<dtype constant>, ...) for the dtype t. */
+#define DTYPE_SWITCH(t, fn, ...)                                \
+  switch (t) {                                                  \
+  case HT_BOOL: fn(HT_BOOL, __VA_ARGS__); break;                \
+  case HT_UINT8: fn(HT_UINT8, __VA_ARGS__); break;              \
+  case HT_INT8: fn(HT_INT8, __VA_ARGS__); break;                \
+  case HT_INT16: fn(HT_INT16, __VA_ARGS__); break;              \
+  case HT_INT32: fn(HT_INT32, __VA_ARGS__); break;              \
+  case HT_INT64: fn(HT_INT64, __VA_ARGS__); break;              \
+  case HT_FLOAT32: fn(HT_FLOAT32, __VA_ARGS__); break;          \
+  case HT_FLOAT64: fn(HT_FLOAT64, __VA_ARGS__); break;          \
+  default: break;                                               \
+  }
+
+/* Calls fn(<op constant>, ...) for the value-accumulating ops. */
+#define OP_SWITCH(op, fn, ...)                                  \
+  switch (op) {                                                 \
+  case HT_K_SUM: fn(HT_K_SUM, __VA_ARGS__); break;              \
+  case HT_K_PROD: fn(HT_K_PROD, __VA_ARGS__); break;            \
+  case HT_K_SQDEV: fn(HT_K_SQDEV, __VA_ARGS__); break;          \
+  case HT_K_MIN: fn(HT_K_MIN, __VA_ARGS__); break;              \
+  case HT_K_MAX: fn(HT_K_MAX, __VA_ARGS__); break;              \
+  case HT_K_ALL: fn(HT_K_ALL, __VA_ARGS__); break;              \
+  case HT_K_ANY: fn(HT_K_ANY, __VA_ARGS__); break;              \
+  default: break;                                               \
+  }
+
+/* ---- elements and steps ---- */
+
+KINLINE double load_f64(ht_dtype t, const void *p, int64_t k) {
+  switch (t) {
+  case HT_BOOL: return ((const uint8_t *)p)[k] != 0;
+  case HT_UINT8: return ((const uint8_t *)p)[k];
+  case HT_INT8: return ((const int8_t *)p)[k];
+  case HT_INT16: return ((const int16_t *)p)[k];
+  case HT_INT32: return ((const int32_t *)p)[k];
+  case HT_INT64: return (double)((const int64_t *)p)[k];
+  case HT_FLOAT32: return ((const float *)p)[k];
+  case HT_FLOAT64: return ((const double *)p)[k];
+  default: return 0;
+  }
+}
+
+KINLINE int64_t load_i64(ht_dtype t, const void *p, int64_t k) {
+  switch (t) {
+  case HT_BOOL: return ((const uint8_t *)p)[k] != 0;
+  case HT_UINT8: return ((const uint8_t *)p)[k];
+  case HT_INT8: return ((const int8_t *)p)[k];
+  case HT_INT16: return ((const int16_t *)p)[k];
+  case HT_INT32: return ((const int32_t *)p)[k];
+  case HT_INT64: return ((const int64_t *)p)[k];
+  default: return 0;
+  }
+}
+
+KINLINE double ident_f64(ht_kop op) {
+  switch (op) {
+  case HT_K_PROD: case HT_K_ALL: return 1;
+  case HT_K_MIN: return INFINITY;
+  case HT_K_MAX: return -INFINITY;
+  default: return 0;
+  }
+}
+
+KINLINE int64_t ident_i64(ht_kop op) {
+  switch (op) {
+  case HT_K_PROD: case HT_K_ALL: return 1;
+  case HT_K_MIN: return INT64_MAX;
+  case HT_K_MAX: return INT64_MIN;
+  default: return 0;
+  }
+}
+
+/* acc (op) x. min/max keep a NaN once one is seen, as NumPy does. Each case is a plain
+ * select (no || or &&), the form GCC if-converts and vectorises. */
+KINLINE double step_f64(ht_kop op, double acc, double x, double center) {
+  switch (op) {
+  case HT_K_SUM: return acc + x;
+  case HT_K_PROD: return acc * x;
+  case HT_K_SQDEV: return acc + (x - center) * (x - center);
+  case HT_K_MIN: acc = x < acc ? x : acc; return x != x ? x : acc;
+  case HT_K_MAX: acc = x > acc ? x : acc; return x != x ? x : acc;
+  case HT_K_ALL: return x == 0 ? 0.0 : acc;
+  case HT_K_ANY: return x != 0 ? 1.0 : acc;
+  default: return acc;
+  }
+}
+
+/* Joins two partial results (a squared-deviation partial is already squared). */
+KINLINE double join_f64(ht_kop op, double a, double b) {
+  return op == HT_K_SQDEV ? a + b : step_f64(op, a, b, 0);
+}
+
+/* Integer sums and products wrap like NumPy's (unsigned arithmetic: no overflow UB). */
+KINLINE int64_t step_i64(ht_kop op, int64_t acc, int64_t x) {
+  switch (op) {
+  case HT_K_SUM: return (int64_t)((uint64_t)acc + (uint64_t)x);
+  case HT_K_PROD: return (int64_t)((uint64_t)acc * (uint64_t)x);
+  case HT_K_MIN: return x < acc ? x : acc;
+  case HT_K_MAX: return x > acc ? x : acc;
+  case HT_K_ALL: return acc & (x != 0);
+  case HT_K_ANY: return acc | (x != 0);
+  default: return acc;
+  }
+}
+
+/* Does x replace the best so far? Strictly better only, so ties keep the first; a NaN
+ * beats every number and is never replaced (NumPy's argmin/argmax). */
+KINLINE bool beats_f64(bool is_max, double x, double best) {
+  if (x != x) return best == best;
+  return is_max ? x > best : x < best;
+}
+
+KINLINE bool beats_i64(bool is_max, int64_t x, int64_t best) {
+  return is_max ? x > best : x < best;
+}
+
+/* Does candidate b replace a? Between partials of different ranges a tie goes to the
+ * smaller index, so the result does not depend on which range was merged first. */
+KINLINE bool arg_takes(bool is_max, bool isf, const ht_argacc *a, const ht_argacc *b) {
+  if (b->idx < 0) return false;
+  if (a->idx < 0) return true;
+  if (isf) {
+    const double x = a->v.f, y = b->v.f;
+    if (x != x || y != y) return y != y && (x == x || b->idx < a->idx);
+    if (y == x) return b->idx < a->idx;
+    return beats_f64(is_max, y, x);
+  }
+  if (b->v.i == a->v.i) return b->idx < a->idx;
+  return beats_i64(is_max, b->v.i, a->v.i);
+}
+
+/* ---- rows: I == 1, out[o] = op over in[o*R + r] ---- */
+
+/* One row of n elements from in[k0]: LANES accumulators per BLOCK, blocks joined in
+ * order, so a sum's rounding error grows like BLOCK/LANES + n/BLOCK rather than n. The
+ * lane loop stays a loop (NO_UNROLL): GCC then vectorises it for every op, selects
+ * included, where the fully unrolled form defeats it. */
+KINLINE double row_f64(ht_kop op, ht_dtype t, const void *in, int64_t k0, int64_t n,
+                       double center) {
+  double total = ident_f64(op);
+  for (int64_t b = 0; b < n; b += BLOCK) {
+    const int64_t m = n - b < BLOCK ? n - b : BLOCK, kb = k0 + b;
+    double lane[LANES];
+    for (int l = 0; l < LANES; l++) lane[l] = ident_f64(op);
+    int64_t k = 0;
+    for (; k + LANES <= m; k += LANES) {
+      NO_UNROLL
+      for (int l = 0; l < LANES; l++)
+        lane[l] = step_f64(op, lane[l], load_f64(t, in, kb + k + l), center);
+    }
+    for (; k < m; k++) lane[0] = step_f64(op, lane[0], load_f64(t, in, kb + k), center);
+    for (int w = LANES / 2; w > 0; w /= 2)
+      for (int l = 0; l < w; l++) lane[l] = join_f64(op, lane[l], lane[l + w]);
+    total = join_f64(op, total, lane[0]);
+  }
+  return total;
+}
+
+/* Integer steps are associative, so one accumulator lets the compiler vectorise freely.
+ * (Eight explicit lanes over 1-byte inputs miscompile with GCC 12 -O3.) */
+KINLINE int64_t row_i64(ht_kop op, ht_dtype t, const void *in, int64_t k0, int64_t n) {
+  int64_t acc = ident_i64(op);
+  for (int64_t k = 0; k < n; k++) acc = step_i64(op, acc, load_i64(t, in, k0 + k));
+  return acc;
+}
+
+/* Short rows (k-means' 25 distances, a point's 3 coordinates) would pay the lanes' set-up
+ * per row: four rows at a time with one accumulator each keep the adders busy instead. */
+KINLINE void rows_f64_body(ht_kop op, ht_dtype t, const ht_rjob *j, int64_t o0, int64_t o1,
+                           int64_t r0, int64_t r1, double *acc) {
+  const void *in = j->in;
+  const int64_t R = j->R;
+  int64_t o = o0;
+  if (r1 - r0 < SHORT_ROW)
+    for (; o + 4 <= o1; o += 4) {
+      double a[4], c[4];
+      for (int q = 0; q < 4; q++)
+        a[q] = ident_f64(op), c[q] = op == HT_K_SQDEV ? j->center[o + q] : 0;
+      for (int64_t r = r0; r < r1; r++)
+        for (int q = 0; q < 4; q++)
+          a[q] = step_f64(op, a[q], load_f64(t, in, (o + q) * R + r), c[q]);
+      for (int q = 0; q < 4; q++) acc[o + q - o0] = join_f64(op, acc[o + q - o0], a[q]);
+    }
+  for (; o < o1; o++) {
+    const double c = op == HT_K_SQDEV ? j->center[o] : 0;
+    acc[o - o0] = join_f64(op, acc[o - o0], row_f64(op, t, in, o * R + r0, r1 - r0, c));
+  }
+}
+
+KINLINE void rows_i64_body(ht_kop op, ht_dtype t, const ht_rjob *j, int64_t o0, int64_t o1,
+                           int64_t r0, int64_t r1, int64_t *acc) {
+  const void *in = j->in;
+  const int64_t R = j->R;
+  for (int64_t o = o0; o < o1; o++)
+    acc[o - o0] = step_i64(op, acc[o - o0], row_i64(op, t, in, o * R + r0, r1 - r0));
+}
+
+/* argmin/argmax in two steps per block: the extreme value with the vectorised min/max
+ * above, then, only when it beats the best so far, a scan for its first position. */
+KINLINE void rows_arg_body(bool is_max, ht_dtype t, const ht_rjob *j, int64_t o0, int64_t o1,
+                           int64_t r0, int64_t r1, ht_argacc *acc) {
+  const void *in = j->in;
+  const int64_t R = j->R;
+  const ht_kop ext = is_max ? HT_K_MAX : HT_K_MIN;
+  int64_t o = o0;
+  if (r1 - r0 < SHORT_ROW) /* too short to repay two steps: one scan */
+    for (; o < o1 && r0 < r1; o++) {
+      const int64_t k = o * R;
+      ht_argacc best = {.idx = r0};
+      if (ht_dtype_is_float(t)) {
+        double m = load_f64(t, in, k + r0);
+        for (int64_t r = r0 + 1; r < r1; r++) {
+          const double x = load_f64(t, in, k + r);
+          if (beats_f64(is_max, x, m)) m = x, best.idx = r;
+        }
+        best.v.f = m;
+      } else {
+        int64_t m = load_i64(t, in, k + r0);
+        for (int64_t r = r0 + 1; r < r1; r++) {
+          const int64_t x = load_i64(t, in, k + r);
+          if (beats_i64(is_max, x, m)) m = x, best.idx = r;
+        }
+        best.v.i = m;
+      }
+      if (arg_takes(is_max, ht_dtype_is_float(t), &acc[o - o0], &best)) acc[o - o0] = best;
+    }
+  for (; o < o1; o++) {
+    ht_argacc *best = &acc[o - o0];
+    for (int64_t b = r0; b < r1; b += BLOCK) {
+      const int64_t e = r1 - b < BLOCK ? r1 : b + BLOCK, k = o * R;
+      int64_t r = b;
+      if (ht_dtype_is_float(t)) {
+        const double m = row_f64(ext, t, in, k + b, e - b, 0);
+        if (best->idx >= 0 && !beats_f64(is_max, m, best->v.f)) continue;
+        if (m != m) while (load_f64(t, in, k + r) == load_f64(t, in, k + r)) r++;
+        else while (load_f64(t, in, k + r) != m) r++;
+        best->v.f = m, best->idx = r;
+      } else {
+        const int64_t m = row_i64(ext, t, in, k + b, e - b);
+        if (best->idx >= 0 && !beats_i64(is_max, m, best->v.i)) continue;
+        while (load_i64(t, in, k + r) != m) r++;
+        best->v.i = m, best->idx = r;
+      }
+    }
+  }
+}
+
+/* ---- cols: I > 1, a tile of w outputs (o, i0 .. i0+w) over rows r0 .. r1 ---- */
+
+KINLINE void cols_f64_body(ht_kop op, ht_dtype t, const ht_rjob *j, int64_t o, int64_t i0,
+                           int64_t w, int64_t r0, int64_t r1, double *restrict acc) {
+  const void *in = j->in;
+  const int64_t I = j->I, R = j->R;
+  const double *c = op == HT_K_SQDEV ? j->center + o * I + i0 : NULL;
+  for (int64_t r = r0; r < r1; r++) {
+    const int64_t k = (o * R + r) * I + i0;
+    for (int64_t l = 0; l < w; l++)
+      acc[l] = step_f64(op, acc[l], load_f64(t, in, k + l), op == HT_K_SQDEV ? c[l] : 0);
+  }
+}
+
+KINLINE void cols_i64_body(ht_kop op, ht_dtype t, const ht_rjob *j, int64_t o, int64_t i0,
+                           int64_t w, int64_t r0, int64_t r1, int64_t *restrict acc) {
+  const void *in = j->in;
+  const int64_t I = j->I, R = j->R;
+  for (int64_t r = r0; r < r1; r++) {
+    const int64_t k = (o * R + r) * I + i0;
+    for (int64_t l = 0; l < w; l++) acc[l] = step_i64(op, acc[l], load_i64(t, in, k + l));
+  }
+}
+
+/* The same two steps for a tile: the block's column extremes into a scratch tile, then
+ * a scan down the block for each column whose extreme beats its best so far. */
+KINLINE void cols_arg_body(bool is_max, ht_dtype t, const ht_rjob *j, int64_t o, int64_t i0,
+                           int64_t w, int64_t r0, int64_t r1, ht_argacc *restrict acc) {
+  const void *in = j->in;
+  const int64_t I = j->I, R = j->R;
+  const ht_kop ext = is_max ? HT_K_MAX : HT_K_MIN;
+  union {
+    double f[ARG_TILE];
+    int64_t i[ARG_TILE];
+  } m;
+  /* blocks of rows small enough to be read from memory once for all column chunks */
+  int64_t rows = ARG_BLOCK_BYTES / (w * (int64_t)ht_dtype_size(t));
+  rows = rows < 16 ? 16 : rows > 256 ? 256 : rows;
+  for (int64_t b = r0; b < r1; b += rows) {
+    const int64_t e = r1 - b < rows ? r1 : b + rows;
+    for (int64_t c0 = 0; c0 < w; c0 += ARG_TILE) {
+      const int64_t cw = w - c0 < ARG_TILE ? w - c0 : ARG_TILE;
+      if (ht_dtype_is_float(t)) {
+        for (int64_t l = 0; l < cw; l++) m.f[l] = ident_f64(ext);
+        cols_f64_body(ext, t, j, o, i0 + c0, cw, b, e, m.f);
+      } else {
+        for (int64_t l = 0; l < cw; l++) m.i[l] = ident_i64(ext);
+        cols_i64_body(ext, t, j, o, i0 + c0, cw, b, e, m.i);
+      }
+      for (int64_t l = 0; l < cw; l++) {
+        ht_argacc *best = &acc[c0 + l];
+        const int64_t k = o * R * I + i0 + c0 + l;
+        int64_t r = b;
+        if (ht_dtype_is_float(t)) {
+          const double x = m.f[l];
+          if (best->idx >= 0 && !beats_f64(is_max, x, best->v.f)) continue;
+          if (x != x) while (load_f64(t, in, k + r * I) == load_f64(t, in, k + r * I)) r++;
+          else while (load_f64(t, in, k + r * I) != x) r++;
+          best->v.f = x, best->idx = r;
+        } else {
+          const int64_t x = m.i[l];
+          if (best->idx >= 0 && !beats_i64(is_max, x, best->v.i)) continue;
+          while (load_i64(t, in, k + r * I) != x) r++;
+          best->v.i = x, best->idx = r;
+        }
+      }
+    }
+  }
+}
+
+/* ---- the typed entry points: dtype, then op, become constants ---- */
+
+/* Integer inputs reach the double accumulators only for mean and var (SUM, SQDEV). */
+#define F64_OPS(t, fn, j, ...)                                                   \
+  do {                                                                           \
+    if (ht_dtype_is_float(t)) {                                                  \
+      OP_SWITCH((j)->op, fn, t, j, __VA_ARGS__)                                  \
+    } else if ((j)->op == HT_K_SUM) {                                            \
+      fn(HT_K_SUM, t, j, __VA_ARGS__);                                           \
+    } else if ((j)->op == HT_K_SQDEV) {                                          \
+      fn(HT_K_SQDEV, t, j, __VA_ARGS__);                                         \
+    }                                                                            \
+  } while (0)
+
+/* Float inputs never use int64 accumulators (ops/reduce.c picks f64 for them). */
+#define I64_OPS(t, fn, j, ...)                                                   \
+  do {                                                                           \
+    if (!ht_dtype_is_float(t)) OP_SWITCH((j)->op, fn, t, j, __VA_ARGS__)         \
+  } while (0)
+
+#define ARG_OPS(t, fn, j, ...) fn((j)->op == HT_K_ARGMAX, t, j, __VA_ARGS__)
+
+KINLINE void rows_f64_t(ht_dtype t, const ht_rjob *j, int64_t o0, int64_t o1, int64_t r0,
+                        int64_t r1, void *acc) {
+  F64_OPS(t, rows_f64_body, j, o0, o1, r0, r1, (double *)acc);
+}
+KINLINE void rows_i64_t(ht_dtype t, const ht_rjob *j, int64_t o0, int64_t o1, int64_t r0,
+                        int64_t r1, void *acc) {
+  I64_OPS(t, rows_i64_body, j, o0, o1, r0, r1, (int64_t *)acc);
+}
+KINLINE void rows_arg_t(ht_dtype t, const ht_rjob *j, int64_t o0, int64_t o1, int64_t r0,
+                        int64_t r1, void *acc) {
+  ARG_OPS(t, rows_arg_body, j, o0, o1, r0, r1, (ht_argacc *)acc);
+}
+KINLINE void cols_f64_t(ht_dtype t, const ht_rjob *j, int64_t o, int64_t i0, int64_t w,
+                        int64_t r0, int64_t r1, void *acc) {
+  F64_OPS(t, cols_f64_body, j, o, i0, w, r0, r1, (double *)acc);
+}
+KINLINE void cols_i64_t(ht_dtype t, const ht_rjob *j, int64_t o, int64_t i0, int64_t w,
+                        int64_t r0, int64_t r1, void *acc) {
+  I64_OPS(t, cols_i64_body, j, o, i0, w, r0, r1, (int64_t *)acc);
+}
+KINLINE void cols_arg_t(ht_dtype t, const ht_rjob *j, int64_t o, int64_t i0, int64_t w,
+                        int64_t r0, int64_t r1, void *acc) {
+  ARG_OPS(t, cols_arg_body, j, o, i0, w, r0, r1, (ht_argacc *)acc);
+}
+
+static void rows_f64(const ht_rjob *j, int64_t o0, int64_t o1, int64_t r0, int64_t r1,
+                     void *acc) {
+  DTYPE_SWITCH(j->t, rows_f64_t, j, o0, o1, r0, r1, acc)
+}
+static void rows_i64(const ht_rjob *j, int64_t o0, int64_t o1, int64_t r0, int64_t r1,
+                     void *acc) {
+  DTYPE_SWITCH(j->t, rows_i64_t, j, o0, o1, r0, r1, acc)
+}
+static void rows_arg(const ht_rjob *j, int64_t o0, int64_t o1, int64_t r0, int64_t r1,
+                     void *acc) {
+  DTYPE_SWITCH(j->t, rows_arg_t, j, o0, o1, r0, r1, acc)
+}
+NO_JAM static void cols_f64(const ht_rjob *j, int64_t o, int64_t i0, int64_t w, int64_t r0,
+                            int64_t r1, void *acc) {
+  DTYPE_SWITCH(j->t, cols_f64_t, j, o, i0, w, r0, r1, acc)
+}
+NO_JAM static void cols_i64(const ht_rjob *j, int64_t o, int64_t i0, int64_t w, int64_t r0,
+                            int64_t r1, void *acc) {
+  DTYPE_SWITCH(j->t, cols_i64_t, j, o, i0, w, r0, r1, acc)
+}
+NO_JAM static void cols_arg(const ht_rjob *j, int64_t o, int64_t i0, int64_t w, int64_t r0,
+                            int64_t r1, void *acc) {
+  DTYPE_SWITCH(j->t, cols_arg_t, j, o, i0, w, r0, r1, acc)
+}
+
+/* ---- accumulator kinds ---- */
+
+static bool is_arg(ht_kop op) { return op == HT_K_ARGMIN || op == HT_K_ARGMAX; }
+
+size_t ht_cpu_acc_size(const ht_rjob *j) {
+  return is_arg(j->op) ? sizeof(ht_argacc) : 8;
+}
+
+static void fill_identity(const ht_rjob *j, void *acc, int64_t n) {
+  if (is_arg(j->op)) {
+    ht_argacc *a = acc;
+    for (int64_t k = 0; k < n; k++) a[k].v.i = 0, a[k].idx = -1;
+  } else if (j->f64) {
+    double *a = acc, v = ident_f64(j->op);
+    for (int64_t k = 0; k < n; k++) a[k] = v;
+  } else {
+    int64_t *a = acc, v = ident_i64(j->op);
+    for (int64_t k = 0; k < n; k++) a[k] = v;
+  }
+}
+
+KINLINE void merge_f64_body(ht_kop op, double *a, const double *b, int64_t n) {
+  for (int64_t k = 0; k < n; k++) a[k] = join_f64(op, a[k], b[k]);
+}
+KINLINE void merge_i64_body(ht_kop op, int64_t *a, const int64_t *b, int64_t n) {
+  for (int64_t k = 0; k < n; k++) a[k] = step_i64(op, a[k], b[k]);
+}
+
+void ht_cpu_reduce_merge(const ht_rjob *j, void *acc, const void *part, int64_t n) {
+  if (is_arg(j->op)) {
+    const bool is_max = j->op == HT_K_ARGMAX, isf = ht_dtype_is_float(j->t);
+    ht_argacc *a = acc;
+    const ht_argacc *b = part;
+    for (int64_t k = 0; k < n; k++)
+      if (arg_takes(is_max, isf, &a[k], &b[k])) a[k] = b[k];
+  } else if (j->f64) {
+    OP_SWITCH(j->op, merge_f64_body, (double *)acc, (const double *)part, n)
+  } else {
+    OP_SWITCH(j->op, merge_i64_body, (int64_t *)acc, (const int64_t *)part, n)
+  }
+}
+
+/* ---- work sharing ---- */
+
+typedef struct kernel {
+  void (*rows)(const ht_rjob *, int64_t o0, int64_t o1, int64_t r0, int64_t r1, void *acc);
+  void (*cols)(const ht_rjob *, int64_t o, int64_t i0, int64_t w, int64_t r0, int64_t r1,
+               void *acc);
+} kernel;
+
+static const kernel f64_kernel = {rows_f64, cols_f64};
+static const kernel i64_kernel = {rows_i64, cols_i64};
+static const kernel arg_kernel = {rows_arg, cols_arg};
+
+static int threads_for(int64_t elements) {
+#ifdef _OPENMP
+  if (omp_in_parallel()) return 1;
+  int64_t want = elements / PAR_GRAIN;
+  int nt = omp_get_max_threads();
+  return want < 1 ? 1 : want < nt ? (int)want : nt;
+#else
+  (void)elements;
+  return 1;
+#endif
+}
+
+/* Outputs o0 .. o1 over rows r0 .. r1 into acc (which starts at output o0). Rows wider
+ * than a tile are walked in blocks that stay in cache while every tile passes over them,
+ * so memory is still read once, in order. */
+static void run_block(const kernel *k, const ht_rjob *j, int64_t o0, int64_t o1, int64_t r0,
+                      int64_t r1, char *acc, size_t as) {
+  const int64_t I = j->I;
+  if (I == 1) {
+    k->rows(j, o0, o1, r0, r1, acc);
+    return;
+  }
+  int64_t rb = r1 - r0;
+  if (I > TILE) {
+    rb = ROW_BLOCK_BYTES / (I * (int64_t)ht_dtype_size(j->t));
+    if (rb < 16) rb = 16; /* a pass over fewer rows costs more than it saves */
+  }
+  for (int64_t o = o0; o < o1; o++)
+    for (int64_t b = r0; b < r1; b += rb)
+      for (int64_t i0 = 0; i0 < I; i0 += TILE) {
+        const int64_t w = I - i0 < TILE ? I - i0 : TILE, e = r1 - b < rb ? r1 : b + rb;
+        k->cols(j, o, i0, w, b, e, acc + (size_t)((o - o0) * I + i0) * as);
+      }
+}
+
+/* Few outputs and a long R: each thread reduces one slice of R into its own partial
+ * accumulators (streaming its rows in order), joined in thread order afterwards. */
+static int split_r(const kernel *k, const ht_rjob *j, char *acc, size_t as, int nt) {
+  const int64_t n = j->O * j->I, R = j->R;
+  char *part = malloc((size_t)nt * (size_t)n * as);
+  if (!part) return -1;
+  for (int t = 0; t < nt; t++) fill_identity(j, part + (size_t)t * n * as, n);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int t = 0; t < nt; t++)
+    run_block(k, j, 0, j->O, R * t / nt, R * (t + 1) / nt, part + (size_t)t * n * as, as);
+  for (int t = 0; t < nt; t++) ht_cpu_reduce_merge(j, acc, part + (size_t)t * n * as, n);
+  free(part);
+  return 0;
+}
+
+void ht_cpu_reduce(const ht_rjob *j, void *accv) {
+  const kernel *k = is_arg(j->op) ? &arg_kernel : j->f64 ? &f64_kernel : &i64_kernel;
+  const size_t as = ht_cpu_acc_size(j);
+  const int64_t O = j->O, R = j->R, I = j->I;
+  char *acc = accv;
+  fill_identity(j, acc, O * I);
+  if (O * I == 0 || R == 0) return;
+  const int nt = threads_for(O * R * I);
+  if (nt == 1) {
+    run_block(k, j, 0, O, 0, R, acc, as);
+    return;
+  }
+  /* many outputs: each thread a range of them, whose rows are contiguous in memory */
+  if (O >= 4 * (int64_t)nt) {
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int t = 0; t < nt; t++) {
+      const int64_t o0 = O * t / nt, o1 = O * (t + 1) / nt;
+      run_block(k, j, o0, o1, 0, R, acc + (size_t)(o0 * I) * as, as);
+    }
+    return;
+  }
+  /* few outputs: slices of R, unless the partial results would take too much memory */
+  if ((int64_t)nt * O * I * (int64_t)as <= PARTIAL_BYTES && split_r(k, j, acc, as, nt) == 0)
+    return;
+  const int64_t ntiles = (I + TILE - 1) / TILE, items = O * ntiles;
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t it = 0; it < items; it++) {
+    const int64_t o = it / ntiles, i0 = it % ntiles * TILE;
+    const int64_t w = I - i0 < TILE ? I - i0 : TILE;
+    if (I == 1) k->rows(j, o, o + 1, 0, R, acc + (size_t)o * as);
+    else k->cols(j, o, i0, w, 0, R, acc + (size_t)(o * I + i0) * as);
+  }
+}

@@ -1,0 +1,43 @@
+/* Local reduction kernels: a C-contiguous chunk seen as (O, R, I) is reduced over R,
+ * giving O*I accumulators in C order (runtime/cpu/reduce.c). */
+#ifndef HT_CPU_REDUCE_H
+#define HT_CPU_REDUCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../dtype.h"
+
+typedef enum {
+  HT_K_SUM, HT_K_PROD, HT_K_SQDEV, HT_K_MIN, HT_K_MAX, HT_K_ALL, HT_K_ANY,
+  HT_K_ARGMIN, HT_K_ARGMAX
+} ht_kop;
+
+/* argmin/argmax accumulator: the best value (double for float inputs, int64 otherwise,
+ * so every value is exact) and its index along R; idx -1 means nothing seen yet. */
+typedef struct ht_argacc {
+  union {
+    double f;
+    int64_t i;
+  } v;
+  int64_t idx;
+} ht_argacc;
+
+typedef struct ht_rjob {
+  ht_kop op;
+  ht_dtype t;            /* the input's dtype */
+  bool f64;              /* accumulate in double, else in int64 (integer and bool inputs) */
+  const void *in;        /* O*R*I elements, C order; unread when R == 0 */
+  int64_t O, R, I;
+  const double *center;  /* HT_K_SQDEV: sum of (x - center[o*I + i])^2 */
+} ht_rjob;
+
+/* Accumulators are double (f64), int64_t, or ht_argacc (HT_K_ARGMIN/ARGMAX), 8 or 16 bytes. */
+size_t ht_cpu_acc_size(const ht_rjob *j);
+/* acc[o*I + i] = the op over r of in[o, r, i], the identity when R == 0. */
+void ht_cpu_reduce(const ht_rjob *j, void *acc);
+/* acc[k] = acc[k] (op) part[k] for n accumulators: how partial results of other threads
+ * or ranks join (argmin/argmax: ties go to the smaller idx, NaN wins as in NumPy). */
+void ht_cpu_reduce_merge(const ht_rjob *j, void *acc, const void *part, int64_t n);
+
+#endif

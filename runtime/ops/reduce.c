@@ -1,0 +1,310 @@
+/* Distributed reductions (sum, prod, mean, var, std, min, max, argmin, argmax, all, any):
+ * NumPy's dtype rules, the local chunk seen as one (O, R, I) problem for the kernels in
+ * runtime/cpu/reduce.c, and one collective when the split axis is among the reduced ones. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../comm.h"
+#include "../cpu/reduce.h"
+#include "../iter.h"
+#include "../ops.h"
+
+static const char *const redop_names[HT_NREDOPS] = {
+    "sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "all", "any"};
+
+const char *ht_redop_name(ht_redop op) {
+  return (unsigned)op < HT_NREDOPS ? redop_names[op] : "reduce";
+}
+
+static bool is_arg(ht_redop op) { return op == HT_RARGMIN || op == HT_RARGMAX; }
+static bool is_moment(ht_redop op) { return op == HT_RMEAN || op == HT_RVAR || op == HT_RSTD; }
+
+/* NumPy: sums and products of bool/ints are int64 (NumPy gives uint64 for uint8: we have
+ * no uint64), means and variances of bool/ints float64, floats keep their dtype. */
+static ht_dtype result_dtype(ht_redop op, ht_dtype t) {
+  switch (op) {
+  case HT_RSUM: case HT_RPROD: return ht_dtype_is_float(t) ? t : HT_INT64;
+  case HT_RMEAN: case HT_RVAR: case HT_RSTD: return ht_dtype_is_float(t) ? t : HT_FLOAT64;
+  case HT_RMIN: case HT_RMAX: return t;
+  case HT_RARGMIN: case HT_RARGMAX: return HT_INT64;
+  default: return HT_BOOL;
+  }
+}
+
+static ht_kop kernel_op(ht_redop op) {
+  switch (op) {
+  case HT_RPROD: return HT_K_PROD;
+  case HT_RMIN: return HT_K_MIN;
+  case HT_RMAX: return HT_K_MAX;
+  case HT_RARGMIN: return HT_K_ARGMIN;
+  case HT_RARGMAX: return HT_K_ARGMAX;
+  case HT_RALL: return HT_K_ALL;
+  case HT_RANY: return HT_K_ANY;
+  default: return HT_K_SUM; /* sum, and the first pass of mean, var, std */
+  }
+}
+
+/* ---- the collective step ---- */
+
+/* min/max of doubles that keep a NaN: MPI_MIN's comparison drops it. */
+static void nan_min(void *in, void *inout, int *len, MPI_Datatype *dt) {
+  const double *a = in;
+  double *b = inout;
+  (void)dt;
+  for (int k = 0; k < *len; k++)
+    if (a[k] < b[k] || a[k] != a[k]) b[k] = a[k];
+}
+
+static void nan_max(void *in, void *inout, int *len, MPI_Datatype *dt) {
+  const double *a = in;
+  double *b = inout;
+  (void)dt;
+  for (int k = 0; k < *len; k++)
+    if (a[k] > b[k] || a[k] != a[k]) b[k] = a[k];
+}
+
+static MPI_Op mpi_op(ht_kop op, bool f64) {
+  static MPI_Op nan_ops[2];
+  static bool made = false;
+  switch (op) {
+  case HT_K_PROD: return MPI_PROD;
+  case HT_K_MIN: case HT_K_MAX:
+    if (!f64) return op == HT_K_MIN ? MPI_MIN : MPI_MAX;
+    if (!made) { /* once per process, on every rank alike: reductions are collective */
+      MPI_Op_create(nan_min, 1, &nan_ops[0]);
+      MPI_Op_create(nan_max, 1, &nan_ops[1]);
+      made = true;
+    }
+    return nan_ops[op == HT_K_MAX];
+  case HT_K_ALL: return MPI_MIN; /* accumulators hold 0 or 1 */
+  case HT_K_ANY: return MPI_MAX;
+  default: return MPI_SUM;
+  }
+}
+
+/* Runs the kernel (when this rank is fine) and, across ranks, agrees on the status and
+ * allreduces the n accumulators. */
+static int reduce_pass(const ht_rjob *j, void *acc, int64_t n, bool across, int status) {
+  if (status == 0) ht_cpu_reduce(j, acc);
+  if (!across) return status;
+  if (ht_comm_agree(status) < 0) return -1;
+  return ht_comm_allreduce(acc, n, j->f64 ? HT_FLOAT64 : HT_INT64, mpi_op(j->op, j->f64));
+}
+
+/* ---- the local problem ---- */
+
+typedef struct lproblem {
+  int64_t O, R, I;
+  const void *data;
+  void *packed; /* owned copy, or NULL */
+} lproblem;
+
+static inline __attribute__((always_inline)) void copy_n(size_t item, int64_t n, char *d,
+                                                           int64_t ds, const char *s,
+                                                           int64_t ss) {
+  for (int64_t k = 0; k < n; k++) memcpy(d + k * ds, s + k * ss, item);
+}
+
+static void copy_loop(int64_t n, char **p, const int64_t *s, void *ctx) {
+  switch (*(const size_t *)ctx) {
+  case 1: copy_n(1, n, p[0], s[0], p[1], s[1]); break;
+  case 2: copy_n(2, n, p[0], s[0], p[1], s[1]); break;
+  case 4: copy_n(4, n, p[0], s[0], p[1], s[1]); break;
+  default: copy_n(8, n, p[0], s[0], p[1], s[1]); break;
+  }
+}
+
+/* The chunk as a C-contiguous (O, R, I): in place when it is contiguous and its non-unit
+ * axes form kept|reduced|kept runs (the common cases: all, rows, columns, a middle axis),
+ * else a copy with the kept axes first (I = 1). Reduced axes keep their order, so R
+ * indexes C order among them (argmin/argmax rely on it). */
+static int local_problem(const char *fn, const ht_array *a, const bool *red, lproblem *p) {
+  int64_t kept = 1, reduced = 1;
+  for (int d = 0; d < a->ndim; d++) {
+    if (red[d]) reduced *= a->lshape[d];
+    else kept *= a->lshape[d];
+  }
+  memset(p, 0, sizeof *p);
+  p->O = kept, p->R = reduced, p->I = 1;
+  if (kept == 0 || reduced == 0) return 0; /* nothing to read */
+
+  if (ht_array_is_contiguous(a)) {
+    /* runs of kept (K) and reduced (R) non-unit axes, neighbours of one kind merged */
+    int64_t g[HT_MAXDIM];
+    bool gred[HT_MAXDIM];
+    int ng = 0, k = 0;
+    for (int d = 0; d < a->ndim; d++) {
+      if (a->lshape[d] == 1) continue;
+      if (ng > 0 && gred[ng - 1] == red[d]) g[ng - 1] *= a->lshape[d];
+      else gred[ng] = red[d], g[ng++] = a->lshape[d];
+    }
+    int64_t O = 1, R = 1, I = 1; /* [K] [R] [K] in this order, each optional */
+    if (k < ng && !gred[k]) O = g[k++];
+    if (k < ng && gred[k]) R = g[k++];
+    if (k < ng && !gred[k]) I = g[k++];
+    if (k == ng) {
+      p->O = O, p->R = R, p->I = I;
+      p->data = ht_array_data(a);
+      return 0;
+    }
+  }
+
+  const size_t item = ht_dtype_size(a->dtype);
+  p->packed = malloc((size_t)(kept * reduced) * item);
+  if (!p->packed)
+    return ht_error("%s: out of memory (%lld bytes for a copy of the local chunk)", fn,
+                    (long long)(kept * reduced * (int64_t)item));
+  int order[HT_MAXDIM], n = 0;
+  for (int d = 0; d < a->ndim; d++) if (!red[d]) order[n++] = d;
+  for (int d = 0; d < a->ndim; d++) if (red[d]) order[n++] = d;
+  int64_t strides[2][HT_MAXDIM], s = (int64_t)item;
+  for (int k = a->ndim - 1; k >= 0; k--) strides[0][order[k]] = s, s *= a->lshape[order[k]];
+  for (int d = 0; d < a->ndim; d++) strides[1][d] = a->strides[d] * (int64_t)item;
+  char *base[2] = {p->packed, ht_array_data(a)};
+  ht_iter it;
+  ht_iter_init(&it, 2, a->ndim, a->lshape, base, (const int64_t(*)[HT_MAXDIM])strides);
+  ht_iter_run(&it, copy_loop, (void *)&item);
+  p->data = p->packed;
+  return 0;
+}
+
+/* ---- argmin / argmax ---- */
+
+/* Local indices become global ones: along the split axis add this rank's first row; a
+ * flat index (no axis) is unravelled over the chunk and ravelled over the global shape. */
+static void globalise(const ht_array *a, const ht_reduce_opts *o, ht_argacc *acc, int64_t n) {
+  const int64_t lstart = ht_array_lstart(a);
+  for (int64_t k = 0; k < n; k++) {
+    if (acc[k].idx < 0) continue;
+    if (o->naxes == 1) {
+      if (o->axes[0] == a->split) acc[k].idx += lstart;
+      continue;
+    }
+    int64_t rem = acc[k].idx, g = 0, gstride = 1;
+    for (int d = a->ndim - 1; d >= 0; d--) {
+      int64_t i = rem % a->lshape[d];
+      rem /= a->lshape[d];
+      if (d == a->split) i += lstart;
+      g += i * gstride, gstride *= a->gshape[d];
+    }
+    acc[k].idx = g;
+  }
+}
+
+/* Every rank's candidates are gathered and merged (ties: the smaller global index). */
+static int arg_across(const ht_rjob *j, ht_argacc *acc, int64_t n, int status) {
+  const int p = ht_comm_size();
+  const int64_t bytes = n * (int64_t)sizeof(ht_argacc);
+  ht_argacc *all = status ? NULL : malloc((size_t)(bytes * p) + 1);
+  int64_t *counts = status ? NULL : malloc(2 * sizeof(int64_t) * (size_t)p);
+  if (!status && (!all || !counts))
+    status = ht_error("%s: out of memory", j->op == HT_K_ARGMAX ? "argmax" : "argmin");
+  if (ht_comm_agree(status) < 0) return free(all), free(counts), -1;
+  for (int r = 0; r < p; r++) counts[r] = bytes, counts[p + r] = bytes * r;
+  int rc = ht_comm_allgatherv(acc, bytes, all, counts, counts + p);
+  for (int r = 0; r < p && rc == 0; r++) ht_cpu_reduce_merge(j, acc, all + r * n, n);
+  free(all);
+  free(counts);
+  return rc;
+}
+
+/* ---- the operation ---- */
+
+static int check_axes(const char *fn, ht_redop op, const ht_array *a, const ht_reduce_opts *o,
+                      bool *red) {
+  if (o->naxes < 0 || o->naxes > HT_MAXDIM)
+    return ht_error("%s: %d axes given, at most %d are possible", fn, o->naxes, HT_MAXDIM);
+  if (is_arg(op) && o->naxes > 1)
+    return ht_error("%s: expected at most one axis, got %d", fn, o->naxes);
+  for (int k = 0; k < o->naxes; k++) {
+    const int ax = o->axes[k];
+    if (ax < 0 || ax >= a->ndim)
+      return ht_error("%s: axis %d is out of bounds for array of dimension %d", fn, ax, a->ndim);
+    if (red[ax]) return ht_error("%s: duplicate value in 'axis'", fn);
+    red[ax] = true;
+  }
+  if (o->naxes == 0)
+    for (int d = 0; d < a->ndim; d++) red[d] = true;
+  return 0;
+}
+
+ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts) {
+  const char *fn = ht_redop_name(op);
+  const ht_reduce_opts every = {0};
+  bool red[HT_MAXDIM] = {false};
+  if ((unsigned)op >= HT_NREDOPS) return ht_error("reduce: unknown reduction %d", (int)op), NULL;
+  if (!opts) opts = &every;
+  if (check_axes(fn, op, a, opts, red)) return NULL;
+  if (a->device != HT_CPU)
+    return ht_error("%s: arrays on device gpu are not supported yet", fn), NULL;
+
+  /* global result: shape, count of reduced elements, split */
+  int64_t N = 1, oshape[HT_MAXDIM];
+  int ondim = 0, osplit = -1;
+  for (int d = 0; d < a->ndim; d++) {
+    if (red[d]) N *= a->gshape[d];
+    if (!red[d]) oshape[ondim++] = a->gshape[d];
+    else if (opts->keepdims) oshape[ondim++] = 1;
+  }
+  if (N == 0 && (op == HT_RMIN || op == HT_RMAX))
+    return ht_error("%s: zero-size array to reduction operation %s which has no identity", fn,
+                    op == HT_RMIN ? "minimum" : "maximum"), NULL;
+  if (N == 0 && is_arg(op))
+    return ht_error("%s: attempt to get %s of an empty sequence", fn, fn), NULL;
+  const bool across = a->split >= 0 && red[a->split];
+  if (a->split >= 0 && !across) {
+    osplit = a->split;
+    for (int d = 0; d < a->split && !opts->keepdims; d++) osplit -= red[d];
+  }
+  const ht_dtype odt = result_dtype(op, a->dtype);
+  ht_array *out = osplit >= 0 ? ht_array_empty_counts(odt, ondim, oshape, osplit, a->counts, HT_CPU)
+                              : ht_array_empty(odt, ondim, oshape, -1, HT_CPU);
+
+  /* local accumulators, one per local output element; a local failure still takes part
+   * in the agreement before any collective, so no rank is left waiting */
+  lproblem p = {0};
+  int status = out ? local_problem(fn, a, red, &p) : -1;
+  const int64_t n = p.O * p.I;
+  ht_rjob j = {.op = kernel_op(op), .t = a->dtype, .in = p.data, .O = p.O, .R = p.R, .I = p.I,
+               .f64 = ht_dtype_is_float(a->dtype) || is_moment(op)};
+  void *acc = malloc((size_t)(n > 0 ? n : 1) * ht_cpu_acc_size(&j));
+  double *mean = op == HT_RVAR || op == HT_RSTD ? malloc((size_t)(n > 0 ? n : 1) * 8) : NULL;
+  if (!status && (!acc || (!mean && (op == HT_RVAR || op == HT_RSTD))))
+    status = ht_error("%s: out of memory", fn);
+  if (!status && n != ht_array_lsize(out))
+    status = ht_error("%s: internal error: %lld local results for %lld outputs", fn,
+                      (long long)n, (long long)ht_array_lsize(out));
+
+  if (is_arg(op)) {
+    if (!status) {
+      ht_cpu_reduce(&j, acc);
+      globalise(a, opts, acc, n);
+    }
+    if (across) status = arg_across(&j, acc, n, status);
+    for (int64_t k = 0; k < n && !status; k++)
+      ((int64_t *)ht_array_data(out))[k] = ((ht_argacc *)acc)[k].idx;
+  } else {
+    status = reduce_pass(&j, acc, n, across, status);
+    double *r = acc;
+    if (!status && is_moment(op))
+      for (int64_t k = 0; k < n; k++) r[k] /= (double)N; /* 0/0: NaN, as NumPy's mean of nothing */
+    if (!status && mean) {
+      /* second pass: squared deviations from the exact mean (NumPy's algorithm) */
+      memcpy(mean, r, (size_t)n * 8);
+      j.op = HT_K_SQDEV, j.center = mean;
+      status = reduce_pass(&j, acc, n, across, status);
+      const double dof = N - opts->ddof > 0 ? (double)(N - opts->ddof) : 0.0;
+      for (int64_t k = 0; k < n && !status; k++)
+        r[k] = op == HT_RSTD ? sqrt(r[k] / dof) : r[k] / dof;
+    }
+    if (!status && n > 0)
+      ht_cast(j.f64 ? HT_FLOAT64 : HT_INT64, acc, 8, odt, ht_array_data(out),
+              (int64_t)ht_dtype_size(odt), n);
+  }
+  free(p.packed);
+  free(acc);
+  free(mean);
+  if (status) return ht_array_free(out), NULL;
+  return out;
+}
