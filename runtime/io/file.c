@@ -105,8 +105,10 @@ static int plan(ht_io_target *t, const char *fn) {
   split_path(t->path, dir, sizeof dir, &base);
   static unsigned counter;
   for (int attempt = 0;; attempt++) {
-    snprintf(t->work, sizeof t->work, "%s/.%s.tmp%ld.%x%x", dir, base, (long)getpid(),
-             (unsigned)time(NULL) & 0xffffu, counter++);
+    int len = snprintf(t->work, sizeof t->work, "%s/.%s.tmp%ld.%x%x", dir, base,
+                       (long)getpid(), (unsigned)time(NULL) & 0xffffu, counter++);
+    if (len < 0 || (size_t)len >= sizeof t->work)
+      return ht_error("%s: path '%s' is too long for a temporary name beside it", fn, t->path);
     /* reserving the name also proves the folder is writable */
     int fd = open(t->work, O_WRONLY | O_CREAT | O_EXCL, 0666);
     if (fd >= 0) {
