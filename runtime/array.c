@@ -188,6 +188,31 @@ static int check_host(const ht_array *a, const char *fn) {
   return 0;
 }
 
+/* A copy whose source runs across the destination's rows (a transpose): walking the
+ * destination in order would touch a new source cache line per element. */
+static bool transposed_2d(const ht_iter *it) {
+  if (it->ndim != 2 || it->size < 4096) return false;
+  int64_t s0 = it->strides[1][0], s1 = it->strides[1][1];
+  return (s0 < 0 ? -s0 : s0) < (s1 < 0 ? -s1 : s1) && it->strides[0][0] != 0;
+}
+
+/* Square tiles small enough that the destination lines of one tile stay in cache while
+ * the source is read along its contiguous axis. */
+static void copy_tiles(const ht_iter *it, const cast_ctx *c) {
+  const int64_t B = 64, R = it->shape[0], C = it->shape[1];
+  const int64_t d0 = it->strides[0][0], d1 = it->strides[0][1];
+  const int64_t s0 = it->strides[1][0], s1 = it->strides[1][1];
+  const int64_t nti = (R + B - 1) / B, ntj = (C + B - 1) / B;
+#pragma omp parallel for schedule(static) if (it->size >= ((int64_t)1 << 16))
+  for (int64_t t = 0; t < nti * ntj; t++) {
+    int64_t i0 = (t / ntj) * B, j0 = (t % ntj) * B;
+    int64_t ni = R - i0 < B ? R - i0 : B, nj = C - j0 < B ? C - j0 : B;
+    for (int64_t j = j0; j < j0 + nj; j++)
+      ht_cast(c->from, it->base[1] + i0 * s0 + j * s1, s0, c->to,
+              it->base[0] + i0 * d0 + j * d1, d0, ni);
+  }
+}
+
 int ht_copy_into(ht_array *dst, const ht_array *src) {
   if (check_host(dst, "copy") || check_host(src, "copy")) return -1;
   int64_t st[2][HT_MAXDIM];
@@ -197,7 +222,8 @@ int ht_copy_into(ht_array *dst, const ht_array *src) {
   ht_iter it;
   ht_iter_init(&it, 2, dst->ndim, dst->lshape, base, (const int64_t(*)[HT_MAXDIM])st);
   cast_ctx c = {src->dtype, dst->dtype};
-  ht_iter_run(&it, cast_loop, &c);
+  if (transposed_2d(&it)) copy_tiles(&it, &c);
+  else ht_iter_run(&it, cast_loop, &c);
   return 0;
 }
 

@@ -105,6 +105,22 @@ START_TEST(test_views_and_copy) {
 }
 END_TEST
 
+START_TEST(test_transposed_copy_tiles) {
+  /* large enough for the tiled path, not a multiple of the tile, with a cast */
+  int64_t shape[2] = {130, 70};
+  ht_array *a = iota(HT_INT32, 2, shape, -1);
+  ht_array *t = ht_array_view(a);
+  t->gshape[0] = t->lshape[0] = 70, t->gshape[1] = t->lshape[1] = 130;
+  t->strides[0] = 1, t->strides[1] = 70;
+  t->dtype = HT_INT32;
+  ht_array *c = ht_astype(t, HT_FLOAT64);
+  const double *v = ht_array_data(c);
+  for (int64_t i = 0; i < 70; i++)
+    for (int64_t j = 0; j < 130; j++) ck_assert_double_eq(v[i * 130 + j], (double)(j * 70 + i));
+  ht_array_free(t), ht_array_free(c), ht_array_free(a);
+}
+END_TEST
+
 START_TEST(test_errors) {
   int64_t shape[2] = {3, 4};
   ck_assert_ptr_null(ht_array_empty(HT_FLOAT32, 2, shape, 2, HT_CPU));
@@ -141,6 +157,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, test_resplit_all_pairs);
   tcase_add_test(tc, test_redistribute_and_balance);
   tcase_add_test(tc, test_views_and_copy);
+  tcase_add_test(tc, test_transposed_copy_tiles);
   tcase_add_test(tc, test_errors);
   tcase_add_test(tc, test_promotion);
   suite_add_tcase(s, tc);
