@@ -47,4 +47,7 @@ local dbg = require "heat.debug"
 core._methods.info = dbg.info
 ht.info = dbg.info
 
+-- the profiler: HEATLUA_PROFILE=1 starts it here; the runner reports at exit
+ht.profile = require("heat.profile").init(ht)
+
 return ht

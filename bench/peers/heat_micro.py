@@ -1,0 +1,67 @@
+"""The Heat peer of bench/micro.lua: the same kernels on torch tensors under mpirun.
+usage: mpirun -n P python3 heat_micro.py SIZE REPS OUT.jsonl [ops]"""
+import os
+import sys
+import tempfile
+
+import heat as ht
+import torch
+
+from common import COLS, F32, GEMM, Bench
+
+size, reps, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+comm = ht.MPI_WORLD
+torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+
+
+def allgather(values):
+    return comm.handle.allgather(values)
+
+
+b = Bench("heat", size, reps, out, only=sys.argv[4] if len(sys.argv) > 4 else None,
+          rank=comm.rank, nprocs=comm.size, barrier=comm.Barrier, allgather=allgather,
+          extra={"peer_version": "heat %s, torch %s" % (ht.__version__, torch.__version__)})
+R, C, N = b.rows, COLS, b.n
+ht.random.seed(1)
+x = ht.random.rand(R, C, split=0, dtype=ht.float32)
+y = ht.random.rand(R, C, split=0, dtype=ht.float32)
+
+b.measure("add", lambda: x + y, bytes=3 * N * F32, probe="triad")
+b.measure("triad", lambda: y + x * 3.0, bytes=3 * N * F32, probe="triad")
+b.measure("exp", lambda: ht.exp(x), bytes=2 * N * F32, probe="triad")
+b.measure("sqrt", lambda: ht.sqrt(x), bytes=2 * N * F32, probe="triad")
+b.measure("astype_f64", lambda: x.astype(ht.float64), bytes=N * (F32 + 8), probe="triad")
+for red in ("sum", "mean", "var"):
+    fn = getattr(ht, red)
+    b.measure(red + "_axis0", lambda fn=fn: fn(x, axis=0), bytes=N * F32, probe="read")
+    b.measure(red + "_axis1", lambda fn=fn: fn(x, axis=1), bytes=N * F32, probe="read")
+b.measure("sum_all", lambda: ht.sum(x), bytes=N * F32, probe="read")
+b.measure("max_axis0", lambda: ht.max(x, axis=0), bytes=N * F32, probe="read")
+b.measure("argmin_axis1", lambda: ht.argmin(x, axis=1), bytes=N * F32, probe="read")
+b.measure("random_rand", lambda: ht.random.rand(R, C, split=0, dtype=ht.float32),
+          bytes=N * F32, probe="triad")
+b.measure("random_randn", lambda: ht.random.randn(R, C, split=0, dtype=ht.float32),
+          bytes=N * F32, probe="triad")
+b.measure("zeros", lambda: ht.zeros((R, C), split=0, dtype=ht.float32), bytes=N * F32,
+          probe="triad")
+b.measure("resplit_0_1", lambda: ht.resplit(x, 1), bytes=2 * N * F32, probe="copy")
+G = GEMM[size]
+ga = ht.random.rand(G, G, split=0, dtype=ht.float32)
+gb = ht.random.rand(G, G, split=None, dtype=ht.float32)
+b.measure("matmul", lambda: ht.matmul(ga, gb), flops=2 * G ** 3, probe="sgemm")
+b.measure("getitem_rows", lambda: x[1:R - 1].copy(), bytes=2 * (R - 2) * C * F32, probe="copy")
+b.measure("getitem_mask", lambda: x[x > 0.5], bytes=(2 * N + N // 2) * F32, probe="copy")
+b.measure("hstack", lambda: ht.hstack([x, y]), bytes=4 * N * F32, probe="copy")
+b.measure("concatenate_0", lambda: ht.concatenate([x, y], axis=0), bytes=4 * N * F32,
+          probe="copy")
+b.measure("reshape_flat", lambda: ht.reshape(x, (N,)), bytes=2 * N * F32, probe="copy")
+b.measure("sort_axis1", lambda: ht.sort(x, axis=1), bytes=2 * N * F32, probe="copy")
+h5 = os.path.join(tempfile.gettempdir(), "heatlua-bench-heat-%d.h5" % comm.size)
+b.measure("save_hdf5", lambda: ht.save_hdf5(x, h5, "x"), bytes=N * F32, probe="copy")
+b.measure("load_hdf5", lambda: ht.load_hdf5(h5, "x", split=0), bytes=N * F32, probe="copy")
+if comm.rank == 0 and os.path.exists(h5):
+    os.remove(h5)
+ca = ht.random.rand(G * 4, C, split=0, dtype=ht.float32)
+cb = ht.random.rand(G // 4, C, split=None, dtype=ht.float32)
+b.measure("cdist", lambda: ht.spatial.cdist(ca, cb), flops=3 * (G * 4) * (G // 4) * C,
+          probe="sgemm")
