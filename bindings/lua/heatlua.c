@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../../runtime/comm.h"
+#include "../../runtime/threads.h"
 #include "repl.h"
 
 int luaopen_heat_core(lua_State *L);
@@ -212,6 +213,7 @@ int main(int argc, char **argv) {
     return front(argc, argv, &o, script);
   }
   ht_comm_init(&argc, &argv);
+  ht_threads_setup();
   if (script < 0) {
     if (ht_comm_rank() == 0) usage();
     ht_comm_finalize();

@@ -28,6 +28,9 @@ static int l_bytes_live(lua_State *L) {
   return lua_pushnumber(L, (lua_Number)ht_bytes_live()), 1;
 }
 
+/* Wall-clock seconds (MPI_Wtime): os.clock is CPU time summed over threads. */
+static int l_wtime(lua_State *L) { return lua_pushnumber(L, MPI_Wtime()), 1; }
+
 static int l_bytes_sent(lua_State *L) {
   return lua_pushnumber(L, (lua_Number)ht_comm_bytes_sent()), 1;
 }
@@ -35,6 +38,7 @@ static int l_bytes_sent(lua_State *L) {
 static const luaL_Reg core_fns[] = {{"rank", l_rank},
                                     {"nprocs", l_nprocs},
                                     {"barrier", l_barrier},
+                                    {"wtime", l_wtime},
                                     {"_writeall", l_writeall},
                                     {"_bytes_live", l_bytes_live},
                                     {"_bytes_sent", l_bytes_sent},
