@@ -102,6 +102,72 @@
     }                                                                                   \
   }
 
+/* ---- the vector math loops (libmvec) ---- */
+
+/* exp, log, log2, log10, sin, cos, tan and tanh run on glibc's libmvec: declared
+ * simd("notinbranch") (as <math.h> does only under -ffast-math), GCC calls its vector
+ * variants from the `omp simd` loops below — _ZGVbN4v_expf (SSE) in the baseline build, and
+ * _ZGVdN8v_expf (AVX2) or _ZGVeN16v_expf (AVX-512) in the target clones picked at load time.
+ * libmvec's error bound is 4 ulp for every one of these (glibc's manual; the scalar libm is
+ * within 1-2), within NumPy's own SIMD loops' (up to 4 ulp for float32 on AVX-512) and the
+ * tests' 1e-6 (float32) and 1e-14 (float64) relative tolerances. HT_HAVE_LIBMVEC comes from
+ * CMake when it links -lmvec; elsewhere the same loops call the scalar functions. */
+#if defined(HT_HAVE_LIBMVEC) && defined(__x86_64__) && defined(__GNUC__)
+#define HT_SIMD_DECL __attribute__((simd("notinbranch")))
+/* the names in parentheses: <tgmath.h> made them function-like macros */
+float(expf)(float) HT_SIMD_DECL;
+float(logf)(float) HT_SIMD_DECL;
+float(log2f)(float) HT_SIMD_DECL;
+float(log10f)(float) HT_SIMD_DECL;
+float(sinf)(float) HT_SIMD_DECL;
+float(cosf)(float) HT_SIMD_DECL;
+float(tanf)(float) HT_SIMD_DECL;
+float(tanhf)(float) HT_SIMD_DECL;
+double(exp)(double) HT_SIMD_DECL;
+double(log)(double) HT_SIMD_DECL;
+double(log2)(double) HT_SIMD_DECL;
+double(log10)(double) HT_SIMD_DECL;
+double(sin)(double) HT_SIMD_DECL;
+double(cos)(double) HT_SIMD_DECL;
+double(tan)(double) HT_SIMD_DECL;
+double(tanh)(double) HT_SIMD_DECL;
+#endif
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define HT_VEC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HT_VEC_CLONES
+#endif
+
+/* Every element goes through the vector variant, never the scalar function, so a value's
+ * bits do not depend on where it sits in a chunk (splits and threads agree): name##_blocks
+ * takes whole blocks of VBLK elements (a multiple of every vector width, so the vectorised
+ * loop has no scalar prologue or epilogue — checked in the object code); the tail and
+ * strided operands go through an aligned buffer, padded with zeros. In place (o == x) is
+ * fine: element i reads x[i] only. */
+#define VBLK 64
+#define VBUF (4 * VBLK)
+#define MATH_LOOP(name, T, f)                                                           \
+  HT_VEC_CLONES static void name##_blocks(int64_t nb, T *o, const T *x) {               \
+    for (int64_t b = 0; b < nb; b++, o += VBLK, x += VBLK) {                            \
+      _Pragma("omp simd") for (int i = 0; i < VBLK; i++) o[i] = f(x[i]);                \
+    }                                                                                   \
+  }                                                                                     \
+  static void name(int64_t n, char **p, const int64_t *s) {                             \
+    int64_t i = 0;                                                                      \
+    if (s[0] == (int64_t)sizeof(T) && s[1] == (int64_t)sizeof(T)) {                     \
+      i = n / VBLK * VBLK;                                                              \
+      name##_blocks(n / VBLK, (T *)p[0], (const T *)p[1]);                              \
+    }                                                                                   \
+    _Alignas(64) T buf[VBUF];                                                           \
+    for (; i < n; i += VBUF) {                                                          \
+      const int64_t m = n - i < VBUF ? n - i : VBUF, nb = (m + VBLK - 1) / VBLK;        \
+      for (int64_t k = 0; k < nb * VBLK; k++)                                           \
+        buf[k] = k < m ? *(const T *)(p[1] + (i + k) * s[1]) : 0;                       \
+      name##_blocks(nb, buf, buf);                                                      \
+      for (int64_t k = 0; k < m; k++) *(T *)(p[0] + (i + k) * s[0]) = buf[k];           \
+    }                                                                                   \
+  }
+
 /* ---- element helpers with NumPy's semantics ---- */
 
 #define INT_MAX_OF(a, b) ((a) > (b) ? (a) : (b))
@@ -296,14 +362,14 @@ TERNARY_LOOP(clip_b, uint8_t, uint8_t, (a | b) & c)
   UNARY_LOOP(neg_##sfx, T, T, -a)                                                       \
   UNARY_LOOP(abs_##sfx, T, T, fabs(a))                                                  \
   UNARY_LOOP(sqrt_##sfx, T, T, sqrt(a))                                                 \
-  UNARY_LOOP(exp_##sfx, T, T, exp(a))                                                   \
-  UNARY_LOOP(log_##sfx, T, T, log(a))                                                   \
-  UNARY_LOOP(log2_##sfx, T, T, log2(a))                                                 \
-  UNARY_LOOP(log10_##sfx, T, T, log10(a))                                               \
-  UNARY_LOOP(sin_##sfx, T, T, sin(a))                                                   \
-  UNARY_LOOP(cos_##sfx, T, T, cos(a))                                                   \
-  UNARY_LOOP(tan_##sfx, T, T, tan(a))                                                   \
-  UNARY_LOOP(tanh_##sfx, T, T, tanh(a))                                                 \
+  MATH_LOOP(exp_##sfx, T, exp)                                                          \
+  MATH_LOOP(log_##sfx, T, log)                                                          \
+  MATH_LOOP(log2_##sfx, T, log2)                                                        \
+  MATH_LOOP(log10_##sfx, T, log10)                                                      \
+  MATH_LOOP(sin_##sfx, T, sin)                                                          \
+  MATH_LOOP(cos_##sfx, T, cos)                                                          \
+  MATH_LOOP(tan_##sfx, T, tan)                                                          \
+  MATH_LOOP(tanh_##sfx, T, tanh)                                                        \
   UNARY_LOOP(floor_##sfx, T, T, elt_floor_##sfx(a))                                     \
   UNARY_LOOP(ceil_##sfx, T, T, elt_ceil_##sfx(a))                                       \
   UNARY_LOOP(round_##sfx, T, T, elt_rint_##sfx(a))                                      \

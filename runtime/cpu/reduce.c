@@ -14,20 +14,32 @@
 #define KINLINE static inline __attribute__((always_inline))
 #if defined(__GNUC__) && !defined(__clang__)
 #define NO_UNROLL _Pragma("GCC unroll 1")
+#define JOIN_UNROLL _Pragma("GCC unroll 16")
 /* GCC's unroll-and-jam walks two rows of a column pass at once; measured, those two
  * interleaved streams read memory at half speed once rows pass ~256 bytes. */
 #define NO_JAM __attribute__((optimize("no-loop-unroll-and-jam")))
 #else
 #define NO_UNROLL
+#define JOIN_UNROLL
 #define NO_JAM
+#endif
+/* Kernels bound by arithmetic rather than memory are also built for wider vectors and
+ * picked at load time (as in cpu/elementwise.c). No FMA contraction in them: a variance
+ * keeps the same bits whichever clone runs (and NumPy's rounding). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define VEC_CLONES                                                                       \
+  __attribute__((target_clones("avx512f", "avx2", "default"), optimize("fp-contract=off")))
+#else
+#define VEC_CLONES
 #endif
 
 enum {
-  LANES = 16,     /* independent accumulators per row: vector width, and shorter sums */
-  BLOCK = 4096,   /* row elements summed in lanes before joining the row's total */
-  SHORT_ROW = 32, /* rows shorter than this skip the lanes */
-  TILE = 8192,    /* output columns per pass when I > 1: 64 KiB of accumulators, in L2 */
-  ARG_TILE = 512, /* argmin/argmax columns per pass: the block extremes, 4 KiB on the stack */
+  LANES = 16,      /* independent accumulators per row: vector width, and shorter sums */
+  BLOCK = 4096,    /* row elements summed in lanes before joining the row's total */
+  SHORT_ROW = 32,  /* rows shorter than this skip the lanes */
+  TILE = 8192,     /* output columns per pass when I > 1: 64 KiB of accumulators, in L2 */
+  ARG_TILE = 512,  /* argmin/argmax columns per pass: the block extremes, 4 KiB on the stack */
+  ARG_ROWS4 = 256, /* float32 argmin/argmax rows shorter than this go four at a time */
 };
 /* Input bytes per block of rows in which argmin/argmax look for a better extreme. */
 #define ARG_BLOCK_BYTES ((int64_t)256 << 10)
@@ -35,6 +47,8 @@ enum {
 #define PAR_GRAIN ((int64_t)1 << 15)
 /* Input rows per block when rows are wider than a tile: stays in L2 across the tiles. */
 #define ROW_BLOCK_BYTES ((int64_t)256 << 10)
+/* Input bytes per block of outputs whose variance passes run back to back (in L2). */
+#define FUSE_BYTES ((int64_t)256 << 10)
 /* Most memory the per-thread partial results of a split R may take. */
 #define PARTIAL_BYTES ((int64_t)64 << 20)
 
@@ -190,8 +204,13 @@ KINLINE double row_f64(ht_kop op, ht_dtype t, const void *in, int64_t k0, int64_
         lane[l] = step_f64(op, lane[l], load_f64(t, in, kb + k + l), center);
     }
     for (; k < m; k++) lane[0] = step_f64(op, lane[0], load_f64(t, in, kb + k), center);
-    for (int w = LANES / 2; w > 0; w /= 2)
+    /* the same tree, unrolled so that the lanes stay in registers (as a loop GCC kept
+     * them on the stack, a store-to-load chain that cost more than the row's steps) */
+    JOIN_UNROLL
+    for (int w = LANES / 2; w > 0; w /= 2) {
+      JOIN_UNROLL
       for (int l = 0; l < w; l++) lane[l] = join_f64(op, lane[l], lane[l + w]);
+    }
     total = join_f64(op, total, lane[0]);
   }
   return total;
@@ -236,47 +255,189 @@ KINLINE void rows_i64_body(ht_kop op, ht_dtype t, const ht_rjob *j, int64_t o0, 
     acc[o - o0] = step_i64(op, acc[o - o0], row_i64(op, t, in, o * R + r0, r1 - r0));
 }
 
-/* argmin/argmax in two steps per block: the extreme value with the vectorised min/max
- * above, then, only when it beats the best so far, a scan for its first position. */
+/* A float row segment's extreme in its own type (float compares are exact, so this is
+ * the extreme the double accumulators would find) in ARG_LANES vectorisable lanes, a NaN
+ * when the segment holds one; then the first position holding it, or the first NaN. */
+#define ARG_LANES 8
+#define DEFINE_ARG_SEG(T, ext_fn, find_fn)                                               \
+  KINLINE T ext_fn(bool is_max, const T *p, int64_t n) {                                 \
+    T lane[ARG_LANES], bad[ARG_LANES];                                                   \
+    for (int l = 0; l < ARG_LANES; l++) lane[l] = p[0], bad[l] = 0;                      \
+    int64_t k = 0;                                                                       \
+    for (; k + ARG_LANES <= n; k += ARG_LANES) {                                         \
+      NO_UNROLL                                                                          \
+      for (int l = 0; l < ARG_LANES; l++) {                                              \
+        const T x = p[k + l];                                                            \
+        lane[l] = (is_max ? x > lane[l] : x < lane[l]) ? x : lane[l];                    \
+        bad[l] = x != x ? x : bad[l];                                                    \
+      }                                                                                  \
+    }                                                                                    \
+    T m = lane[0], nan = bad[0];                                                         \
+    for (int l = 1; l < ARG_LANES; l++) {                                                \
+      m = (is_max ? lane[l] > m : lane[l] < m) ? lane[l] : m;                            \
+      nan = bad[l] != bad[l] ? bad[l] : nan;                                             \
+    }                                                                                    \
+    for (; k < n; k++) {                                                                 \
+      const T x = p[k];                                                                  \
+      m = (is_max ? x > m : x < m) ? x : m;                                              \
+      nan = x != x ? x : nan;                                                            \
+    }                                                                                    \
+    return nan != nan ? nan : m;                                                         \
+  }                                                                                      \
+  KINLINE int64_t find_fn(const T *p, T m) {                                             \
+    int64_t r = 0;                                                                       \
+    if (m != m) while (p[r] == p[r]) r++;                                                \
+    else while (p[r] != m) r++;                                                          \
+    return r;                                                                            \
+  }
+DEFINE_ARG_SEG(float, ext_f32_lanes, find_f32)
+DEFINE_ARG_SEG(double, ext_f64, find_f64)
+
+/* float32 by hand in 4-wide vectors (GCC's generic vectors: SSE2 on x86-64, NEON on
+ * arm64): the lanes above pay a scalar join per segment that dominates k-means' rows of
+ * 25 distances. Segments of 8 or more are read as 8-element steps, the last one
+ * overlapping the one before (min/max and the NaN test do not mind a second look). */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+KINLINE v4f load4(const float *p) {
+  v4f v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+KINLINE v4f pick4(v4i c, v4f x, v4f y) { return (v4f)(((v4i)x & c) | ((v4i)y & ~c)); }
+/* The extreme of p[0 .. n) and its first position (a NaN: the first NaN) in one pass:
+ * each lane keeps its extreme and where it first saw it, so a tie between lanes goes to
+ * the smaller position. */
+KINLINE int64_t arg_f32(bool is_max, const float *p, int64_t n, float *mout) {
+  if (n < 8) {
+    const float m = ext_f32_lanes(is_max, p, n);
+    *mout = m;
+    return find_f32(p, m);
+  }
+  const v4i step = {0, 1, 2, 3};
+  v4f a = load4(p), b = load4(p + 4);
+  v4i ia = step, ib = step + 4, bad = (a != a) | (b != b);
+  for (int64_t k = 8;; k += 8) {
+    if (k > n - 8) {
+      if (k == n) break;
+      k = n - 8;
+    }
+    const v4f x = load4(p + k), y = load4(p + k + 4);
+    const v4i kx = step + (int32_t)k, ky = kx + 4;
+    const v4i cx = is_max ? x > a : x < a, cy = is_max ? y > b : y < b;
+    a = pick4(cx, x, a), ia = (kx & cx) | (ia & ~cx);
+    b = pick4(cy, y, b), ib = (ky & cy) | (ib & ~cy);
+    bad |= (x != x) | (y != y);
+    if (k == n - 8) break;
+  }
+  if (bad[0] | bad[1] | bad[2] | bad[3]) {
+    *mout = NAN;
+    return find_f32(p, NAN);
+  }
+  const v4i c = (is_max ? b > a : b < a) | ((b == a) & (ib < ia));
+  a = pick4(c, b, a), ia = (ib & c) | (ia & ~c);
+  float m = a[0];
+  int32_t i = ia[0];
+  for (int l = 1; l < 4; l++) {
+    const bool t = (is_max ? a[l] > m : a[l] < m) || (a[l] == m && ia[l] < i);
+    m = t ? a[l] : m, i = t ? ia[l] : i;
+  }
+  *mout = m;
+  return i;
+}
+
+#ifdef __clang__
+#define SHUF4(x, y, a, b, c, d) __builtin_shufflevector(x, y, a, b, c, d)
+#else
+#define SHUF4(x, y, a, b, c, d) __builtin_shuffle(x, y, (v4i){a, b, c, d})
+#endif
+
+/* Short float32 rows four at a time, with no join per row: four rows' next four elements
+ * are transposed so that lane q follows row q, and each lane keeps its row's running
+ * extreme and where it first saw it (strictly better only: ties keep the first). A row
+ * holding a NaN is looked at again for its first NaN. p is row 0's element 0. */
+KINLINE void arg4_f32(bool is_max, const float *p, int64_t R, int64_t n, int64_t r0,
+                      ht_argacc *out) {
+  v4f m = {p[0], p[R], p[2 * R], p[3 * R]};
+  v4i at = {0, 0, 0, 0}, bad = m != m;
+#define ARG4_STEP(v, r)                                                                  \
+  do {                                                                                   \
+    const v4i c_ = is_max ? (v) > m : (v) < m;                                           \
+    m = pick4(c_, (v), m);                                                               \
+    at = (((v4i){0, 0, 0, 0} + (int32_t)(r)) & c_) | (at & ~c_);                         \
+    bad |= (v) != (v);                                                                   \
+  } while (0)
+  int64_t r = 0;
+  for (; r + 4 <= n; r += 4) {
+    const v4f a = load4(p + r), b = load4(p + R + r), c = load4(p + 2 * R + r),
+              d = load4(p + 3 * R + r);
+    const v4f ab0 = SHUF4(a, b, 0, 4, 1, 5), ab1 = SHUF4(a, b, 2, 6, 3, 7);
+    const v4f cd0 = SHUF4(c, d, 0, 4, 1, 5), cd1 = SHUF4(c, d, 2, 6, 3, 7);
+    ARG4_STEP(SHUF4(ab0, cd0, 0, 1, 4, 5), r);
+    ARG4_STEP(SHUF4(ab0, cd0, 2, 3, 6, 7), r + 1);
+    ARG4_STEP(SHUF4(ab1, cd1, 0, 1, 4, 5), r + 2);
+    ARG4_STEP(SHUF4(ab1, cd1, 2, 3, 6, 7), r + 3);
+  }
+  for (; r < n; r++) {
+    const v4f v = {p[r], p[R + r], p[2 * R + r], p[3 * R + r]};
+    ARG4_STEP(v, r);
+  }
+#undef ARG4_STEP
+  for (int q = 0; q < 4; q++) {
+    if (bad[q]) {
+      out[q].v.f = NAN, out[q].idx = r0 + find_f32(p + q * R, NAN);
+    } else {
+      out[q].v.f = m[q], out[q].idx = r0 + at[q];
+    }
+  }
+}
+
+/* argmin/argmax: short float32 rows four at a time; other float rows block by block (for
+ * float32 the extreme and its position in one pass; for float64 the extreme, then, only
+ * when it beats the best so far, a scan for its first position); integer rows likewise
+ * with the vectorised min/max above, or one scan when short. */
 KINLINE void rows_arg_body(bool is_max, ht_dtype t, const ht_rjob *j, int64_t o0, int64_t o1,
                            int64_t r0, int64_t r1, ht_argacc *acc) {
   const void *in = j->in;
   const int64_t R = j->R;
   const ht_kop ext = is_max ? HT_K_MAX : HT_K_MIN;
   int64_t o = o0;
-  if (r1 - r0 < SHORT_ROW) /* too short to repay two steps: one scan */
+  if (t == HT_FLOAT32 && r1 - r0 < ARG_ROWS4)
+    for (; o + 4 <= o1; o += 4) {
+      ht_argacc part[4];
+      arg4_f32(is_max, (const float *)in + o * R + r0, R, r1 - r0, r0, part);
+      for (int q = 0; q < 4; q++)
+        if (arg_takes(is_max, true, &acc[o + q - o0], &part[q])) acc[o + q - o0] = part[q];
+    }
+  if (!ht_dtype_is_float(t) && r1 - r0 < SHORT_ROW) /* too short to repay two steps */
     for (; o < o1 && r0 < r1; o++) {
       const int64_t k = o * R;
       ht_argacc best = {.idx = r0};
-      if (ht_dtype_is_float(t)) {
-        double m = load_f64(t, in, k + r0);
-        for (int64_t r = r0 + 1; r < r1; r++) {
-          const double x = load_f64(t, in, k + r);
-          if (beats_f64(is_max, x, m)) m = x, best.idx = r;
-        }
-        best.v.f = m;
-      } else {
-        int64_t m = load_i64(t, in, k + r0);
-        for (int64_t r = r0 + 1; r < r1; r++) {
-          const int64_t x = load_i64(t, in, k + r);
-          if (beats_i64(is_max, x, m)) m = x, best.idx = r;
-        }
-        best.v.i = m;
+      int64_t m = load_i64(t, in, k + r0);
+      for (int64_t r = r0 + 1; r < r1; r++) {
+        const int64_t x = load_i64(t, in, k + r);
+        if (beats_i64(is_max, x, m)) m = x, best.idx = r;
       }
-      if (arg_takes(is_max, ht_dtype_is_float(t), &acc[o - o0], &best)) acc[o - o0] = best;
+      best.v.i = m;
+      if (arg_takes(is_max, false, &acc[o - o0], &best)) acc[o - o0] = best;
     }
   for (; o < o1; o++) {
     ht_argacc *best = &acc[o - o0];
     for (int64_t b = r0; b < r1; b += BLOCK) {
       const int64_t e = r1 - b < BLOCK ? r1 : b + BLOCK, k = o * R;
-      int64_t r = b;
-      if (ht_dtype_is_float(t)) {
-        const double m = row_f64(ext, t, in, k + b, e - b, 0);
-        if (best->idx >= 0 && !beats_f64(is_max, m, best->v.f)) continue;
-        if (m != m) while (load_f64(t, in, k + r) == load_f64(t, in, k + r)) r++;
-        else while (load_f64(t, in, k + r) != m) r++;
-        best->v.f = m, best->idx = r;
+      if (t == HT_FLOAT32 || t == HT_FLOAT64) {
+        if (t == HT_FLOAT32) {
+          float m;
+          const int64_t r = arg_f32(is_max, (const float *)in + k + b, e - b, &m);
+          if (best->idx >= 0 && !beats_f64(is_max, m, best->v.f)) continue;
+          best->v.f = m, best->idx = b + r;
+        } else {
+          const double *pd = (const double *)in + k + b, m = ext_f64(is_max, pd, e - b);
+          if (best->idx >= 0 && !beats_f64(is_max, m, best->v.f)) continue;
+          best->v.f = m, best->idx = b + find_f64(pd, m);
+        }
       } else {
+        int64_t r = b;
         const int64_t m = row_i64(ext, t, in, k + b, e - b);
         if (best->idx >= 0 && !beats_i64(is_max, m, best->v.i)) continue;
         while (load_i64(t, in, k + r) != m) r++;
@@ -403,20 +564,20 @@ KINLINE void cols_arg_t(ht_dtype t, const ht_rjob *j, int64_t o, int64_t i0, int
   ARG_OPS(t, cols_arg_body, j, o, i0, w, r0, r1, (ht_argacc *)acc);
 }
 
-static void rows_f64(const ht_rjob *j, int64_t o0, int64_t o1, int64_t r0, int64_t r1,
-                     void *acc) {
+VEC_CLONES static void rows_f64(const ht_rjob *j, int64_t o0, int64_t o1, int64_t r0,
+                                int64_t r1, void *acc) {
   DTYPE_SWITCH(j->t, rows_f64_t, j, o0, o1, r0, r1, acc)
 }
 static void rows_i64(const ht_rjob *j, int64_t o0, int64_t o1, int64_t r0, int64_t r1,
                      void *acc) {
   DTYPE_SWITCH(j->t, rows_i64_t, j, o0, o1, r0, r1, acc)
 }
-static void rows_arg(const ht_rjob *j, int64_t o0, int64_t o1, int64_t r0, int64_t r1,
-                     void *acc) {
+VEC_CLONES static void rows_arg(const ht_rjob *j, int64_t o0, int64_t o1, int64_t r0,
+                                int64_t r1, void *acc) {
   DTYPE_SWITCH(j->t, rows_arg_t, j, o0, o1, r0, r1, acc)
 }
-NO_JAM static void cols_f64(const ht_rjob *j, int64_t o, int64_t i0, int64_t w, int64_t r0,
-                            int64_t r1, void *acc) {
+NO_JAM VEC_CLONES static void cols_f64(const ht_rjob *j, int64_t o, int64_t i0, int64_t w,
+                                       int64_t r0, int64_t r1, void *acc) {
   DTYPE_SWITCH(j->t, cols_f64_t, j, o, i0, w, r0, r1, acc)
 }
 NO_JAM static void cols_i64(const ht_rjob *j, int64_t o, int64_t i0, int64_t w, int64_t r0,
@@ -521,13 +682,16 @@ static void run_block(const kernel *k, const ht_rjob *j, int64_t o0, int64_t o1,
  * accumulators (streaming its rows in order), joined in thread order afterwards. */
 static int split_r(const kernel *k, const ht_rjob *j, char *acc, size_t as, int nt) {
   const int64_t n = j->O * j->I, R = j->R;
-  char *part = malloc((size_t)nt * (size_t)n * as);
+  /* each thread's partials on cache lines of their own: a line shared at the boundary
+   * is written by both threads for every row (measured: 1x2 threads at 1x1 speed) */
+  const size_t stride = ((size_t)n * as + 63) & ~(size_t)63;
+  char *part = aligned_alloc(64, (size_t)nt * stride);
   if (!part) return -1;
-  for (int t = 0; t < nt; t++) fill_identity(j, part + (size_t)t * n * as, n);
+  for (int t = 0; t < nt; t++) fill_identity(j, part + (size_t)t * stride, n);
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int t = 0; t < nt; t++)
-    run_block(k, j, 0, j->O, R * t / nt, R * (t + 1) / nt, part + (size_t)t * n * as, as);
-  for (int t = 0; t < nt; t++) ht_cpu_reduce_merge(j, acc, part + (size_t)t * n * as, n);
+    run_block(k, j, 0, j->O, R * t / nt, R * (t + 1) / nt, part + (size_t)t * stride, as);
+  for (int t = 0; t < nt; t++) ht_cpu_reduce_merge(j, acc, part + (size_t)t * stride, n);
   free(part);
   return 0;
 }
@@ -564,4 +728,45 @@ void ht_cpu_reduce(const ht_rjob *j, void *accv) {
     if (I == 1) k->rows(j, o, o + 1, 0, R, acc + (size_t)o * as);
     else k->cols(j, o, i0, w, 0, R, acc + (size_t)(o * I + i0) * as);
   }
+}
+
+/* Outputs o0 .. o1 (global indices into mean and acc), both passes per block. */
+static void sqdev_range(const ht_rjob *j, double n, int64_t o0, int64_t o1, double *mean,
+                        double *acc) {
+  const int64_t I = j->I, R = j->R;
+  int64_t ob = FUSE_BYTES / (I * R * (int64_t)ht_dtype_size(j->t));
+  ob = ob < 4 ? 1 : ob / 4 * 4; /* whole groups of the short-row kernel */
+  ht_rjob s = *j;
+  s.center = mean;
+  for (int64_t b = o0; b < o1; b += ob) {
+    const int64_t e = o1 - b < ob ? o1 : b + ob;
+    double *m = mean + b * I, *a = acc + b * I;
+    for (int64_t k = 0; k < (e - b) * I; k++) m[k] = 0, a[k] = 0;
+    s.op = HT_K_SUM;
+    run_block(&f64_kernel, &s, b, e, 0, R, (char *)m, 8);
+    for (int64_t k = 0; k < (e - b) * I; k++) m[k] /= n;
+    s.op = HT_K_SQDEV;
+    run_block(&f64_kernel, &s, b, e, 0, R, (char *)a, 8);
+  }
+}
+
+void ht_cpu_reduce_sqdev(const ht_rjob *j, double n, double *mean, double *acc) {
+  const int64_t O = j->O, R = j->R, I = j->I;
+  const int nt = threads_for(O * R * I);
+  if (O * I > 0 && R > 0 && (nt == 1 || O >= 4 * (int64_t)nt)) {
+    if (nt == 1) {
+      sqdev_range(j, n, 0, O, mean, acc);
+      return;
+    }
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int t = 0; t < nt; t++) sqdev_range(j, n, O * t / nt, O * (t + 1) / nt, mean, acc);
+    return;
+  }
+  /* few outputs (or none): the passes one after the other, each shared out on its own */
+  ht_rjob s = *j;
+  s.op = HT_K_SUM;
+  ht_cpu_reduce(&s, mean);
+  for (int64_t k = 0; k < O * I; k++) mean[k] /= n;
+  s.op = HT_K_SQDEV, s.center = mean;
+  ht_cpu_reduce(&s, acc);
 }

@@ -9,7 +9,9 @@
  *   uniform f64: 2 per block, the top 52 bits of (w[2j+1] << 32 | w[2j]), j = i%2;
  *   normal f32: 4 per block, Box-Muller on (w0, w1) -> elements 0, 1 and (w2, w3) -> 2, 3;
  *   normal f64: 2 per block, Box-Muller on 53-bit uniforms from (w0, w1) and (w2, w3);
- *   randint: 2 per block, low + ((w[2j+1] << 32 | w[2j]) * (high - low)) >> 64. */
+ *   randint: 2 per block, low + ((w[2j+1] << 32 | w[2j]) * (high - low)) >> 64.
+ * The uniforms and integers are exact; the normals go through glibc's vector log, sin and
+ * cos (libmvec, within 4 ulp), so a twin matches them to a few ulp, not bit for bit. */
 #include <math.h>
 #include <string.h>
 
@@ -34,8 +36,18 @@ void ht_random_seed(uint64_t s) {
 
 uint64_t ht_random_get_seed(void) { return seed; }
 
+/* Counter blocks are generated G at a time, one per vector lane: every block goes through
+ * the same lane code whatever its position, so no value depends on where a chunk starts.
+ * The block loops below always make whole groups (nb rounded up to G; the tile has room). */
+#define G 16
+
+/* Philox4x32-10 of blocks b0 .. b0 + G - 1 of call `call`: w[j][l] is word j of block
+ * b0 + l. One per instruction set, picked by philox_pick. */
+typedef void (*philox_fn)(philox4x32_key_t key, uint64_t call, uint64_t b0, uint32_t w[4][G]);
+
 typedef struct gen_ctx gen_ctx;
-/* Generates nb whole counter blocks from block b0 on into tile (per_block values each). */
+/* Generates nb whole counter blocks from block b0 on into tile (per_block values each),
+ * rounded up to whole groups of G blocks (see below). */
 typedef void (*blocks_fn)(const gen_ctx *c, uint64_t b0, int64_t nb, void *tile);
 
 struct gen_ctx {
@@ -45,19 +57,109 @@ struct gen_ctx {
   int64_t low;         /* randint: low and high - low */
   uint64_t range;
   blocks_fn blocks;
+  philox_fn philox;
   int per_block;       /* values per block of 4 words */
   ht_dtype tile_t, t;  /* what blocks writes, what the array holds */
 };
 
-/* Four 32-bit words for counter block b of call `call`. Key and call are passed by
- * value so that the loops below keep them in registers and vectorise. */
-static inline philox4x32_ctr_t block(philox4x32_key_t key, uint64_t call, uint64_t b) {
-  philox4x32_ctr_t ctr = {{(uint32_t)b, (uint32_t)(b >> 32), (uint32_t)call,
-                           (uint32_t)(call >> 32)}};
-  return philox4x32(ctr, key);
+/* ---- vectorised Philox and Box-Muller ---- */
+
+/* Box-Muller calls logf/sinf/cosf (log/sin/cos): declared simd("notinbranch"), GCC calls
+ * glibc's libmvec vector variants from the `omp simd` loops below (within 4 ulp; the
+ * normals' bits may differ between machines of different vector widths, never between
+ * ranks, splits or threads of one run). HT_HAVE_LIBMVEC comes from CMake with -lmvec. */
+#if defined(HT_HAVE_LIBMVEC) && defined(__x86_64__) && defined(__GNUC__)
+#define HT_SIMD_DECL __attribute__((simd("notinbranch")))
+float(logf)(float) HT_SIMD_DECL;
+float(sinf)(float) HT_SIMD_DECL;
+float(cosf)(float) HT_SIMD_DECL;
+double(log)(double) HT_SIMD_DECL;
+double(sin)(double) HT_SIMD_DECL;
+double(cos)(double) HT_SIMD_DECL;
+#endif
+/* AVX-512 and AVX2 clones of the block loops, picked at load time. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define HT_VEC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HT_VEC_CLONES
+#endif
+
+/* Philox4x32-10 — Random123's philox4x32 with counter {b lo, b hi, call lo, call hi} and
+ * key {seed lo, seed hi} — G blocks at a time, one per 32-bit lane. A round's 32x32->64-bit
+ * products are pmuludq on the even lanes and on the odd lanes shifted down; GCC 12 cannot
+ * be made to vectorise them well (full 64-bit multiplies for AVX-512, shuffles for AVX2),
+ * so x86 gets intrinsics for SSE2, AVX2 and AVX-512F, other targets the plain loop. */
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+
+/* V: the vector type, P: the intrinsics' prefix, S: the suffix of the whole-register ops
+ * (si128 ...), W: lanes. */
+#define PHILOX_SIMD(name, tgt, V, P, S, W)                                              \
+  __attribute__((target(tgt))) static void name(philox4x32_key_t key, uint64_t call,    \
+                                                uint64_t b0, uint32_t w[4][G]) {        \
+    uint32_t c0[G], c1[G];                                                              \
+    for (int l = 0; l < G; l++) {                                                       \
+      uint64_t b = b0 + (uint64_t)l;                                                    \
+      c0[l] = (uint32_t)b, c1[l] = (uint32_t)(b >> 32);                                 \
+    }                                                                                   \
+    const V m0 = P##_set1_epi32((int)UINT32_C(0xD2511F53));                             \
+    const V m1 = P##_set1_epi32((int)UINT32_C(0xCD9E8D57));                             \
+    const V low = P##_srli_epi64(P##_set1_epi32(-1), 32); /* the low word of each pair */ \
+    for (int v = 0; v < G; v += W) {                                                    \
+      V x0 = P##_loadu_##S((const V *)(c0 + v)), x1 = P##_loadu_##S((const V *)(c1 + v)); \
+      V x2 = P##_set1_epi32((int)(uint32_t)call);                                       \
+      V x3 = P##_set1_epi32((int)(uint32_t)(call >> 32));                               \
+      uint32_t k0 = key.v[0], k1 = key.v[1];                                            \
+      for (int r = 0; r < 10; r++) {                                                    \
+        V e0 = P##_mul_epu32(x0, m0), o0 = P##_mul_epu32(P##_srli_epi64(x0, 32), m0);   \
+        V e1 = P##_mul_epu32(x2, m1), o1 = P##_mul_epu32(P##_srli_epi64(x2, 32), m1);   \
+        V lo0 = P##_or_##S(P##_and_##S(e0, low), P##_slli_epi64(o0, 32));               \
+        V hi0 = P##_or_##S(P##_srli_epi64(e0, 32), P##_andnot_##S(low, o0));            \
+        V lo1 = P##_or_##S(P##_and_##S(e1, low), P##_slli_epi64(o1, 32));               \
+        V hi1 = P##_or_##S(P##_srli_epi64(e1, 32), P##_andnot_##S(low, o1));            \
+        x0 = P##_xor_##S(P##_xor_##S(hi1, x1), P##_set1_epi32((int)k0));                \
+        x2 = P##_xor_##S(P##_xor_##S(hi0, x3), P##_set1_epi32((int)k1));                \
+        x1 = lo1, x3 = lo0;                                                             \
+        k0 += UINT32_C(0x9E3779B9), k1 += UINT32_C(0xBB67AE85);                         \
+      }                                                                                 \
+      P##_storeu_##S((V *)(w[0] + v), x0), P##_storeu_##S((V *)(w[1] + v), x1);         \
+      P##_storeu_##S((V *)(w[2] + v), x2), P##_storeu_##S((V *)(w[3] + v), x3);         \
+    }                                                                                   \
+  }
+
+PHILOX_SIMD(philox_sse2, "sse2", __m128i, _mm, si128, 4)
+PHILOX_SIMD(philox_avx2, "avx2", __m256i, _mm256, si256, 8)
+PHILOX_SIMD(philox_avx512, "avx512f", __m512i, _mm512, si512, 16)
+
+static philox_fn philox_pick(void) {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return philox_avx512;
+  if (__builtin_cpu_supports("avx2")) return philox_avx2;
+  return philox_sse2;
+}
+#else
+static void philox_plain(philox4x32_key_t key, uint64_t call, uint64_t b0, uint32_t w[4][G]) {
+  for (int l = 0; l < G; l++) {
+    philox4x32_ctr_t ctr = {{(uint32_t)(b0 + (uint64_t)l), (uint32_t)((b0 + (uint64_t)l) >> 32),
+                             (uint32_t)call, (uint32_t)(call >> 32)}};
+    philox4x32_ctr_t r = philox4x32(ctr, key);
+    for (int j = 0; j < 4; j++) w[j][l] = r.v[j];
+  }
 }
 
+static philox_fn philox_pick(void) { return philox_plain; }
+#endif
+
 static inline uint64_t word64(uint32_t lo, uint32_t hi) { return (uint64_t)hi << 32 | lo; }
+
+/* Exactly the double of a uint32 (2^52 + x taken off 2^52), which unlike the conversion
+ * instruction vectorises below AVX-512. */
+static inline double u32_to_f64(uint32_t x) {
+  uint64_t bits = UINT64_C(0x4330000000000000) | x;
+  double d;
+  memcpy(&d, &bits, sizeof d);
+  return d - 0x1p52;
+}
 
 /* The high 64 bits of x * r: an integer in [0, r) with bias below r / 2^64. */
 static inline uint64_t mulhi64(uint64_t x, uint64_t r) {
@@ -72,17 +174,21 @@ static inline uint64_t mulhi64(uint64_t x, uint64_t r) {
 
 /* float32 uniform: one word per value. 24 bits make u exact in [0, 1); rounding of
  * low + span*u can still reach high, which is then moved just below it. */
-static void uniform_f32_blocks(const gen_ctx *c, uint64_t b0, int64_t nb, void *tile) {
+HT_VEC_CLONES static void uniform_f32_blocks(const gen_ctx *c, uint64_t b0, int64_t nb,
+                                             void *tile) {
   philox4x32_key_t key = c->key;
   uint64_t call = c->call;
   float *t = tile, lo = (float)c->a, hi = (float)c->b, span = (float)(c->b - c->a);
   float below = nextafterf(hi, lo), cap = hi > lo ? hi : INFINITY; /* no branch in the loop */
-  for (int64_t b = 0; b < nb; b++) {
-    philox4x32_ctr_t r = block(key, call, b0 + (uint64_t)b);
-    for (int j = 0; j < 4; j++) {
-      float v = lo + span * ((float)(r.v[j] >> 8) * 0x1p-24f);
-      t[4 * b + j] = v >= cap ? below : v;
-    }
+  for (int64_t g = 0; g < nb; g += G, t += 4 * G) {
+    uint32_t w[4][G];
+    c->philox(key, call, b0 + (uint64_t)g, w);
+#pragma omp simd
+    for (int l = 0; l < G; l++)
+      for (int j = 0; j < 4; j++) {
+        float v = lo + span * ((float)(w[j][l] >> 8) * 0x1p-24f);
+        t[4 * l + j] = v >= cap ? below : v;
+      }
   }
 }
 
@@ -96,50 +202,83 @@ static inline double unit52(uint64_t x) {
 }
 
 /* float64 uniform: two words (52 bits) per value. */
-static void uniform_f64_blocks(const gen_ctx *c, uint64_t b0, int64_t nb, void *tile) {
+HT_VEC_CLONES static void uniform_f64_blocks(const gen_ctx *c, uint64_t b0, int64_t nb,
+                                             void *tile) {
   philox4x32_key_t key = c->key;
   uint64_t call = c->call;
   double *t = tile, lo = c->a, hi = c->b, span = c->b - c->a;
   double below = nextafter(hi, lo), cap = hi > lo ? hi : INFINITY;
-  for (int64_t b = 0; b < nb; b++) {
-    philox4x32_ctr_t r = block(key, call, b0 + (uint64_t)b);
-    for (int j = 0; j < 2; j++) {
-      double v = lo + span * unit52(word64(r.v[2 * j], r.v[2 * j + 1]));
-      t[2 * b + j] = v >= cap ? below : v;
-    }
+  for (int64_t g = 0; g < nb; g += G, t += 2 * G) {
+    uint32_t w[4][G];
+    c->philox(key, call, b0 + (uint64_t)g, w);
+#pragma omp simd
+    for (int l = 0; l < G; l++)
+      for (int j = 0; j < 2; j++) {
+        double v = lo + span * unit52(word64(w[2 * j][l], w[2 * j + 1][l]));
+        t[2 * l + j] = v >= cap ? below : v;
+      }
   }
 }
 
 /* Box-Muller: a pair (u1 in (0, 1], u2 in [0, 1)) gives two normals. float32 takes its
  * uniforms from single words (u1 >= 2^-32 bounds |z| by 6.66): 4 values per block. */
-static void normal_f32_blocks(const gen_ctx *c, uint64_t b0, int64_t nb, void *tile) {
+HT_VEC_CLONES static void normal_f32_blocks(const gen_ctx *c, uint64_t b0, int64_t nb,
+                                            void *tile) {
   philox4x32_key_t key = c->key;
   uint64_t call = c->call;
   float *t = tile, mean = (float)c->a, sd = (float)c->b;
-  for (int64_t b = 0; b < nb; b++) {
-    philox4x32_ctr_t r = block(key, call, b0 + (uint64_t)b);
+  for (int64_t g = 0; g < nb; g += G, t += 4 * G) {
+    uint32_t w[4][G];
+    c->philox(key, call, b0 + (uint64_t)g, w);
+    /* sin and cos in loops of their own: in one, GCC fuses them into a scalar sincosf */
+    float rad[2][G], theta[2][G], zc[2][G], zs[2][G];
     for (int p = 0; p < 2; p++) {
-      float u1 = ((float)r.v[2 * p] + 1.0f) * 0x1p-32f;
-      float theta = (float)TWO_PI * ((float)(r.v[2 * p + 1] >> 8) * 0x1p-24f);
-      float rad = sqrtf(-2.0f * logf(u1));
-      t[4 * b + 2 * p] = mean + sd * rad * cosf(theta);
-      t[4 * b + 2 * p + 1] = mean + sd * rad * sinf(theta);
+#pragma omp simd
+      for (int l = 0; l < G; l++) {
+        float u1 = ((float)w[2 * p][l] + 1.0f) * 0x1p-32f;
+        theta[p][l] = (float)TWO_PI * ((float)(w[2 * p + 1][l] >> 8) * 0x1p-24f);
+        rad[p][l] = sd * sqrtf(-2.0f * logf(u1));
+      }
+    }
+    for (int p = 0; p < 2; p++) {
+#pragma omp simd
+      for (int l = 0; l < G; l++) zc[p][l] = mean + rad[p][l] * cosf(theta[p][l]);
+    }
+    for (int p = 0; p < 2; p++) {
+#pragma omp simd
+      for (int l = 0; l < G; l++) zs[p][l] = mean + rad[p][l] * sinf(theta[p][l]);
+    }
+#pragma omp simd
+    for (int l = 0; l < G; l++) {
+      t[4 * l] = zc[0][l], t[4 * l + 1] = zs[0][l];
+      t[4 * l + 2] = zc[1][l], t[4 * l + 3] = zs[1][l];
     }
   }
 }
 
 /* float64: 53-bit uniforms from two words each, so a block gives one pair. */
-static void normal_f64_blocks(const gen_ctx *c, uint64_t b0, int64_t nb, void *tile) {
+HT_VEC_CLONES static void normal_f64_blocks(const gen_ctx *c, uint64_t b0, int64_t nb,
+                                            void *tile) {
   philox4x32_key_t key = c->key;
   uint64_t call = c->call;
   double *t = tile, mean = c->a, sd = c->b;
-  for (int64_t b = 0; b < nb; b++) {
-    philox4x32_ctr_t r = block(key, call, b0 + (uint64_t)b);
-    double u1 = (double)((word64(r.v[0], r.v[1]) >> 11) + 1) * 0x1p-53;
-    double theta = TWO_PI * ((double)(word64(r.v[2], r.v[3]) >> 11) * 0x1p-53);
-    double rad = sqrt(-2.0 * log(u1));
-    t[2 * b] = mean + sd * rad * cos(theta);
-    t[2 * b + 1] = mean + sd * rad * sin(theta);
+  for (int64_t g = 0; g < nb; g += G, t += 2 * G) {
+    uint32_t w[4][G];
+    c->philox(key, call, b0 + (uint64_t)g, w);
+    double rad[G], theta[G], zc[G], zs[G]; /* sin and cos apart, as in float32 */
+#pragma omp simd
+    for (int l = 0; l < G; l++) {
+      /* (word64 >> 11) + 1 and word64 >> 11, 53-bit integers, exact as doubles */
+      double u1 = (u32_to_f64(w[1][l]) * 0x1p21 + u32_to_f64((w[0][l] >> 11) + 1)) * 0x1p-53;
+      theta[l] = TWO_PI * ((u32_to_f64(w[3][l]) * 0x1p21 + u32_to_f64(w[2][l] >> 11)) * 0x1p-53);
+      rad[l] = sd * sqrt(-2.0 * log(u1));
+    }
+#pragma omp simd
+    for (int l = 0; l < G; l++) zc[l] = mean + rad[l] * cos(theta[l]);
+#pragma omp simd
+    for (int l = 0; l < G; l++) zs[l] = mean + rad[l] * sin(theta[l]);
+#pragma omp simd
+    for (int l = 0; l < G; l++) t[2 * l] = zc[l], t[2 * l + 1] = zs[l];
   }
 }
 
@@ -149,19 +288,24 @@ static void randint_blocks(const gen_ctx *c, uint64_t b0, int64_t nb, void *tile
   uint64_t call = c->call;
   int64_t *t = tile, low = c->low;
   uint64_t range = c->range;
-  for (int64_t b = 0; b < nb; b++) {
-    philox4x32_ctr_t r = block(key, call, b0 + (uint64_t)b);
-    for (int j = 0; j < 2; j++)
-      t[2 * b + j] =
-          (int64_t)((uint64_t)low + mulhi64(word64(r.v[2 * j], r.v[2 * j + 1]), range));
+  for (int64_t g = 0; g < nb; g += G, t += 2 * G) {
+    uint32_t w[4][G];
+    c->philox(key, call, b0 + (uint64_t)g, w);
+    for (int l = 0; l < G; l++)
+      for (int j = 0; j < 2; j++)
+        t[2 * l + j] =
+            (int64_t)((uint64_t)low + mulhi64(word64(w[2 * j][l], w[2 * j + 1][l]), range));
   }
 }
 
 #define TILE 1024 /* values; 8 KiB of int64 or double */
+/* The block loops fill whole groups of G blocks: nb <= TILE / per_block rounds up to no
+ * more than that when it is a multiple of G (per_block is 2 or 4). */
+_Static_assert(TILE / 4 % G == 0 && TILE / 2 % G == 0, "TILE holds whole groups");
 
-/* Fills global indices [g, g + n): whole blocks go into a tile (the loops above then
- * vectorise), which also absorbs the partial blocks at either end, and the tile is
- * copied, cast to the array's dtype. */
+/* Fills global indices [g, g + n): whole groups of blocks go straight into out when its
+ * dtype is the tile's; the rest into a tile (which absorbs the partial blocks at either end
+ * and the rounding up to whole groups), copied, cast to the array's dtype. */
 static void random_run(char *out, int64_t g, int64_t n, const void *ctx) {
   const gen_ctx *c = ctx;
   _Alignas(64) char tile[TILE * sizeof(double)];
@@ -169,6 +313,12 @@ static void random_run(char *out, int64_t g, int64_t n, const void *ctx) {
   int64_t per = c->per_block, skip = g % per;
   uint64_t b = (uint64_t)(g / per);
   while (n > 0) {
+    if (skip == 0 && c->tile_t == c->t && n >= per * G) { /* whole groups straight to out */
+      int64_t nb = n / per / G * G;
+      c->blocks(c, b, nb, out);
+      out += nb * per * osz, n -= nb * per, b += (uint64_t)nb;
+      continue;
+    }
     int64_t nb = (skip + n + per - 1) / per;
     if (nb > TILE / per) nb = TILE / per;
     c->blocks(c, b, nb, tile);
@@ -181,7 +331,8 @@ static void random_run(char *out, int64_t g, int64_t n, const void *ctx) {
 /* The context of the next call: the call counter advances on every rank alike. */
 static gen_ctx next_call(ht_dtype t, blocks_fn blocks, int per_block, ht_dtype tile_t) {
   gen_ctx c = {.key = {{(uint32_t)seed, (uint32_t)(seed >> 32)}}, .call = calls++,
-               .blocks = blocks, .per_block = per_block, .tile_t = tile_t, .t = t};
+               .blocks = blocks, .philox = philox_pick(), .per_block = per_block,
+               .tile_t = tile_t, .t = t};
   return c;
 }
 

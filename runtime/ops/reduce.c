@@ -282,21 +282,30 @@ ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts) 
       globalise(a, opts, acc, n);
     }
     if (across) status = arg_across(&j, acc, n, status);
-    for (int64_t k = 0; k < n && !status; k++)
-      ((int64_t *)ht_array_data(out))[k] = ((ht_argacc *)acc)[k].idx;
+    if (!status) {
+      int64_t *res = ht_array_data(out);
+      const ht_argacc *best = acc;
+      for (int64_t k = 0; k < n; k++) res[k] = best[k].idx;
+    }
   } else {
-    status = reduce_pass(&j, acc, n, across, status);
     double *r = acc;
-    if (!status && is_moment(op))
-      for (int64_t k = 0; k < n; k++) r[k] /= (double)N; /* 0/0: NaN, as NumPy's mean of nothing */
-    if (!status && mean) {
-      /* second pass: squared deviations from the exact mean (NumPy's algorithm) */
-      memcpy(mean, r, (size_t)n * 8);
-      j.op = HT_K_SQDEV, j.center = mean;
+    if (mean && !across && !status) {
+      /* every reduced element is local: both passes in one sweep over memory */
+      ht_cpu_reduce_sqdev(&j, (double)N, mean, r);
+    } else {
       status = reduce_pass(&j, acc, n, across, status);
+      if (!status && is_moment(op))
+        for (int64_t k = 0; k < n; k++) r[k] /= (double)N; /* 0/0: NaN, as NumPy's */
+      if (!status && mean) {
+        /* second pass: squared deviations from the exact mean (NumPy's algorithm) */
+        memcpy(mean, r, (size_t)n * 8);
+        j.op = HT_K_SQDEV, j.center = mean;
+        status = reduce_pass(&j, acc, n, across, status);
+      }
+    }
+    if (!status && mean) {
       const double dof = N - opts->ddof > 0 ? (double)(N - opts->ddof) : 0.0;
-      for (int64_t k = 0; k < n && !status; k++)
-        r[k] = op == HT_RSTD ? sqrt(r[k] / dof) : r[k] / dof;
+      for (int64_t k = 0; k < n; k++) r[k] = op == HT_RSTD ? sqrt(r[k] / dof) : r[k] / dof;
     }
     if (!status && n > 0)
       ht_cast(j.f64 ? HT_FLOAT64 : HT_INT64, acc, 8, odt, ht_array_data(out),
