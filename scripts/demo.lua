@@ -4,7 +4,7 @@
 --   mpirun -n 2 heatlua scripts/make_data.lua data.h5 200000 --constituents 12
 --   mpirun -n 2 heatlua scripts/demo.lua data.h5
 local path = arg[1] or error("usage: heatlua scripts/demo.lua FILE.h5", 0)
-local clock = os.clock
+local clock = ht.wtime
 local t0 = clock()
 
 -- every float32 feature dataset, in name order (the same order on every rank)
@@ -30,7 +30,7 @@ local t_scale = clock() - t1
 
 print(string.format("heatlua %s on %d ranks: %s, %d rows x %d features (float32, split %d)",
                     ht.__version__, ht.nprocs(), path, n, x.shape[2], x.split))
-print(string.format("load + hstack %.3f s, standardise %.3f s (cpu time, rank 0)", t_load, t_scale))
+print(string.format("load + hstack %.3f s, standardise %.3f s (wall, rank 0)", t_load, t_scale))
 print(string.format("signal fraction %.4f, weighted %.4f", labels:mean():item(),
                     (labels * weights):sum():item() / weights:sum():item()))
 print(string.format("standardised columns: max |mean| %.2e, std in [%.4f, %.4f]",
