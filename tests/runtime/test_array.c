@@ -5,26 +5,8 @@
 
 #include "array.h"
 #include "check_mpi.h"
+#include "fixtures.h"
 #include "comm.h"
-
-/* a C-contiguous array whose global element k holds k (as the given dtype) */
-static ht_array *iota(ht_dtype t, int ndim, const int64_t *shape, int split) {
-  ht_array *a = ht_array_empty(t, ndim, shape, split, HT_CPU);
-  ck_assert_ptr_nonnull(a);
-  int64_t n = ht_array_lsize(a), gstr[HT_MAXDIM], lstart = ht_array_lstart(a);
-  ht_contiguous_strides(ndim, shape, gstr);
-  char *p = ht_array_data(a);
-  for (int64_t k = 0; k < n; k++) {
-    int64_t rem = k, g = 0;
-    for (int d = ndim - 1; d >= 0; d--) {
-      int64_t i = rem % a->lshape[d];
-      rem /= a->lshape[d];
-      g += (i + (d == split ? lstart : 0)) * gstr[d];
-    }
-    ht_set_f64(t, p + k * (int64_t)ht_dtype_size(t), (double)g);
-  }
-  return a;
-}
 
 static void assert_iota(const ht_array *a) {
   int64_t n = ht_array_gsize(a);
@@ -53,7 +35,7 @@ START_TEST(test_resplit_all_pairs) {
   for (int s = 0; s < 3; s++)
     for (int from = -1; from < 3; from++)
       for (int to = -1; to < 3; to++) {
-        ht_array *a = iota(HT_INT32, 3, shapes[s], from);
+        ht_array *a = ht_test_iota(HT_INT32, 3, shapes[s], from);
         ht_array *b = ht_resplit(a, to);
         ck_assert_ptr_nonnull(b);
         ck_assert_int_eq(b->split, to);
@@ -68,7 +50,7 @@ START_TEST(test_redistribute_and_balance) {
   int p = ht_comm_size();
   int64_t shape[2] = {7, 3}, *counts = calloc((size_t)p, sizeof(int64_t));
   counts[p - 1] = 7; /* everything on the last rank */
-  ht_array *a = iota(HT_FLOAT32, 2, shape, 0);
+  ht_array *a = ht_test_iota(HT_FLOAT32, 2, shape, 0);
   ht_array *b = ht_redistribute(a, counts);
   ck_assert_ptr_nonnull(b);
   ck_assert_int_eq(b->lshape[0], ht_comm_rank() == p - 1 ? 7 : 0);
@@ -86,7 +68,7 @@ END_TEST
 
 START_TEST(test_views_and_copy) {
   int64_t shape[2] = {4, 6};
-  ht_array *a = iota(HT_FLOAT64, 2, shape, -1);
+  ht_array *a = ht_test_iota(HT_FLOAT64, 2, shape, -1);
   ht_array *t = ht_array_view(a); /* a transposed view: swap shape and strides */
   t->gshape[0] = t->lshape[0] = 6, t->gshape[1] = t->lshape[1] = 4;
   t->strides[0] = 1, t->strides[1] = 6;
@@ -108,7 +90,7 @@ END_TEST
 START_TEST(test_transposed_copy_tiles) {
   /* large enough for the tiled path, not a multiple of the tile, with a cast */
   int64_t shape[2] = {130, 70};
-  ht_array *a = iota(HT_INT32, 2, shape, -1);
+  ht_array *a = ht_test_iota(HT_INT32, 2, shape, -1);
   ht_array *t = ht_array_view(a);
   t->gshape[0] = t->lshape[0] = 70, t->gshape[1] = t->lshape[1] = 130;
   t->strides[0] = 1, t->strides[1] = 70;
@@ -125,7 +107,7 @@ START_TEST(test_errors) {
   int64_t shape[2] = {3, 4};
   ck_assert_ptr_null(ht_array_empty(HT_FLOAT32, 2, shape, 2, HT_CPU));
   ck_assert_str_eq(ht_errmsg(), "array: split 2 is out of range for shape (3, 4)");
-  ht_array *a = iota(HT_FLOAT32, 2, shape, 0);
+  ht_array *a = ht_test_iota(HT_FLOAT32, 2, shape, 0);
   ck_assert_ptr_null(ht_resplit(a, 5));
   ck_assert_str_eq(ht_errmsg(), "resplit: split axis 5 is out of range for an array of shape (3, 4)");
   ht_array_free(a);

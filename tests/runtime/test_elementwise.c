@@ -10,47 +10,13 @@
 
 #include "array.h"
 #include "check_mpi.h"
+#include "fixtures.h"
 #include "comm.h"
 #include "ops.h"
 
-/* a C-contiguous array whose global element k (C order) holds scale * k + shift */
-static ht_array *filled(ht_dtype t, int ndim, const int64_t *shape, int split, double scale,
-                        double shift) {
-  ht_array *a = ht_array_empty(t, ndim, shape, split, HT_CPU);
-  ck_assert_ptr_nonnull(a);
-  int64_t n = ht_array_lsize(a), gstr[HT_MAXDIM], lstart = ht_array_lstart(a);
-  ht_contiguous_strides(ndim, shape, gstr);
-  char *p = ht_array_data(a);
-  for (int64_t k = 0; k < n; k++) {
-    int64_t rem = k, g = 0;
-    for (int d = ndim - 1; d >= 0; d--) {
-      int64_t i = rem % a->lshape[d];
-      rem /= a->lshape[d];
-      g += (i + (d == split ? lstart : 0)) * gstr[d];
-    }
-    ht_set_f64(t, p + k * (int64_t)ht_dtype_size(t), scale * (double)g + shift);
-  }
-  return a;
-}
-
-static ht_array *iota(ht_dtype t, int ndim, const int64_t *shape, int split) {
-  return filled(t, ndim, shape, split, 1, 0);
-}
-
-/* every global value of a, as doubles (caller frees) */
-static double *gathered(const ht_array *a) {
-  int64_t n = ht_array_gsize(a);
-  double *all = malloc(sizeof(double) * (size_t)(n + 1));
-  ht_array *f = ht_astype(a, HT_FLOAT64);
-  ck_assert_ptr_nonnull(f);
-  ck_assert_int_eq(ht_gather(f, -1, all), 0);
-  ht_array_free(f);
-  return all;
-}
-
 static void assert_values(const ht_array *a, const double *want, int64_t n) {
   ck_assert_int_eq(ht_array_gsize(a), n);
-  double *got = gathered(a);
+  double *got = ht_test_gather(a);
   for (int64_t k = 0; k < n; k++) ck_assert_double_eq(got[k], want[k]);
   free(got);
 }
@@ -86,8 +52,8 @@ START_TEST(test_binary_all_splits) {
   for (int s = 0; s < 3; s++)
     for (int spa = -1; spa < 2; spa++)
       for (int spb = -1; spb < bnd[s]; spb++) {
-        ht_array *a = iota(HT_INT64, 2, sa, spa);
-        ht_array *b = filled(HT_INT64, bnd[s], shapes[s], spb, 100, 0);
+        ht_array *a = ht_test_iota(HT_INT64, 2, sa, spa);
+        ht_array *b = ht_test_array(HT_INT64, bnd[s], shapes[s], spb, 100, 0, NULL);
         ht_array *c = ht_binary(HT_ADD, a, b);
         ck_assert_ptr_nonnull(c);
         ck_assert_int_eq(c->dtype, HT_INT64);
@@ -109,8 +75,8 @@ START_TEST(test_unbalanced_and_empty) {
   int p = ht_comm_size();
   int64_t shape[2] = {7, 3}, *counts = calloc((size_t)p, sizeof(int64_t));
   counts[p - 1] = 7; /* every row on the last rank */
-  ht_array *a0 = iota(HT_FLOAT64, 2, shape, 0), *a = ht_redistribute(a0, counts);
-  ht_array *b = iota(HT_FLOAT64, 2, shape, 0); /* balanced: b is moved to a's counts */
+  ht_array *a0 = ht_test_iota(HT_FLOAT64, 2, shape, 0), *a = ht_redistribute(a0, counts);
+  ht_array *b = ht_test_iota(HT_FLOAT64, 2, shape, 0); /* balanced: b is moved to a's counts */
   ht_array *c = ht_binary(HT_SUB, a, b);
   ck_assert_ptr_nonnull(c);
   ck_assert_int_eq(c->split, 0);
@@ -124,10 +90,10 @@ START_TEST(test_unbalanced_and_empty) {
   assert_values(d, sq, 21);
 
   int64_t e0[2] = {0, 3}, e2[2] = {2, 3}; /* empty, and fewer rows than ranks */
-  ht_array *e = iota(HT_INT32, 2, e0, 0), *f = ht_binary(HT_ADD, e, e);
+  ht_array *e = ht_test_iota(HT_INT32, 2, e0, 0), *f = ht_binary(HT_ADD, e, e);
   ck_assert_ptr_nonnull(f);
   ck_assert_int_eq(f->gshape[0], 0);
-  ht_array *g = iota(HT_INT32, 2, e2, 0), *h = ht_binary(HT_GT, g, g);
+  ht_array *g = ht_test_iota(HT_INT32, 2, e2, 0), *h = ht_binary(HT_GT, g, g);
   ck_assert_ptr_nonnull(h);
   ck_assert_int_eq(h->dtype, HT_BOOL);
   double no[6] = {0};
@@ -141,7 +107,7 @@ END_TEST
 /* Views with strides the iterator must follow: every other row, reversed, transposed. */
 START_TEST(test_strided_views) {
   int64_t s64[2] = {6, 4};
-  ht_array *base = iota(HT_FLOAT32, 2, s64, -1);
+  ht_array *base = ht_test_iota(HT_FLOAT32, 2, s64, -1);
   ht_array *rows = ht_array_view(base); /* base[::2], shape (3, 4) */
   rows->gshape[0] = rows->lshape[0] = 3;
   rows->strides[0] *= 2;
@@ -158,7 +124,7 @@ START_TEST(test_strided_views) {
 
   /* a split-0 (4, 6) array seen transposed is a (6, 4) view split along axis 1 */
   int64_t s46[2] = {4, 6};
-  ht_array *a = iota(HT_FLOAT32, 2, s46, 0), *t = ht_array_view(a);
+  ht_array *a = ht_test_iota(HT_FLOAT32, 2, s46, 0), *t = ht_array_view(a);
   t->split = 1;
   t->gshape[0] = a->gshape[1], t->gshape[1] = a->gshape[0];
   t->lshape[0] = a->lshape[1], t->lshape[1] = a->lshape[0];
@@ -185,7 +151,7 @@ START_TEST(test_casts_and_threads) {
   omp_set_num_threads(2);
 #endif
   int64_t n[1] = {100003};
-  ht_array *a = iota(HT_INT32, 1, n, 0), *b = filled(HT_FLOAT32, 1, n, -1, 0.5, 0);
+  ht_array *a = ht_test_iota(HT_INT32, 1, n, 0), *b = ht_test_array(HT_FLOAT32, 1, n, -1, 0.5, 0, NULL);
   ht_array *c = ht_binary(HT_ADD, a, b); /* int32 + float32 -> float64 */
   ck_assert_ptr_nonnull(c);
   ck_assert_int_eq(c->dtype, HT_FLOAT64);
@@ -207,7 +173,7 @@ END_TEST
 /* Integer semantics: wrap-around, floor division and modulo signs, division by zero. */
 START_TEST(test_integer_semantics) {
   int64_t n[1] = {6};
-  ht_array *x = filled(HT_INT8, 1, n, 0, 40, -100); /* -100 -60 -20 20 60 100 */
+  ht_array *x = ht_test_array(HT_INT8, 1, n, 0, 40, -100, NULL); /* -100 -60 -20 20 60 100 */
   ht_array *three = ht_scalar(HT_INT8, 3), *zero = ht_scalar(HT_INT8, 0);
   ht_array *m = ht_binary(HT_MUL, x, three), *fd = ht_binary(HT_FLOORDIV, x, three);
   ht_array *md = ht_binary(HT_MOD, x, three), *z = ht_binary(HT_FLOORDIV, x, zero);
@@ -220,14 +186,14 @@ START_TEST(test_integer_semantics) {
   assert_values(z, wz, 6);
   ck_assert_int_eq(m->dtype, HT_INT8);
   /* floats: np.arange(6.) - 3 then % -2.0, // -2.0 and // 0.0 */
-  ht_array *y = filled(HT_FLOAT64, 1, n, -1, 1, -3), *m2 = ht_scalar(HT_FLOAT64, -2);
+  ht_array *y = ht_test_array(HT_FLOAT64, 1, n, -1, 1, -3, NULL), *m2 = ht_scalar(HT_FLOAT64, -2);
   ht_array *fz = ht_scalar(HT_FLOAT64, 0);
   ht_array *ym = ht_binary(HT_MOD, y, m2), *yf = ht_binary(HT_FLOORDIV, y, m2);
   ht_array *y0 = ht_binary(HT_FLOORDIV, y, fz);
   double wym[6] = {-1, 0, -1, 0, -1, 0}, wyf[6] = {1, 1, 0, -0.0, -1, -1};
   assert_values(ym, wym, 6);
   assert_values(yf, wyf, 6);
-  double *g = gathered(y0); /* [-inf -inf -inf nan inf inf] */
+  double *g = ht_test_gather(y0); /* [-inf -inf -inf nan inf inf] */
   for (int k = 0; k < 6; k++)
     ck_assert(k == 3 ? isnan(g[k]) : isinf(g[k]) && (g[k] < 0) == (k < 3));
   free(g);

@@ -6,22 +6,11 @@
 
 #include "array.h"
 #include "check_mpi.h"
+#include "fixtures.h"
 #include "comm.h"
 #include "cpu/take.h"
 #include "indexing.h"
 #include "ops.h"
-
-/* np.arange(prod(shape)).reshape(shape) as dtype t, split along split (-1: replicated) */
-static ht_array *iota(ht_dtype t, int ndim, const int64_t *shape, int split) {
-  int64_t n = 1;
-  for (int d = 0; d < ndim; d++) n *= shape[d];
-  double *v = malloc(sizeof(double) * (size_t)(n + 1));
-  for (int64_t k = 0; k < n; k++) v[k] = (double)k;
-  ht_array *a = ht_from_buffer(t, ndim, shape, split, HT_CPU, HT_FLOAT64, v);
-  ck_assert_ptr_nonnull(a);
-  free(v);
-  return a;
-}
 
 static ht_array *from_i64(int ndim, const int64_t *shape, int split, const int64_t *v) {
   ht_array *a = ht_from_buffer(HT_INT64, ndim, shape, split, HT_CPU, HT_INT64, v);
@@ -100,7 +89,7 @@ START_TEST(test_slices_are_views) {
   const int p = ht_comm_size(), me = ht_comm_rank();
   int64_t shape[2] = {6, 4};
   for (int split = -1; split < 2; split++) {
-    ht_array *a = iota(HT_INT32, 2, shape, split);
+    ht_array *a = ht_test_iota(HT_INT32, 2, shape, split);
     ht_index ix = {0};
     ht_index_slice(&ix, true, 1, true, 6, 2, "t"); /* a[1:6:2, ::-1] */
     ht_index_slice(&ix, false, 0, false, 0, -1, "t");
@@ -133,7 +122,7 @@ END_TEST
 START_TEST(test_number_along_split) {
   int64_t shape[3] = {3, 4, 2};
   for (int split = -1; split < 3; split++) {
-    ht_array *a = iota(HT_FLOAT32, 3, shape, split);
+    ht_array *a = ht_test_iota(HT_FLOAT32, 3, shape, split);
     ht_index ix = {0};
     ht_index_all(&ix, "t"); /* a[:, -2] */
     ht_index_int(&ix, -2, "t");
@@ -154,7 +143,7 @@ START_TEST(test_masks_and_integer_arrays) {
   int64_t mshape[1] = {4};
   for (int split = -1; split < 2; split++)
     for (int isplit = -1; isplit < 1; isplit++) {
-      ht_array *a = iota(HT_INT16, 2, shape, split);
+      ht_array *a = ht_test_iota(HT_INT16, 2, shape, split);
       ht_array *J = from_i64(1, ishape, isplit, idx);
       ht_array *M = ht_from_buffer(HT_BOOL, 1, mshape, isplit, HT_CPU, HT_BOOL, m);
       ht_index ix = {0};
@@ -189,7 +178,7 @@ END_TEST
 START_TEST(test_setitem_views_and_scalars) {
   int64_t shape[1] = {9};
   for (int split = -1; split < 1; split++) {
-    ht_array *a = iota(HT_FLOAT64, 1, shape, split);
+    ht_array *a = ht_test_iota(HT_FLOAT64, 1, shape, split);
     ht_index ix = {0};
     ht_index_slice(&ix, true, 2, false, 0, 1, "t"); /* v = a[2:] */
     ht_array *v = ht_getitem(a, &ix);
@@ -215,9 +204,9 @@ END_TEST
 START_TEST(test_errors) {
   int64_t shape[2] = {5, 3}, mshape[1] = {4}, vshape[1] = {2};
   bool m[4] = {0};
-  ht_array *a = iota(HT_INT32, 2, shape, 0);
+  ht_array *a = ht_test_iota(HT_INT32, 2, shape, 0);
   ht_array *M = ht_from_buffer(HT_BOOL, 1, mshape, -1, HT_CPU, HT_BOOL, m);
-  ht_array *val = iota(HT_INT32, 1, vshape, -1);
+  ht_array *val = ht_test_iota(HT_INT32, 1, vshape, -1);
   ht_index ix = {0};
   ht_index_int(&ix, 5, "t");
   ck_assert_ptr_null(ht_getitem(a, &ix));

@@ -11,6 +11,7 @@
 
 #include "array.h"
 #include "check_mpi.h"
+#include "fixtures.h"
 #include "comm.h"
 #include "io/io.h"
 
@@ -42,37 +43,8 @@ static const char *path(const char *name) {
   return buf[k];
 }
 
-/* every value of a, gathered on every rank, as doubles */
-static double *gather_f64(const ht_array *a) {
-  ht_array *f = ht_astype(a, HT_FLOAT64);
-  ck_assert_ptr_nonnull(f);
-  double *all = malloc(sizeof(double) * (size_t)(ht_array_gsize(a) + 1));
-  ck_assert_int_eq(ht_gather(f, -1, all), 0);
-  ht_array_free(f);
-  return all;
-}
-
-/* global element k holds k */
-static ht_array *iota(ht_dtype t, int ndim, const int64_t *shape, int split) {
-  ht_array *a = ht_array_empty(t, ndim, shape, split, HT_CPU);
-  ck_assert_ptr_nonnull(a);
-  int64_t n = ht_array_lsize(a), gstr[HT_MAXDIM], lstart = ht_array_lstart(a);
-  ht_contiguous_strides(ndim, shape, gstr);
-  char *p = ht_array_data(a);
-  for (int64_t k = 0; k < n; k++) {
-    int64_t rem = k, g = 0;
-    for (int d = ndim - 1; d >= 0; d--) {
-      int64_t i = rem % a->lshape[d];
-      rem /= a->lshape[d];
-      g += (i + (d == split ? lstart : 0)) * gstr[d];
-    }
-    ht_set_f64(t, p + k * (int64_t)ht_dtype_size(t), (double)g);
-  }
-  return a;
-}
-
 static void assert_iota(const ht_array *a, double scale) {
-  double *all = gather_f64(a);
+  double *all = ht_test_gather(a);
   for (int64_t k = 0; k < ht_array_gsize(a); k++) ck_assert_double_eq(all[k], scale * (double)k);
   free(all);
 }
@@ -291,7 +263,7 @@ START_TEST(test_foreign_hdf5) {
   ck_assert_ptr_nonnull(y);
   ck_assert_int_eq(y->gshape[0], 3);
   ck_assert_int_eq(y->gshape[1], 3);
-  double *all = gather_f64(y);
+  double *all = ht_test_gather(y);
   for (int i = 0; i < 3; i++)
     for (int j = 0; j < 3; j++) ck_assert_double_eq(all[i * 3 + j], 3.0 * ((2 + 2 * i) * 4 + 1 + j));
   free(all);
@@ -319,7 +291,7 @@ START_TEST(test_hdf5_round_trip) {
   for (int s = 0; s < 4; s++)
     for (int split = -1; split < 3; split++)
       for (int deflate = -1; deflate <= 1; deflate += 2) {
-        ht_array *a = iota(HT_INT32, 3, shapes[s], split);
+        ht_array *a = ht_test_iota(HT_INT32, 3, shapes[s], split);
         so.deflate = deflate;
         ck_assert_int_eq(ht_save_hdf5(a, path("rt.h5"), "x", &so), 0);
         for (int ls = -1; ls < 3; ls++) {
@@ -339,7 +311,7 @@ END_TEST
 START_TEST(test_npy_csv_round_trip) {
   int64_t shape[2] = {11, 3};
   for (int split = -1; split < 2; split++) {
-    ht_array *a = iota(HT_FLOAT64, 2, shape, split);
+    ht_array *a = ht_test_iota(HT_FLOAT64, 2, shape, split);
     ck_assert_int_eq(ht_save_npy(a, path("rt.npy"), "w"), 0);
     ck_assert_int_eq(ht_save_csv(a, path("rt.csv"), &(ht_csv_save_opts){',', "x,y,z", -1, "w"}), 0);
     for (int ls = -1; ls < 2; ls++) {
@@ -406,7 +378,7 @@ START_TEST(test_errors_agree) {
   ck_assert_ptr_null(ht_load_hdf5(path("nothing.h5"), "x", &lo));
   assert_agreed_error("load_hdf5: cannot open '");
   int64_t shape[1] = {4};
-  ht_array *a = iota(HT_INT8, 1, shape, 0);
+  ht_array *a = ht_test_iota(HT_INT8, 1, shape, 0);
   ck_assert_int_eq(ht_save_npy(a, path("once.npy"), "w-"), 0);
   ck_assert_int_eq(ht_save_npy(a, path("once.npy"), "w-"), -1);
   assert_agreed_error("exists and mode \"w-\" does not overwrite it");

@@ -6,41 +6,12 @@
 
 #include "array.h"
 #include "check_mpi.h"
+#include "fixtures.h"
 #include "comm.h"
 #include "manipulation.h"
 
-/* a C-contiguous array whose global element k holds k */
-static ht_array *iota(ht_dtype t, int ndim, const int64_t *shape, int split) {
-  ht_array *a = ht_array_empty(t, ndim, shape, split, HT_CPU);
-  ck_assert_ptr_nonnull(a);
-  int64_t n = ht_array_lsize(a), gstr[HT_MAXDIM], lstart = ht_array_lstart(a);
-  ht_contiguous_strides(ndim, shape, gstr);
-  char *p = ht_array_data(a);
-  for (int64_t k = 0; k < n; k++) {
-    int64_t rem = k, g = 0;
-    for (int d = ndim - 1; d >= 0; d--) {
-      int64_t i = rem % a->lshape[d];
-      rem /= a->lshape[d];
-      g += (i + (d == split ? lstart : 0)) * gstr[d];
-    }
-    ht_set_f64(t, p + k * (int64_t)ht_dtype_size(t), (double)g);
-  }
-  return a;
-}
-
-/* every value of a, gathered as doubles (caller frees) */
-static double *gather(const ht_array *a) {
-  int64_t n = ht_array_gsize(a);
-  double *all = malloc(sizeof(double) * (size_t)(n + 1));
-  ht_array *f = ht_astype(a, HT_FLOAT64);
-  ck_assert_ptr_nonnull(f);
-  ck_assert_int_eq(ht_gather(f, -1, all), 0);
-  ht_array_free(f);
-  return all;
-}
-
 static void assert_iota(const ht_array *a) {
-  double *all = gather(a);
+  double *all = ht_test_gather(a);
   for (int64_t k = 0; k < ht_array_gsize(a); k++) ck_assert_double_eq(all[k], (double)k);
   free(all);
 }
@@ -52,7 +23,7 @@ START_TEST(test_reshape_all_splits) {
   for (int from = -1; from < 3; from++)
     for (int s = 0; s < 2; s++)
       for (int ns = -1; ns < 2; ns++) {
-        ht_array *a = iota(HT_INT32, 3, shape, from);
+        ht_array *a = ht_test_iota(HT_INT32, 3, shape, from);
         ht_array *b = ht_reshape(a, 2, to[s], ns);
         ck_assert_ptr_nonnull(b);
         ck_assert_int_eq(b->split, ns);
@@ -60,7 +31,7 @@ START_TEST(test_reshape_all_splits) {
         ht_array_free(a), ht_array_free(b);
       }
   int64_t bad[1] = {5};
-  ht_array *a = iota(HT_INT32, 3, shape, 0);
+  ht_array *a = ht_test_iota(HT_INT32, 3, shape, 0);
   ck_assert_ptr_null(ht_reshape(a, 1, bad, HT_SPLIT_DEFAULT));
   ck_assert_str_eq(ht_errmsg(), "reshape: cannot reshape array of size 48 into shape (5,)");
   ht_array_free(a);
@@ -72,7 +43,7 @@ START_TEST(test_concatenate_keeps_counts_local) {
   int64_t *counts = calloc((size_t)p, sizeof(int64_t)), n = 0;
   for (int r = 0; r < p; r++) counts[r] = 2 * r + 1, n += counts[r];
   int64_t sa[2] = {n, 3}, sb[2] = {n, 2};
-  ht_array *a0 = iota(HT_FLOAT32, 2, sa, 0), *b0 = iota(HT_FLOAT64, 2, sb, 0);
+  ht_array *a0 = ht_test_iota(HT_FLOAT32, 2, sa, 0), *b0 = ht_test_iota(HT_FLOAT64, 2, sb, 0);
   ht_array *a = ht_redistribute(a0, counts), *b = ht_redistribute(b0, counts);
   const ht_array *in[2] = {a, b};
   int64_t before = ht_comm_bytes_sent();
@@ -81,7 +52,7 @@ START_TEST(test_concatenate_keeps_counts_local) {
   ck_assert_ptr_nonnull(c);
   ck_assert_int_eq(c->dtype, HT_FLOAT64);
   ck_assert_int_eq(memcmp(c->counts, counts, sizeof(int64_t) * (size_t)p), 0);
-  double *all = gather(c);
+  double *all = ht_test_gather(c);
   for (int64_t i = 0; i < n; i++)
     for (int j = 0; j < 5; j++) /* row i: a's 3i..3i+2, then b's 2i, 2i+1 */
       ck_assert_double_eq(all[i * 5 + j], j < 3 ? (double)(3 * i + j) : (double)(2 * i + j - 3));
@@ -96,9 +67,9 @@ END_TEST
 START_TEST(test_roll_flip_across_ranks) {
   int64_t n = 23, shift[1] = {-7};
   int axis[1] = {0};
-  ht_array *a = iota(HT_INT64, 1, &n, 0);
+  ht_array *a = ht_test_iota(HT_INT64, 1, &n, 0);
   ht_array *r = ht_roll(a, 1, shift, axis), *f = ht_flip(a, 0, NULL);
-  double *rv = gather(r), *fv = gather(f);
+  double *rv = ht_test_gather(r), *fv = ht_test_gather(f);
   for (int64_t k = 0; k < n; k++) {
     ck_assert_double_eq(rv[k], (double)((k + 7) % n)); /* np.roll(arange(23), -7) */
     ck_assert_double_eq(fv[k], (double)(n - 1 - k));
@@ -110,10 +81,10 @@ END_TEST
 
 START_TEST(test_cumsum_across_ranks) {
   int64_t shape[2] = {37, 3};
-  ht_array *a = iota(HT_INT32, 2, shape, 0);
+  ht_array *a = ht_test_iota(HT_INT32, 2, shape, 0);
   ht_array *c = ht_cumsum(a, 0, HT_NDTYPES);
   ck_assert_int_eq(c->dtype, HT_INT64);
-  double *v = gather(c);
+  double *v = ht_test_gather(c);
   for (int64_t i = 0; i < 37; i++)
     for (int j = 0; j < 3; j++) /* sum over k <= i of 3k + j */
       ck_assert_double_eq(v[i * 3 + j], (double)(3 * i * (i + 1) / 2 + j * (i + 1)));
@@ -125,13 +96,13 @@ END_TEST
 START_TEST(test_sample_sort_and_unique) {
   /* 10007 values in 101 classes, from a multiplicative hash of the global index */
   int64_t n = 10007;
-  ht_array *a = iota(HT_INT64, 1, &n, 0);
+  ht_array *a = ht_test_iota(HT_INT64, 1, &n, 0);
   int64_t *p = ht_array_data(a);
   for (int64_t k = 0; k < a->lshape[0]; k++) p[k] = (p[k] * 7919) % 101 - 50;
   ht_array *v = NULL, *ix = NULL;
   ck_assert_int_eq(ht_sort(a, 0, false, &v, &ix), 0);
   ck_assert_int_eq(memcmp(v->counts, a->counts, sizeof(int64_t) * (size_t)ht_comm_size()), 0);
-  double *sv = gather(v), *si = gather(ix);
+  double *sv = ht_test_gather(v), *si = ht_test_gather(ix);
   for (int64_t k = 0; k < n; k++) {
     ck_assert_double_eq(sv[k], (double)(((int64_t)si[k] * 7919) % 101 - 50));
     if (k) ck_assert(sv[k - 1] < sv[k] || (sv[k - 1] == sv[k] && si[k - 1] < si[k]));
@@ -140,7 +111,7 @@ START_TEST(test_sample_sort_and_unique) {
   ht_array *u = NULL, *cnt = NULL;
   ck_assert_int_eq(ht_unique(a, &u, NULL, &cnt), 0);
   ck_assert_int_eq(u->gshape[0], 101);
-  double *uv = gather(u), *cv = gather(cnt);
+  double *uv = ht_test_gather(u), *cv = ht_test_gather(cnt);
   int64_t total = 0;
   for (int k = 0; k < 101; k++) {
     ck_assert_double_eq(uv[k], k - 50);
@@ -157,12 +128,12 @@ START_TEST(test_sort_lanes_all_lengths) {
    * axis; negative and positive floats with repeats, checked by rule */
   for (int64_t m = 1; m <= 300; m += m < 70 ? 1 : 37) {
     int64_t shape[2] = {5, m};
-    ht_array *a = iota(HT_FLOAT32, 2, shape, 0);
+    ht_array *a = ht_test_iota(HT_FLOAT32, 2, shape, 0);
     float *x = ht_array_data(a);
     for (int64_t k = 0; k < ht_array_lsize(a); k++) x[k] = (float)(((int64_t)x[k] * 37) % 23) - 11.5f;
     ht_array *v = NULL, *ix = NULL;
     ck_assert_int_eq(ht_sort(a, 1, true, &v, &ix), 0);
-    double *sv = gather(v), *si = gather(ix), *sa = gather(a);
+    double *sv = ht_test_gather(v), *si = ht_test_gather(ix), *sa = ht_test_gather(a);
     for (int64_t i = 0; i < 5; i++)
       for (int64_t j = 0; j < m; j++) {
         double *row = sv + i * m, *idx = si + i * m;

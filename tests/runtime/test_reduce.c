@@ -8,39 +8,10 @@
 
 #include "array.h"
 #include "check_mpi.h"
+#include "fixtures.h"
 #include "comm.h"
 #include "cpu/reduce.h"
 #include "ops.h"
-
-/* global element k holds f(k) */
-static ht_array *make(ht_dtype t, int ndim, const int64_t *shape, int split, double (*f)(int64_t)) {
-  ht_array *a = ht_array_empty(t, ndim, shape, split, HT_CPU);
-  ck_assert_ptr_nonnull(a);
-  int64_t n = ht_array_lsize(a), gstr[HT_MAXDIM], lstart = ht_array_lstart(a);
-  ht_contiguous_strides(ndim, shape, gstr);
-  char *p = ht_array_data(a);
-  for (int64_t k = 0; k < n; k++) {
-    int64_t rem = k, g = 0;
-    for (int d = ndim - 1; d >= 0; d--) {
-      int64_t i = rem % a->lshape[d];
-      rem /= a->lshape[d];
-      g += (i + (d == split ? lstart : 0)) * gstr[d];
-    }
-    ht_set_f64(t, p + k * (int64_t)ht_dtype_size(t), f(g));
-  }
-  return a;
-}
-
-/* the whole array as doubles on every rank (caller frees) */
-static double *gather(const ht_array *a) {
-  int64_t n = ht_array_gsize(a);
-  double *all = malloc(sizeof(double) * (size_t)(n + 1));
-  ht_array *f = ht_astype(a, HT_FLOAT64);
-  ck_assert_ptr_nonnull(f);
-  ck_assert_int_eq(ht_gather(f, -1, all), 0);
-  ht_array_free(f);
-  return all;
-}
 
 static ht_array *reduce1(ht_redop op, const ht_array *a, int axis, bool keepdims) {
   ht_reduce_opts o = {.naxes = axis < 0 ? 0 : 1, .axes = {axis < 0 ? 0 : axis},
@@ -65,24 +36,24 @@ START_TEST(test_sum_split_axis) {
     for (int ti = 0; ti < 4; ti++) {
       const int64_t n = ns[s], shape[2] = {n, 3};
       if (ts[ti] == HT_UINT8 && n > 20) continue; /* values must fit */
-      ht_array *a = make(ts[ti], 2, shape, 0, identity);
+      ht_array *a = ht_test_array(ts[ti], 2, shape, 0, 1, 0, identity);
       ht_array *c = reduce1(HT_RSUM, a, 0, false);
       ck_assert_int_eq(c->split, -1);
       ck_assert_int_eq(c->dtype, ht_dtype_is_float(ts[ti]) ? ts[ti] : HT_INT64);
       ck_assert_int_eq(c->ndim, 1);
-      double *v = gather(c);
+      double *v = ht_test_gather(c);
       for (int j = 0; j < 3; j++) ck_assert_double_eq(v[j], 3.0 * n * (n - 1) / 2 + n * j);
       free(v);
       ht_array *t = reduce1(HT_RSUM, a, -1, false);
       ck_assert_int_eq(t->ndim, 0);
-      v = gather(t);
+      v = ht_test_gather(t);
       ck_assert_double_eq(v[0], 3.0 * n * (3 * n - 1) / 2);
       free(v);
       /* over the other axis the split stays, with the operand's counts */
       ht_array *r = reduce1(HT_RSUM, a, 1, false);
       ck_assert_int_eq(r->split, 0);
       for (int p = 0; p < ht_comm_size(); p++) ck_assert_int_eq(r->counts[p], a->counts[p]);
-      v = gather(r);
+      v = ht_test_gather(r);
       int64_t bad = -1;
       for (int64_t i = 0; i < n && bad < 0; i++) bad = v[i] == 9.0 * i + 3 ? -1 : i;
       ck_assert_msg(bad < 0, "row %lld: got %g", (long long)bad, bad < 0 ? 0 : v[bad]);
@@ -95,13 +66,13 @@ END_TEST
 START_TEST(test_sum_split1_keepdims) {
   /* (4, 5) split 1, k = 5i + j: rows sum to 25 i + 10, replicated, keepdims -> (4, 1) */
   const int64_t shape[2] = {4, 5};
-  ht_array *a = make(HT_INT64, 2, shape, 1, identity);
+  ht_array *a = ht_test_array(HT_INT64, 2, shape, 1, 1, 0, identity);
   ht_array *r = reduce1(HT_RSUM, a, 1, true);
   ck_assert_int_eq(r->split, -1);
   ck_assert_int_eq(r->ndim, 2);
   ck_assert_int_eq(r->gshape[0], 4);
   ck_assert_int_eq(r->gshape[1], 1);
-  double *v = gather(r);
+  double *v = ht_test_gather(r);
   for (int i = 0; i < 4; i++) ck_assert_double_eq(v[i], 25.0 * i + 10);
   free(v);
   /* over axis 0 with keepdims the split axis keeps its index */
@@ -117,7 +88,7 @@ START_TEST(test_float32_accuracy) {
    * 1000000.0149011612, which rounds to 1000000.0f; a float32 running sum drifts far
    * off and NumPy's pairwise sum gives 1000000.06 */
   const int64_t shape[1] = {10000000};
-  ht_array *a = make(HT_FLOAT32, 1, shape, 0, tenth);
+  ht_array *a = ht_test_array(HT_FLOAT32, 1, shape, 0, 1, 0, tenth);
   ht_array *s = reduce1(HT_RSUM, a, -1, false);
   ck_assert_int_eq(s->dtype, HT_FLOAT32);
   ck_assert_float_eq(*(float *)ht_array_data(s), 1000000.0f);
@@ -130,7 +101,7 @@ END_TEST
 START_TEST(test_argmax_ties_across_ranks) {
   /* k % 3 over 7 elements: max 2 first at 2, min 0 first at 0 */
   const int64_t shape[1] = {7};
-  ht_array *a = make(HT_INT32, 1, shape, 0, mod3);
+  ht_array *a = ht_test_array(HT_INT32, 1, shape, 0, 1, 0, mod3);
   ht_array *mx = reduce1(HT_RARGMAX, a, -1, false), *mn = reduce1(HT_RARGMIN, a, 0, false);
   ck_assert_int_eq(mx->dtype, HT_INT64);
   ck_assert_int_eq(*(int64_t *)ht_array_data(mx), 2);
@@ -140,9 +111,9 @@ START_TEST(test_argmax_ties_across_ranks) {
   /* (6, 2) split 0, k % 7: column 0 holds 0 2 4 6 1 3 -> argmax 3, argmin 0;
    * column 1 holds 1 3 5 0 2 4 -> argmax 2, argmin 3 */
   const int64_t s2[2] = {6, 2};
-  a = make(HT_FLOAT64, 2, s2, 0, mod7);
+  a = ht_test_array(HT_FLOAT64, 2, s2, 0, 1, 0, mod7);
   mx = reduce1(HT_RARGMAX, a, 0, false), mn = reduce1(HT_RARGMIN, a, 0, false);
-  double *v = gather(mx), *w = gather(mn);
+  double *v = ht_test_gather(mx), *w = ht_test_gather(mn);
   ck_assert_double_eq(v[0], 3);
   ck_assert_double_eq(v[1], 2);
   ck_assert_double_eq(w[0], 0);
@@ -158,13 +129,13 @@ START_TEST(test_argmax_flat_split1) {
   /* (4, 6) split 1 with 9 at flat 12 = (2, 0), on rank 0, and at flat 5 = (0, 5), on the
    * last rank: the flat argmax is 5, the smaller C-order index, not the lower rank's */
   const int64_t shape[2] = {4, 6};
-  ht_array *a = make(HT_INT16, 2, shape, 1, two_nines);
+  ht_array *a = ht_test_array(HT_INT16, 2, shape, 1, 1, 0, two_nines);
   ht_array *r = reduce1(HT_RARGMAX, a, -1, false);
   ck_assert_int_eq(r->split, -1);
   ck_assert_int_eq(*(int64_t *)ht_array_data(r), 5);
   /* along axis 1 (split) per row: row 0 -> 5, row 2 -> 0, rows 1 and 3 tie at 0 -> 0 */
   ht_array *c = reduce1(HT_RARGMAX, a, 1, false);
-  double *v = gather(c);
+  double *v = ht_test_gather(c);
   ck_assert_double_eq(v[0], 5);
   ck_assert_double_eq(v[1], 0);
   ck_assert_double_eq(v[2], 0);
@@ -179,7 +150,7 @@ static double nan_at_3(int64_t k) { return k == 3 ? NAN : (double)(10 - k); }
 START_TEST(test_nan_propagates) {
   /* 10 9 8 NaN 6: min, max NaN; argmin, argmax 3 (NumPy propagates NaN) */
   const int64_t shape[1] = {5};
-  ht_array *a = make(HT_FLOAT32, 1, shape, 0, nan_at_3);
+  ht_array *a = ht_test_array(HT_FLOAT32, 1, shape, 0, 1, 0, nan_at_3);
   ht_redop ops[] = {HT_RMIN, HT_RMAX, HT_RSUM, HT_RMEAN};
   for (int k = 0; k < 4; k++) {
     ht_array *r = reduce1(ops[k], a, -1, false);
@@ -203,14 +174,14 @@ START_TEST(test_nan_long_rows_and_columns) {
    * x.argmin() = 57, 57; x.reshape(100, 3).argmax(axis=0) = [19, 6, 26]. */
   const int64_t flat[1] = {300}, cols[2] = {100, 3};
   for (int split = -1; split <= 0; split++) {
-    ht_array *a = make(HT_FLOAT32, 1, flat, split, nan_at_57_80);
+    ht_array *a = ht_test_array(HT_FLOAT32, 1, flat, split, 1, 0, nan_at_57_80);
     ht_array *mx = reduce1(HT_RARGMAX, a, -1, false), *mn = reduce1(HT_RARGMIN, a, -1, false);
     ck_assert_int_eq(*(int64_t *)ht_array_data(mx), 57);
     ck_assert_int_eq(*(int64_t *)ht_array_data(mn), 57);
     ht_array_free(a), ht_array_free(mx), ht_array_free(mn);
-    a = make(HT_FLOAT64, 2, cols, split, nan_at_57_80);
+    a = ht_test_array(HT_FLOAT64, 2, cols, split, 1, 0, nan_at_57_80);
     mx = reduce1(HT_RARGMAX, a, 0, false);
-    double *v = gather(mx);
+    double *v = ht_test_gather(mx);
     ck_assert_double_eq(v[0], 19);
     ck_assert_double_eq(v[1], 6);
     ck_assert_double_eq(v[2], 26);
@@ -224,7 +195,7 @@ START_TEST(test_var_split) {
   /* k^2 for k < 7: 0 1 4 9 16 25 36, mean 13, squared deviations sum to 1092;
    * ddof 1: 1092 / 6 = 182, std sqrt(182); ddof 0: 156 */
   const int64_t shape[1] = {7};
-  ht_array *a = make(HT_INT32, 1, shape, 0, squares);
+  ht_array *a = ht_test_array(HT_INT32, 1, shape, 0, 1, 0, squares);
   ht_reduce_opts o = {.ddof = 1};
   ht_array *v = ht_reduce(HT_RVAR, a, &o), *s = ht_reduce(HT_RSTD, a, &o);
   ck_assert_int_eq(v->dtype, HT_FLOAT64);
@@ -246,7 +217,7 @@ START_TEST(test_threads) {
   for (int s = 0; s < 5; s++)
     for (int axis = 0; axis < 2; axis++) {
       const int64_t R = shapes[s][0], C = shapes[s][1];
-      ht_array *a = make(HT_FLOAT64, 2, shapes[s], -1, mod7);
+      ht_array *a = ht_test_array(HT_FLOAT64, 2, shapes[s], -1, 1, 0, mod7);
       ht_array *sum = reduce1(HT_RSUM, a, axis, false), *am = reduce1(HT_RARGMAX, a, axis, false);
       const double *x = ht_array_data(a), *got = ht_array_data(sum);
       const int64_t *idx = ht_array_data(am);
@@ -286,18 +257,18 @@ static double peak_at_13(int64_t k) { return k == 13 ? 100 : 0; }
 START_TEST(test_views_and_packing) {
   /* a transposed view of a (n, 4) split-0 array: (4, n) split 1, strides (1, 4) */
   const int64_t shape[2] = {9, 4};
-  ht_array *a = make(HT_INT32, 2, shape, 0, identity);
+  ht_array *a = ht_test_array(HT_INT32, 2, shape, 0, 1, 0, identity);
   ht_array *t = transposed(a);
   /* t summed over its axis 1 (the split) = a summed over axis 0: sum_i<9 (4i + j) = 144 + 9j */
   ht_array *r = reduce1(HT_RSUM, t, 1, false);
-  double *v = gather(r);
+  double *v = ht_test_gather(r);
   for (int j = 0; j < 4; j++) ck_assert_double_eq(v[j], 144.0 + 9 * j);
   free(v);
   ht_array_free(t), ht_array_free(r), ht_array_free(a);
 
   /* the flat argmax of a transposed view counts in the view's C order: a's only peak at
    * a flat 13 = (3, 1) is t's (1, 3), flat 1*9 + 3 = 12 */
-  a = make(HT_FLOAT64, 2, shape, 0, peak_at_13);
+  a = ht_test_array(HT_FLOAT64, 2, shape, 0, 1, 0, peak_at_13);
   t = transposed(a);
   ht_array *m = reduce1(HT_RARGMAX, t, -1, false);
   ck_assert_int_eq(*(int64_t *)ht_array_data(m), 12);
@@ -306,12 +277,12 @@ START_TEST(test_views_and_packing) {
   /* (3, 4, 5) split 1, sum over axes 0 and 2 (reduced|kept|reduced: packed):
    * k = 20i + 5j + l summed over i < 3, l < 5 */
   const int64_t s3[3] = {3, 4, 5};
-  a = make(HT_FLOAT32, 3, s3, 1, identity);
+  a = ht_test_array(HT_FLOAT32, 3, s3, 1, 1, 0, identity);
   ht_reduce_opts o = {.naxes = 2, .axes = {0, 2}};
   r = ht_reduce(HT_RSUM, a, &o);
   ck_assert_ptr_nonnull(r);
   ck_assert_int_eq(r->split, 0);
-  v = gather(r);
+  v = ht_test_gather(r);
   for (int j = 0; j < 4; j++) /* 5 * (20 * (0+1+2)) + 15 * 5j + 3 * (0+1+2+3+4) */
     ck_assert_double_eq(v[j], 300.0 + 75 * j + 30);
   free(v);
@@ -321,7 +292,7 @@ END_TEST
 
 START_TEST(test_errors_and_empty) {
   const int64_t shape[2] = {0, 3};
-  ht_array *a = make(HT_FLOAT64, 2, shape, 0, identity);
+  ht_array *a = ht_test_array(HT_FLOAT64, 2, shape, 0, 1, 0, identity);
   ht_reduce_opts o = {.naxes = 1, .axes = {0}};
   ck_assert_ptr_null(ht_reduce(HT_RMIN, a, &o));
   ck_assert_str_eq(ht_errmsg(),
