@@ -19,6 +19,7 @@
 
 #include "blockfill.h"
 #include "ops.h"
+#include "../cpu/vecmath.h"
 
 /* The runtime's seed until ht_random_seed is called: fixed, so C programs are repeatable
  * (the Lua binding seeds from the clock on first use, as NumPy and Heat do). */
@@ -64,25 +65,9 @@ struct gen_ctx {
 
 /* ---- vectorised Philox and Box-Muller ---- */
 
-/* Box-Muller calls logf/sinf/cosf (log/sin/cos): declared simd("notinbranch"), GCC calls
- * glibc's libmvec vector variants from the `omp simd` loops below (within 4 ulp; the
- * normals' bits may differ between machines of different vector widths, never between
- * ranks, splits or threads of one run). HT_HAVE_LIBMVEC comes from CMake with -lmvec. */
-#if defined(HT_HAVE_LIBMVEC) && defined(__x86_64__) && defined(__GNUC__)
-#define HT_SIMD_DECL __attribute__((simd("notinbranch")))
-float(logf)(float) HT_SIMD_DECL;
-float(sinf)(float) HT_SIMD_DECL;
-float(cosf)(float) HT_SIMD_DECL;
-double(log)(double) HT_SIMD_DECL;
-double(sin)(double) HT_SIMD_DECL;
-double(cos)(double) HT_SIMD_DECL;
-#endif
-/* AVX-512 and AVX2 clones of the block loops, picked at load time. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define HT_VEC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define HT_VEC_CLONES
-#endif
+/* Box-Muller calls logf/sinf/cosf (log/sin/cos) through libmvec (cpu/vecmath.h): within
+ * 4 ulp; the normals' bits may differ between machines of different vector widths, never
+ * between ranks, splits or threads of one run. */
 
 /* Philox4x32-10 — Random123's philox4x32 with counter {b lo, b hi, call lo, call hi} and
  * key {seed lo, seed hi} — G blocks at a time, one per 32-bit lane. A round's 32x32->64-bit
