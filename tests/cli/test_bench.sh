@@ -7,10 +7,7 @@ heatlua=$1 mpiexec=$2
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0 passes=0
-check() { # name, condition result
-  if [ "$2" -eq 0 ]; then passes=$((passes + 1)); else failures=$((failures + 1)); echo "FAIL: $1"; fi
-}
+. "$(dirname "$0")/harness.sh"
 
 plot=--no-plot
 command -v gnuplot >/dev/null && plot=

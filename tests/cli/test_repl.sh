@@ -16,10 +16,7 @@ cleanup() {
 trap cleanup EXIT
 export HOME=$tmp # the history file goes here
 unset HEATLUA_HISTORY
-failures=0 passes=0
-check() { # name, condition result
-  if [ "$2" -eq 0 ]; then passes=$((passes + 1)); else failures=$((failures + 1)); echo "FAIL: $1"; fi
-}
+. "$(dirname "$0")/harness.sh"
 # the REPL's output without its prompts ("> ", ">> " at the start of lines)
 values() { sed -e 's/^\(>>* \)*//' "$tmp/out"; }
 repl() { # ranks, input text -> $tmp/out, $tmp/err, $rc

@@ -8,15 +8,7 @@ heatlua=$1 mpiexec=$2
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0 passes=0
-check() { # name, condition result
-  if [ "$2" -eq 0 ]; then passes=$((passes + 1)); else failures=$((failures + 1)); echo "FAIL: $1"; fi
-}
-run() { # ranks, args... -> $tmp/out, $tmp/err, $rc
-  local n=$1; shift
-  timeout 60 "$mpiexec" --oversubscribe -n "$n" "$heatlua" "$@" >"$tmp/out" 2>"$tmp/err"
-  rc=$?
-}
+. "$(dirname "$0")/harness.sh"
 
 run 1 -v
 grep -q '^heatlua [0-9]' "$tmp/out"; check "-v prints the version" $?
