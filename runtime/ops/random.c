@@ -321,6 +321,17 @@ static gen_ctx next_call(ht_dtype t, blocks_fn blocks, int per_block, ht_dtype t
   return c;
 }
 
+/* A new float array filled by one call's blocks (f32 or f64 by t), parameters a and b. */
+static ht_array *float_draws(ht_dtype t, int ndim, const int64_t *gshape, int split,
+                             ht_device dev, blocks_fn f32, blocks_fn f64, double a, double b) {
+  ht_array *x = ht_array_empty(t, ndim, gshape, split, dev);
+  if (!x) return NULL;
+  gen_ctx c = t == HT_FLOAT32 ? next_call(t, f32, 4, HT_FLOAT32) : next_call(t, f64, 2, HT_FLOAT64);
+  c.a = a, c.b = b;
+  ht_fill_by_index(x, random_run, &c);
+  return x;
+}
+
 ht_array *ht_random_uniform(ht_dtype t, int ndim, const int64_t *gshape, int split,
                             ht_device dev, double low, double high) {
   if (ht_check_factory("random.uniform", ndim, gshape, split, dev)) return NULL;
@@ -329,13 +340,8 @@ ht_array *ht_random_uniform(ht_dtype t, int ndim, const int64_t *gshape, int spl
                     ht_dtype_name(t)), NULL;
   if (!isfinite(low) || !isfinite(high) || !isfinite(high - low))
     return ht_error("random.uniform: low %g and high %g must be finite", low, high), NULL;
-  ht_array *a = ht_array_empty(t, ndim, gshape, split, dev);
-  if (!a) return NULL;
-  gen_ctx c = t == HT_FLOAT32 ? next_call(t, uniform_f32_blocks, 4, HT_FLOAT32)
-                              : next_call(t, uniform_f64_blocks, 2, HT_FLOAT64);
-  c.a = low, c.b = high;
-  ht_fill_by_index(a, random_run, &c);
-  return a;
+  return float_draws(t, ndim, gshape, split, dev, uniform_f32_blocks, uniform_f64_blocks, low,
+                     high);
 }
 
 ht_array *ht_random_normal(ht_dtype t, int ndim, const int64_t *gshape, int split,
@@ -345,13 +351,8 @@ ht_array *ht_random_normal(ht_dtype t, int ndim, const int64_t *gshape, int spli
     return ht_error("random.normal: dtype must be float32 or float64, got %s",
                     ht_dtype_name(t)), NULL;
   if (!(std >= 0)) return ht_error("random.normal: std must be non-negative, got %g", std), NULL;
-  ht_array *a = ht_array_empty(t, ndim, gshape, split, dev);
-  if (!a) return NULL;
-  gen_ctx c = t == HT_FLOAT32 ? next_call(t, normal_f32_blocks, 4, HT_FLOAT32)
-                              : next_call(t, normal_f64_blocks, 2, HT_FLOAT64);
-  c.a = mean, c.b = std;
-  ht_fill_by_index(a, random_run, &c);
-  return a;
+  return float_draws(t, ndim, gshape, split, dev, normal_f32_blocks, normal_f64_blocks, mean,
+                     std);
 }
 
 ht_array *ht_random_randint(ht_dtype t, int ndim, const int64_t *gshape, int split,
