@@ -143,3 +143,25 @@ double lht_opt_number(lua_State *L, int opts, const char *field, double def) {
   lua_pop(L, 1);
   return v;
 }
+
+/* One message for every binding: unknown keys are named along with the valid ones. */
+void lht_check_keys(lua_State *L, int opts, const char *fn, const char *const *known) {
+  if (!opts) return;
+  lua_pushnil(L);
+  while (lua_next(L, opts)) {
+    lua_pop(L, 1);
+    const char *k = lua_tostring(L, -1);
+    int ok = 0;
+    for (const char *const *s = known; *s && !ok; s++) ok = !strcmp(k, *s);
+    if (!ok) {
+      luaL_Buffer b;
+      luaL_buffinit(L, &b);
+      for (const char *const *s = known; *s; s++) {
+        if (s != known) luaL_addstring(&b, ", ");
+        luaL_addstring(&b, *s);
+      }
+      luaL_pushresult(&b);
+      luaL_error(L, "ht.%s: unknown option '%s' (options: %s)", fn, k, lua_tostring(L, -1));
+    }
+  }
+}

@@ -10,28 +10,6 @@
 
 /* ---- options ---- */
 
-/* Unknown option names are errors: a typo must not silently load the wrong thing. */
-static void check_keys(lua_State *L, int opts, const char *fn, const char *const *known) {
-  if (!opts) return;
-  lua_pushnil(L);
-  while (lua_next(L, opts)) {
-    lua_pop(L, 1);
-    const char *k = lua_tostring(L, -1);
-    int ok = 0;
-    for (const char *const *s = known; *s && !ok; s++) ok = !strcmp(k, *s);
-    if (!ok) {
-      luaL_Buffer b;
-      luaL_buffinit(L, &b);
-      for (const char *const *s = known; *s; s++) {
-        if (s != known) luaL_addstring(&b, ", ");
-        luaL_addstring(&b, *s);
-      }
-      luaL_pushresult(&b);
-      luaL_error(L, "ht.%s: unknown option '%s' (options: %s)", fn, k, lua_tostring(L, -1));
-    }
-  }
-}
-
 static int opt_field(lua_State *L, int opts, const char *field) {
   if (!opts) return 0;
   lua_getfield(L, opts, field);
@@ -250,7 +228,7 @@ static const char *const load_hdf5_keys[] = {"split", "dtype", "device", "slices
 static int l_load_hdf5(lua_State *L) {
   const char *path = luaL_checkstring(L, 1), *dataset = luaL_checkstring(L, 2);
   int opts = lht_opts(L, 3);
-  check_keys(L, opts, "load_hdf5", load_hdf5_keys);
+  lht_check_keys(L, opts, "load_hdf5", load_hdf5_keys);
   ht_h5_load_opts o;
   ht_h5_load_opts_init(&o);
   o.dtype = lht_opt_dtype(L, opts, "load_hdf5", HT_FLOAT32);
@@ -303,7 +281,7 @@ static int l_save_hdf5(lua_State *L) {
   if (!x && lua_type(L, 1) != LUA_TTABLE) lht_checkarray(L, 1);
   const char *path = luaL_checkstring(L, 2);
   int opts = lht_opts(L, x ? 4 : 3);
-  check_keys(L, opts, fn, save_hdf5_keys);
+  lht_check_keys(L, opts, fn, save_hdf5_keys);
   ht_h5_save_opts o;
   save_opts(L, opts, fn, &o);
   lua_newtable(L);
@@ -419,7 +397,7 @@ static int l_write_attrs(lua_State *L) {
   luaL_checktype(L, 3, LUA_TTABLE);
   int opts = lua_istable(L, 4) ? 4 : 0;
   static const char *const keys[] = {"atomic", NULL};
-  check_keys(L, opts, "io.write_attrs", keys);
+  lht_check_keys(L, opts, "io.write_attrs", keys);
   int atomic = lht_opt_bool(L, opts, "atomic", 1);
   ht_io_attr *attrs;
   lua_newtable(L);
@@ -435,7 +413,7 @@ static int l_load_csv(lua_State *L) {
   int opts = lht_opts(L, 2);
   static const char *const keys[] = {"sep", "header_lines", "dtype", "split", "device",
                                      "encoding", NULL};
-  check_keys(L, opts, fn, keys);
+  lht_check_keys(L, opts, fn, keys);
   ht_csv_load_opts o;
   ht_csv_load_opts_init(&o);
   o.sep = opt_sep(L, opts, fn);
@@ -457,7 +435,7 @@ static int l_save_csv(lua_State *L) {
   int opts = lht_opts(L, 3);
   static const char *const keys[] = {"sep", "header", "header_lines", "decimals", "mode",
                                      NULL};
-  check_keys(L, opts, fn, keys);
+  lht_check_keys(L, opts, fn, keys);
   ht_csv_save_opts o;
   ht_csv_save_opts_init(&o);
   o.sep = opt_sep(L, opts, fn);
@@ -485,7 +463,7 @@ static int l_load_npy(lua_State *L) {
   const char *fn = "load_npy", *path = luaL_checkstring(L, 1);
   int opts = lht_opts(L, 2);
   static const char *const keys[] = {"split", "dtype", "device", NULL};
-  check_keys(L, opts, fn, keys);
+  lht_check_keys(L, opts, fn, keys);
   ht_dtype t = lht_opt_dtype(L, opts, fn, HT_NDTYPES);
   int split = opt_split_raw(L, opts, fn, HT_IO_NOSPLIT);
   lht_pusharray(L, ht_load_npy(path, t, split, lht_opt_device(L, opts, fn)));
@@ -498,7 +476,7 @@ static int l_save_npy(lua_State *L) {
   const char *path = luaL_checkstring(L, 2);
   int opts = lht_opts(L, 3);
   static const char *const keys[] = {"mode", NULL};
-  check_keys(L, opts, fn, keys);
+  lht_check_keys(L, opts, fn, keys);
   if (ht_save_npy(x, path, opt_string(L, opts, "mode", fn, "w"))) lht_raise(L);
   return 0;
 }

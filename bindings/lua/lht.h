@@ -41,6 +41,9 @@ ht_array *lht_from_table(lua_State *L, int idx, ht_dtype dtype, int split, ht_de
  * plain table (an options table is a table whose keys are all strings). */
 int lht_opts(lua_State *L, int idx);
 int lht_is_opts(lua_State *L, int idx);
+/* Unknown option names are errors: a typo must not silently change a result. `known` is a
+ * NULL-terminated list; the message names fn, the bad key and the valid ones. */
+void lht_check_keys(lua_State *L, int opts, const char *fn, const char *const *known);
 /* Field readers; opts may be 0 (no table). They raise errors naming fn. */
 ht_dtype lht_opt_dtype(lua_State *L, int opts, const char *fn, ht_dtype def);
 /* split field: nil -> -1, negative counts from the end, out of range -> error. */

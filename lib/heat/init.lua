@@ -4,6 +4,9 @@ local core = require "heat.core"
 local printing = require "heat.printing"
 
 local ht = {}
+-- Submodules (linalg, spatial, estimators) `require "heat"` at load time and reach the
+-- functions through this table when called, so it is registered before they load.
+package.loaded.heat = ht
 for k, v in pairs(core) do
   if type(k) == "string" and k:sub(1, 1) ~= "_" then ht[k] = v end
 end
