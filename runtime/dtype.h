@@ -2,6 +2,7 @@
 #ifndef HT_DTYPE_H
 #define HT_DTYPE_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,10 @@ int ht_dtype_from_name(const char *name, ht_dtype *out);
 
 static inline bool ht_dtype_is_float(ht_dtype t) { return t == HT_FLOAT32 || t == HT_FLOAT64; }
 static inline bool ht_dtype_is_int(ht_dtype t) { return t >= HT_UINT8 && t <= HT_INT64; }
+
+/* A double that is an exact integer: integral and |v| <= 2^53 (past it a double skips
+ * integers, so Lua numbers there are not trusted as indices or counts). */
+static inline bool ht_is_exact_int(double v) { return v == floor(v) && fabs(v) <= 0x1p53; }
 
 /* NumPy's result_type for two arrays (np.promote_types). */
 ht_dtype ht_promote(ht_dtype a, ht_dtype b);
