@@ -7,29 +7,40 @@
 #include "array.h"
 
 /* ---- elementwise (runtime/ops/elementwise.c, kernels in runtime/cpu/elementwise.c) ---- */
-#define HT_BINOPS(X)                                                                   \
-  X(HT_ADD, "add") X(HT_SUB, "sub") X(HT_MUL, "mul") X(HT_DIV, "div")                 \
-  X(HT_FLOORDIV, "floordiv") X(HT_MOD, "mod") X(HT_POW, "pow")                         \
-  X(HT_MINIMUM, "minimum") X(HT_MAXIMUM, "maximum")                                    \
-  X(HT_EQ, "eq") X(HT_NE, "ne") X(HT_LT, "lt") X(HT_LE, "le") X(HT_GT, "gt") X(HT_GE, "ge") \
-  X(HT_LAND, "logical_and") X(HT_LOR, "logical_or") X(HT_LXOR, "logical_xor")
+/* The kind column says how an op's dtypes resolve, so an appended op states its rule:
+ * SAME   the (promoted) input dtype;
+ * BOOLI8 the same, with bool computed as int8 (NumPy's floordiv, mod, power of bools);
+ * TRUEDIV float64 for ints and bool, floats keep their size (NumPy's 'bb->d' loops);
+ * MATH   ht_float_result: float32 for small ints, where NumPy gives float16;
+ * BOOL   computed in the (promoted) input dtype, the result is bool. */
+typedef enum { HT_EW_SAME, HT_EW_BOOLI8, HT_EW_TRUEDIV, HT_EW_MATH, HT_EW_BOOL } ht_ew_kind;
 
-#define HT_UNOPS(X)                                                                     \
-  X(HT_NEG, "neg") X(HT_ABS, "abs") X(HT_SQRT, "sqrt") X(HT_EXP, "exp") X(HT_LOG, "log") \
-  X(HT_LOG2, "log2") X(HT_LOG10, "log10") X(HT_SIN, "sin") X(HT_COS, "cos")             \
-  X(HT_TAN, "tan") X(HT_TANH, "tanh") X(HT_FLOOR, "floor") X(HT_CEIL, "ceil")            \
-  X(HT_ROUND, "round") X(HT_ISNAN, "isnan") X(HT_ISINF, "isinf")                          \
-  X(HT_ISFINITE, "isfinite") X(HT_LNOT, "logical_not")
+#define HT_BINOPS(X)                                                                     \
+  X(HT_ADD, "add", SAME) X(HT_SUB, "sub", SAME) X(HT_MUL, "mul", SAME)                  \
+  X(HT_DIV, "div", TRUEDIV) X(HT_FLOORDIV, "floordiv", BOOLI8) X(HT_MOD, "mod", BOOLI8) \
+  X(HT_POW, "pow", BOOLI8) X(HT_MINIMUM, "minimum", SAME) X(HT_MAXIMUM, "maximum", SAME) \
+  X(HT_EQ, "eq", BOOL) X(HT_NE, "ne", BOOL) X(HT_LT, "lt", BOOL) X(HT_LE, "le", BOOL)   \
+  X(HT_GT, "gt", BOOL) X(HT_GE, "ge", BOOL) X(HT_LAND, "logical_and", BOOL)              \
+  X(HT_LOR, "logical_or", BOOL) X(HT_LXOR, "logical_xor", BOOL)
+
+#define HT_UNOPS(X)                                                                      \
+  X(HT_NEG, "neg", SAME) X(HT_ABS, "abs", SAME) X(HT_SQRT, "sqrt", MATH)                \
+  X(HT_EXP, "exp", MATH) X(HT_LOG, "log", MATH) X(HT_LOG2, "log2", MATH)                 \
+  X(HT_LOG10, "log10", MATH) X(HT_SIN, "sin", MATH) X(HT_COS, "cos", MATH)               \
+  X(HT_TAN, "tan", MATH) X(HT_TANH, "tanh", MATH) X(HT_FLOOR, "floor", SAME)             \
+  X(HT_CEIL, "ceil", SAME) X(HT_ROUND, "round", SAME) X(HT_ISNAN, "isnan", BOOL)         \
+  X(HT_ISINF, "isinf", BOOL) X(HT_ISFINITE, "isfinite", BOOL)                            \
+  X(HT_LNOT, "logical_not", BOOL)
 
 typedef enum {
-#define HT_X(e, n) e,
+#define HT_X(e, n, k) e,
   HT_BINOPS(HT_X)
 #undef HT_X
   HT_NBINOPS
 } ht_binop;
 
 typedef enum {
-#define HT_X(e, n) e,
+#define HT_X(e, n, k) e,
   HT_UNOPS(HT_X)
 #undef HT_X
   HT_NUNOPS
@@ -37,6 +48,8 @@ typedef enum {
 
 const char *ht_binop_name(ht_binop op);
 const char *ht_unop_name(ht_unop op);
+ht_ew_kind ht_binop_kind(ht_binop op);
+ht_ew_kind ht_unop_kind(ht_unop op);
 /* NumPy broadcasting of two global shapes; 0 or -1 (message names fn and both shapes). */
 int ht_broadcast_shapes(const char *fn, int na, const int64_t *sa, int nb, const int64_t *sb,
                         int *nout, int64_t *out);

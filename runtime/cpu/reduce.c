@@ -107,23 +107,20 @@ KINLINE int64_t load_i64(ht_dtype t, const void *p, int64_t k) {
   }
 }
 
-KINLINE double ident_f64(ht_kop op) {
-  switch (op) {
-  case HT_K_PROD: case HT_K_ALL: return 1;
-  case HT_K_MIN: return INFINITY;
-  case HT_K_MAX: return -INFINITY;
-  default: return 0;
-  }
-}
+static const struct {
+  double f;
+  int64_t i;
+  ht_kjoin join;
+} kops[] = {
+#define HT_X(e, f, i, j) [e] = {f, i, HT_JOIN_##j},
+    HT_KOPS(HT_X)
+#undef HT_X
+};
 
-KINLINE int64_t ident_i64(ht_kop op) {
-  switch (op) {
-  case HT_K_PROD: case HT_K_ALL: return 1;
-  case HT_K_MIN: return INT64_MAX;
-  case HT_K_MAX: return INT64_MIN;
-  default: return 0;
-  }
-}
+/* Table reads at a constant op: the compiler folds them like the switch they replace. */
+KINLINE double ident_f64(ht_kop op) { return kops[op].f; }
+KINLINE int64_t ident_i64(ht_kop op) { return kops[op].i; }
+ht_kjoin ht_cpu_kop_join(ht_kop op) { return kops[op].join; }
 
 /* acc (op) x. min/max keep a NaN once one is seen, as NumPy does. Each case is a plain
  * select (no || or &&), the form GCC if-converts and vectorises. */
@@ -591,7 +588,7 @@ NO_JAM static void cols_arg(const ht_rjob *j, int64_t o, int64_t i0, int64_t w, 
 
 /* ---- accumulator kinds ---- */
 
-static bool is_arg(ht_kop op) { return op == HT_K_ARGMIN || op == HT_K_ARGMAX; }
+static bool is_arg(ht_kop op) { return kops[op].join == HT_JOIN_ARG; }
 
 size_t ht_cpu_acc_size(const ht_rjob *j) {
   return is_arg(j->op) ? sizeof(ht_argacc) : 8;

@@ -8,10 +8,31 @@
 
 #include "../dtype.h"
 
+/* The kernel ops, one row each: the identity of a double and of an int64 accumulator,
+ * and how two partial results join (across threads here, across ranks in ops/reduce.c:
+ * all/any accumulators hold 0 or 1, so they join as min/max; a squared deviation as a sum;
+ * argmin/argmax as candidates merged by ht_cpu_reduce_merge). */
+#define HT_KOPS(X)                                       \
+  X(HT_K_SUM, 0, 0, SUM)                                 \
+  X(HT_K_PROD, 1, 1, PROD)                               \
+  X(HT_K_SQDEV, 0, 0, SUM)                               \
+  X(HT_K_MIN, INFINITY, INT64_MAX, MIN)                  \
+  X(HT_K_MAX, -INFINITY, INT64_MIN, MAX)                 \
+  X(HT_K_ALL, 1, 1, MIN)                                 \
+  X(HT_K_ANY, 0, 0, MAX)                                 \
+  X(HT_K_ARGMIN, 0, 0, ARG)                              \
+  X(HT_K_ARGMAX, 0, 0, ARG)
+
 typedef enum {
-  HT_K_SUM, HT_K_PROD, HT_K_SQDEV, HT_K_MIN, HT_K_MAX, HT_K_ALL, HT_K_ANY,
-  HT_K_ARGMIN, HT_K_ARGMAX
+#define HT_X(e, f, i, j) e,
+  HT_KOPS(HT_X)
+#undef HT_X
 } ht_kop;
+
+typedef enum { HT_JOIN_SUM, HT_JOIN_PROD, HT_JOIN_MIN, HT_JOIN_MAX, HT_JOIN_ARG } ht_kjoin;
+
+/* How partial results of op join (the HT_KOPS column). */
+ht_kjoin ht_cpu_kop_join(ht_kop op);
 
 /* argmin/argmax accumulator: the best value (double for float inputs, int64 otherwise,
  * so every value is exact) and its index along R; idx -1 means nothing seen yet. */

@@ -15,20 +15,23 @@
 
 #define MAXIN 3
 
-static const char *const binop_names[] = {
-#define HT_X(e, n) n,
+static const struct {
+  const char *name;
+  ht_ew_kind kind;
+} binops[] = {
+#define HT_X(e, n, k) {n, HT_EW_##k},
     HT_BINOPS(HT_X)
 #undef HT_X
-};
-
-static const char *const unop_names[] = {
-#define HT_X(e, n) n,
+}, unops[] = {
+#define HT_X(e, n, k) {n, HT_EW_##k},
     HT_UNOPS(HT_X)
 #undef HT_X
 };
 
-const char *ht_binop_name(ht_binop op) { return op < HT_NBINOPS ? binop_names[op] : "?"; }
-const char *ht_unop_name(ht_unop op) { return op < HT_NUNOPS ? unop_names[op] : "?"; }
+const char *ht_binop_name(ht_binop op) { return op < HT_NBINOPS ? binops[op].name : "?"; }
+const char *ht_unop_name(ht_unop op) { return op < HT_NUNOPS ? unops[op].name : "?"; }
+ht_ew_kind ht_binop_kind(ht_binop op) { return binops[op].kind; }
+ht_ew_kind ht_unop_kind(ht_unop op) { return unops[op].kind; }
 
 /* ---- broadcasting of global shapes ---- */
 
@@ -232,18 +235,16 @@ static ht_array *run_elementwise(const ew_call *c) {
 
 /* ---- dtype resolution ---- */
 
-static bool gives_bool(ht_binop op) { return op >= HT_EQ && op <= HT_LXOR; }
-
-/* The dtype a binary op computes in: NumPy's promotion, float64 for the true division of
- * ints and bool (NumPy's 'bb->d' ... loops; only floats keep their size), int8 where
- * NumPy computes floor division, modulo and power of bools. */
+/* The dtype a binary op computes in: NumPy's promotion, then the op's kind (ops.h). */
 static ht_dtype binary_dtype(ht_binop op, ht_dtype ta, ht_dtype tb) {
   ht_dtype p = ht_promote(ta, tb);
   if (op == HT_SUB && p == HT_BOOL)
     return ht_error("sub: boolean subtract is not supported (dtypes %s and %s), use "
                     "logical_xor", ht_dtype_name(ta), ht_dtype_name(tb)), HT_NDTYPES;
-  if (op == HT_DIV && !ht_dtype_is_float(p)) p = HT_FLOAT64;
-  if ((op == HT_FLOORDIV || op == HT_MOD || op == HT_POW) && p == HT_BOOL) p = HT_INT8;
+  ht_ew_kind k = ht_binop_kind(op);
+  if (k == HT_EW_TRUEDIV && !ht_dtype_is_float(p)) p = HT_FLOAT64;
+  if (k == HT_EW_MATH) p = ht_float_result(p);
+  if (k == HT_EW_BOOLI8 && p == HT_BOOL) p = HT_INT8;
   return p;
 }
 
@@ -278,7 +279,7 @@ ht_array *ht_binary(ht_binop op, const ht_array *a, const ht_array *b) {
   ht_dtype t = binary_dtype(op, a->dtype, b->dtype);
   if (t == HT_NDTYPES) return NULL;
   c.read[0] = c.read[1] = t;
-  c.out_dtype = gives_bool(op) ? HT_BOOL : t;
+  c.out_dtype = ht_binop_kind(op) == HT_EW_BOOL ? HT_BOOL : t;
   c.loop = ht_cpu_binary_loop(op, t);
   if (!c.loop)
     return ht_error("%s: not supported for dtypes %s and %s", c.fn, ht_dtype_name(a->dtype),
@@ -295,7 +296,8 @@ ht_array *ht_unary(ht_unop op, const ht_array *a) {
                     "logical_not"), NULL;
   /* Math of ints and bool computes in float: float64 for int32/int64, float32 for the
    * smaller ones where NumPy gives float16, which we do not have (ht_float_result). */
-  if (op >= HT_SQRT && op <= HT_TANH) t = ht_float_result(t);
+  if (ht_unop_kind(op) == HT_EW_MATH) t = ht_float_result(t);
+  if (ht_unop_kind(op) == HT_EW_TRUEDIV && !ht_dtype_is_float(t)) t = HT_FLOAT64;
 #ifdef HT_HAVE_CUDA
   if (op == HT_EXP && a->device == HT_GPU && ht_dtype_is_float(t) && t == a->dtype &&
       ht_array_is_contiguous(a)) {
@@ -307,8 +309,7 @@ ht_array *ht_unary(ht_unop op, const ht_array *a) {
   }
 #endif
   c.read[0] = t;
-  c.out_dtype = (op == HT_ISNAN || op == HT_ISINF || op == HT_ISFINITE || op == HT_LNOT)
-                    ? HT_BOOL : t;
+  c.out_dtype = ht_unop_kind(op) == HT_EW_BOOL ? HT_BOOL : t;
   c.loop = ht_cpu_unary_loop(op, t);
   if (!c.loop)
     return ht_error("%s: not supported for dtype %s", c.fn, ht_dtype_name(a->dtype)), NULL;

@@ -10,38 +10,46 @@
 #include "../iter.h"
 #include "../ops.h"
 
-static const char *const redop_names[HT_NREDOPS] = {
-    "sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "all", "any"};
+/* Result dtype rules (NumPy): sums and products of bool/ints are int64 (NumPy gives
+ * uint64 for uint8: we have no uint64), means and variances of bool/ints float64, floats
+ * keep their dtype; min/max keep the dtype; argmin/argmax give int64; all/any bool. */
+typedef enum { RES_INT64, RES_FLOAT64, RES_SAME, RES_INDEX, RES_BOOL } result_rule;
+
+/* One row per reduction: adding one is a row here (and a kernel op in cpu/reduce.h if it
+ * needs a new one). */
+static const struct redop_desc {
+  const char *name;
+  ht_kop kop;          /* the kernel op of the (first) pass */
+  result_rule rule;
+  bool moment, sqdev, root; /* divide by the count; squared deviations; sqrt at the end */
+  const char *empty;   /* no identity: the error for an empty reduction ("minimum") */
+} redops[HT_NREDOPS] = {
+    [HT_RSUM] = {"sum", HT_K_SUM, RES_INT64, false, false, false, NULL},
+    [HT_RPROD] = {"prod", HT_K_PROD, RES_INT64, false, false, false, NULL},
+    [HT_RMEAN] = {"mean", HT_K_SUM, RES_FLOAT64, true, false, false, NULL},
+    [HT_RVAR] = {"var", HT_K_SUM, RES_FLOAT64, true, true, false, NULL},
+    [HT_RSTD] = {"std", HT_K_SUM, RES_FLOAT64, true, true, true, NULL},
+    [HT_RMIN] = {"min", HT_K_MIN, RES_SAME, false, false, false, "minimum"},
+    [HT_RMAX] = {"max", HT_K_MAX, RES_SAME, false, false, false, "maximum"},
+    [HT_RARGMIN] = {"argmin", HT_K_ARGMIN, RES_INDEX, false, false, false, NULL},
+    [HT_RARGMAX] = {"argmax", HT_K_ARGMAX, RES_INDEX, false, false, false, NULL},
+    [HT_RALL] = {"all", HT_K_ALL, RES_BOOL, false, false, false, NULL},
+    [HT_RANY] = {"any", HT_K_ANY, RES_BOOL, false, false, false, NULL},
+};
 
 const char *ht_redop_name(ht_redop op) {
-  return (unsigned)op < HT_NREDOPS ? redop_names[op] : "reduce";
+  return (unsigned)op < HT_NREDOPS ? redops[op].name : "reduce";
 }
 
-static bool is_arg(ht_redop op) { return op == HT_RARGMIN || op == HT_RARGMAX; }
-static bool is_moment(ht_redop op) { return op == HT_RMEAN || op == HT_RVAR || op == HT_RSTD; }
+static bool is_arg(ht_redop op) { return ht_cpu_kop_join(redops[op].kop) == HT_JOIN_ARG; }
 
-/* NumPy: sums and products of bool/ints are int64 (NumPy gives uint64 for uint8: we have
- * no uint64), means and variances of bool/ints float64, floats keep their dtype. */
 static ht_dtype result_dtype(ht_redop op, ht_dtype t) {
-  switch (op) {
-  case HT_RSUM: case HT_RPROD: return ht_dtype_is_float(t) ? t : HT_INT64;
-  case HT_RMEAN: case HT_RVAR: case HT_RSTD: return ht_dtype_is_float(t) ? t : HT_FLOAT64;
-  case HT_RMIN: case HT_RMAX: return t;
-  case HT_RARGMIN: case HT_RARGMAX: return HT_INT64;
+  switch (redops[op].rule) {
+  case RES_INT64: return ht_dtype_is_float(t) ? t : HT_INT64;
+  case RES_FLOAT64: return ht_dtype_is_float(t) ? t : HT_FLOAT64;
+  case RES_SAME: return t;
+  case RES_INDEX: return HT_INT64;
   default: return HT_BOOL;
-  }
-}
-
-static ht_kop kernel_op(ht_redop op) {
-  switch (op) {
-  case HT_RPROD: return HT_K_PROD;
-  case HT_RMIN: return HT_K_MIN;
-  case HT_RMAX: return HT_K_MAX;
-  case HT_RARGMIN: return HT_K_ARGMIN;
-  case HT_RARGMAX: return HT_K_ARGMAX;
-  case HT_RALL: return HT_K_ALL;
-  case HT_RANY: return HT_K_ANY;
-  default: return HT_K_SUM; /* sum, and the first pass of mean, var, std */
   }
 }
 
@@ -64,21 +72,21 @@ static void nan_max(void *in, void *inout, int *len, MPI_Datatype *dt) {
     if (a[k] > b[k] || a[k] != a[k]) b[k] = a[k];
 }
 
+/* The MPI op that joins partial results of a kernel op across ranks. */
 static MPI_Op mpi_op(ht_kop op, bool f64) {
   static MPI_Op nan_ops[2];
   static bool made = false;
-  switch (op) {
-  case HT_K_PROD: return MPI_PROD;
-  case HT_K_MIN: case HT_K_MAX:
-    if (!f64) return op == HT_K_MIN ? MPI_MIN : MPI_MAX;
+  switch (ht_cpu_kop_join(op)) {
+  case HT_JOIN_PROD: return MPI_PROD;
+  case HT_JOIN_MIN: case HT_JOIN_MAX:
+    if (!f64)
+      return ht_cpu_kop_join(op) == HT_JOIN_MIN ? MPI_MIN : MPI_MAX;
     if (!made) { /* once per process, on every rank alike: reductions are collective */
       MPI_Op_create(nan_min, 1, &nan_ops[0]);
       MPI_Op_create(nan_max, 1, &nan_ops[1]);
       made = true;
     }
-    return nan_ops[op == HT_K_MAX];
-  case HT_K_ALL: return MPI_MIN; /* accumulators hold 0 or 1 */
-  case HT_K_ANY: return MPI_MAX;
+    return nan_ops[ht_cpu_kop_join(op) == HT_JOIN_MAX];
   default: return MPI_SUM;
   }
 }
@@ -247,9 +255,9 @@ ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts) 
     if (!red[d]) oshape[ondim++] = a->gshape[d];
     else if (opts->keepdims) oshape[ondim++] = 1;
   }
-  if (N == 0 && (op == HT_RMIN || op == HT_RMAX))
+  if (N == 0 && redops[op].empty)
     return ht_error("%s: zero-size array to reduction operation %s which has no identity", fn,
-                    op == HT_RMIN ? "minimum" : "maximum"), NULL;
+                    redops[op].empty), NULL;
   if (N == 0 && is_arg(op))
     return ht_error("%s: attempt to get %s of an empty sequence", fn, fn), NULL;
   const bool across = a->split >= 0 && red[a->split];
@@ -266,11 +274,12 @@ ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts) 
   lproblem p = {0};
   int status = out ? local_problem(fn, a, red, &p) : -1;
   const int64_t n = p.O * p.I;
-  ht_rjob j = {.op = kernel_op(op), .t = a->dtype, .in = p.data, .O = p.O, .R = p.R, .I = p.I,
-               .f64 = ht_dtype_is_float(a->dtype) || is_moment(op)};
+  const struct redop_desc *d = &redops[op];
+  ht_rjob j = {.op = d->kop, .t = a->dtype, .in = p.data, .O = p.O, .R = p.R, .I = p.I,
+               .f64 = ht_dtype_is_float(a->dtype) || d->moment};
   void *acc = malloc((size_t)(n > 0 ? n : 1) * ht_cpu_acc_size(&j));
-  double *mean = op == HT_RVAR || op == HT_RSTD ? malloc((size_t)(n > 0 ? n : 1) * 8) : NULL;
-  if (!status && (!acc || (!mean && (op == HT_RVAR || op == HT_RSTD))))
+  double *mean = d->sqdev ? malloc((size_t)(n > 0 ? n : 1) * 8) : NULL;
+  if (!status && (!acc || (!mean && d->sqdev)))
     status = ht_error("%s: out of memory", fn);
   if (!status && n != ht_array_lsize(out))
     status = ht_error("%s: internal error: %lld local results for %lld outputs", fn,
@@ -294,7 +303,7 @@ ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts) 
       ht_cpu_reduce_sqdev(&j, (double)N, mean, r);
     } else {
       status = reduce_pass(&j, acc, n, across, status);
-      if (!status && is_moment(op))
+      if (!status && d->moment)
         for (int64_t k = 0; k < n; k++) r[k] /= (double)N; /* 0/0: NaN, as NumPy's */
       if (!status && mean) {
         /* second pass: squared deviations from the exact mean (NumPy's algorithm) */
@@ -305,7 +314,7 @@ ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts) 
     }
     if (!status && mean) {
       const double dof = N - opts->ddof > 0 ? (double)(N - opts->ddof) : 0.0;
-      for (int64_t k = 0; k < n; k++) r[k] = op == HT_RSTD ? sqrt(r[k] / dof) : r[k] / dof;
+      for (int64_t k = 0; k < n; k++) r[k] = d->root ? sqrt(r[k] / dof) : r[k] / dof;
     }
     if (!status && n > 0)
       ht_cast(j.f64 ? HT_FLOAT64 : HT_INT64, acc, 8, odt, ht_array_data(out),
