@@ -1,6 +1,7 @@
 /* The SVD and the symmetric eigenproblem: a tall matrix split along rows goes through TSQR
  * and one small SVD of R, a short-fat one through its transpose, a replicated one (or one
  * gathered for full_matrices) straight to LAPACK's gesdd; eigh gathers and calls syevd. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,56 @@ static int tall_svd(const ht_array *x, bool uv, ht_array **u, ht_array **s, ht_a
   return st;
 }
 
+/* Flips column j of U (split 0 or replicated) and row j of the replicated Vt so that the
+ * largest-magnitude entry of U's column is positive (the first one on ties): three small
+ * allreduces find it across ranks. */
+static int sign_cols(ht_array *U, ht_array *Vt) {
+  const ht_dtype t = U->dtype;
+  const int64_t k = U->gshape[1], mi = U->lshape[0], n = Vt->gshape[1];
+  const int64_t off = ht_array_lstart(U);
+  const bool across = U->split == 0;
+  double *w = malloc(sizeof(double) * (size_t)(3 * k + 1));
+  if (!w) return ht_error("svd: out of memory"); /* O(k) metadata */
+  double *amax = w, *row = w + k, *sgn = w + 2 * k;
+  char *u = ht_array_data(U), *vt = ht_array_data(Vt);
+  const size_t sz = ht_dtype_size(t);
+  for (int64_t j = 0; j < k; j++) {
+    amax[j] = 0;
+    for (int64_t i = 0; i < mi; i++) {
+      const double v = fabs(ht_get_f64(t, u + (size_t)(i * k + j) * sz));
+      if (v > amax[j]) amax[j] = v;
+    }
+  }
+  int st = across ? ht_comm_allreduce(amax, k, HT_FLOAT64, MPI_MAX) : 0;
+  for (int64_t j = 0; !st && j < k; j++) {
+    row[j] = 9.0e18;
+    for (int64_t i = 0; i < mi; i++)
+      if (fabs(ht_get_f64(t, u + (size_t)(i * k + j) * sz)) == amax[j]) {
+        row[j] = (double)(off + i);
+        break;
+      }
+  }
+  if (!st && across) st = ht_comm_allreduce(row, k, HT_FLOAT64, MPI_MIN);
+  for (int64_t j = 0; !st && j < k; j++) {
+    const int64_t i = (int64_t)row[j] - off;
+    sgn[j] = i >= 0 && i < mi ? ht_get_f64(t, u + (size_t)(i * k + j) * sz) : 0;
+  }
+  if (!st && across) st = ht_comm_allreduce(sgn, k, HT_FLOAT64, MPI_SUM);
+  for (int64_t j = 0; !st && j < k; j++) {
+    if (sgn[j] >= 0) continue;
+    for (int64_t i = 0; i < mi; i++) {
+      char *e = u + (size_t)(i * k + j) * sz;
+      ht_set_f64(t, e, -ht_get_f64(t, e));
+    }
+    for (int64_t c = 0; c < n; c++) {
+      char *e = vt + (size_t)(j * n + c) * sz;
+      ht_set_f64(t, e, -ht_get_f64(t, e));
+    }
+  }
+  free(w);
+  return st;
+}
+
 /* A contiguous copy of the transpose of a 2-D array (its split moves with its axis). */
 static ht_array *transposed(const ht_array *a) {
   ht_array *v = ht_transpose(a, NULL);
@@ -103,6 +154,10 @@ int ht_svd(const ht_array *a, bool full_matrices, bool compute_uv, ht_array **u,
     ht_array_free(x1);
     st = xt ? tall_svd(xt, compute_uv, &ut, s, &vtt) : -1;
     ht_array_free(xt);
+    if (!st && compute_uv && sign_cols(ut, vtt)) { /* Vt's rows, not U's, carry the rule */
+      ht_array_free(*s);
+      st = -1;
+    }
     if (!st && compute_uv) {
       *u = transposed(vtt);
       *vt = transposed(ut);
