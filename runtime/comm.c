@@ -202,6 +202,24 @@ int ht_comm_gatherv(const void *send, int64_t sendbytes, void *recv, const int64
   return rc;
 }
 
+int ht_comm_sendrecv(const void *send, int64_t sendbytes, int dest, void *recv,
+                     int64_t recvbytes, int source) {
+  if (dest != rank_) bytes_sent += sendbytes;
+  int64_t ns = (sendbytes + HT_MAX_MSG - 1) / HT_MAX_MSG, nr = (recvbytes + HT_MAX_MSG - 1) / HT_MAX_MSG;
+  MPI_Request *req = malloc((size_t)(ns + nr + 1) * sizeof *req);
+  if (!req) return ht_error("sendrecv: out of memory");
+  int k = 0;
+  for (int64_t off = 0; off < recvbytes; off += HT_MAX_MSG)
+    MPI_Irecv((char *)recv + off, (int)(recvbytes - off < HT_MAX_MSG ? recvbytes - off : HT_MAX_MSG),
+              MPI_BYTE, source, 8, comm, &req[k++]);
+  for (int64_t off = 0; off < sendbytes; off += HT_MAX_MSG)
+    MPI_Isend((const char *)send + off, (int)(sendbytes - off < HT_MAX_MSG ? sendbytes - off : HT_MAX_MSG),
+              MPI_BYTE, dest, 8, comm, &req[k++]);
+  int rc = MPI_Waitall(k, req, MPI_STATUSES_IGNORE);
+  free(req);
+  return rc == MPI_SUCCESS ? 0 : mpi_failed("sendrecv", rc);
+}
+
 void ht_comm_barrier(void) { MPI_Barrier(comm); }
 
 int ht_comm_agree(int status) {

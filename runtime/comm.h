@@ -32,6 +32,9 @@ int ht_comm_allgatherv(const void *send, int64_t sendbytes, void *recv,
                        const int64_t *rcounts, const int64_t *rdispls);
 int ht_comm_gatherv(const void *send, int64_t sendbytes, void *recv, const int64_t *rcounts,
                     const int64_t *rdispls, int root);
+/* Sends sendbytes to dest while receiving recvbytes from source (the step of a ring). */
+int ht_comm_sendrecv(const void *send, int64_t sendbytes, int dest, void *recv,
+                     int64_t recvbytes, int source);
 void ht_comm_barrier(void);
 /* Bytes this rank has sent to other ranks so far (for tests, the profiler and bench). */
 int64_t ht_comm_bytes_sent(void);
