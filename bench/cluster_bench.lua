@@ -16,7 +16,7 @@ local function timeit(f)
   local t0 = ht.wtime()
   local r = { f() }
   ht.barrier()
-  return ht.wtime() - t0, table.unpack and table.unpack(r) or unpack(r)
+  return ht.wtime() - t0, (table.unpack or unpack)(r)
 end
 
 -- the probe, from the build folder next to the heatlua that runs this

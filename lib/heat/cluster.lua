@@ -49,12 +49,7 @@ local function check_weight(self, X, w)
       ht.is_array(w) and shape_str(w.shape) or type(w))
   end
   if w.dtype ~= X.dtype then w = w:astype(X.dtype) end
-  if w.split ~= X.split then w = w:resplit(X.split) end
-  if X.split ~= nil then
-    local counts = {}
-    for r, s in ipairs(X.lshape_map) do counts[r] = s[1] end
-    w = w:redistribute(counts)
-  end
+  w = M._align_rows(w, X)
   if (w:lt(0)):any():item() then fail(self, "fit", "sample_weight must not be negative") end
   return core._contiguous(w)
 end
@@ -114,7 +109,7 @@ local function init_batchparallel(self, X, k)
   local all = core._stack_local_rows(loc):resplit(nil)
   if all.shape[1] <= k then return all end
   local C = init_kmeanspp(all, k)
-  return (lloyd(self, all, nil, C, self.tol * all:var(0):mean():item()))
+  return (self._merge(self, all, nil, C, self.tol * all:var(0):mean():item()))
 end
 
 local function check_centres(self, C, X, k)
@@ -222,10 +217,12 @@ local function validate(self)
   end
 end
 
-local function class(name, init, run, metric)
+-- run: the iterations from initial centres; metric: transform's distances; merge: how
+-- batchparallel clusters the gathered local centres
+local function class(name, init, run, metric, merge)
   local cls = estimator.class(name, { positional = "n_clusters", params = params(init) })
   cls._validate = validate
-  cls._run, cls._metric, cls._initial = run, metric, initial_centres
+  cls._run, cls._metric, cls._initial, cls._merge = run, metric, initial_centres, merge or run
   return cls
 end
 
@@ -310,13 +307,110 @@ add_methods(M.KMeans, kmeans_assign)
 M.BatchParallelKMeans = class("cluster.BatchParallelKMeans", "k-means++", function(_, X, w, C)
   local labels, inertia = kmeans_assign(X, C, w)
   return C, labels, inertia, 1
-end, euclidean)
-M.BatchParallelKMeans._initial = function(self, X)
+end, euclidean, lloyd)
+local function batchparallel_only(self, X)
   if INIT[self.init] ~= "k-means++" then
     fail(self, "fit", "init must be 'k-means++' (the local initialisation), got %s", tostring(self.init))
   end
   return core._contiguous(init_batchparallel(self, X, self.n_clusters))
 end
+M.BatchParallelKMeans._initial = batchparallel_only
 add_methods(M.BatchParallelKMeans, kmeans_assign)
+
+-- ---- the median family: Manhattan assignment, medians (KMedians) or medoids (KMedoids) ----
+
+-- labels (int64, split like X) and the distance to the closest centre, through the (n, k)
+-- Manhattan distances (k is small: k values per row)
+local function l1_assign(X, C)
+  local D = ht.spatial.manhattan(X, C)
+  return D:argmin(1), D:min(1)
+end
+
+-- NumPy's median of the rows of Xc (the mean of the two middle values for an even count),
+-- by the distributed sort along rows
+local function rows_median(Xc)
+  local m = Xc.shape[1]
+  local s = ht.sort(Xc, 0)
+  local lo, hi = s[math.floor((m - 1) / 2)], s[math.floor(m / 2)]
+  return ((lo + hi) / 2):reshape({ 1, Xc.shape[2] })
+end
+
+-- Heat's update rules: the median of each cluster, or (medoid) the cluster's row closest to
+-- that median in Manhattan distance. An empty cluster takes the row farthest from its centre.
+local function median_centres(X, C, labels, mind, medoid)
+  local k = C.shape[1]
+  local rows, empty = {}, {}
+  for c = 0, k - 1 do
+    local Xc = X[labels:eq(c)]
+    if Xc.shape[1] == 0 then
+      empty[#empty + 1] = c + 1
+    else
+      local med = rows_median(Xc)
+      if medoid then med = row(Xc, ht.spatial.manhattan(Xc, med):argmin():item()) end
+      rows[c + 1] = med
+    end
+  end
+  if #empty > 0 then
+    local _, idx = ht.topk(mind, #empty)
+    local far = idx:totable()
+    for e, c in ipairs(empty) do rows[c] = row(X, far[e]) end
+  end
+  return core._contiguous(ht.concatenate(rows, 0):astype(X.dtype))
+end
+
+local function median_loop(medoid)
+  return function(self, X, w, C, tol_abs, bar)
+    if w then fail(self, "fit", "sample_weight is not supported by the median family") end
+    local old
+    local it = 0
+    for i = 1, self.max_iter do
+      it = i
+      local labels, mind = l1_assign(X, C)
+      local Cn = median_centres(X, C, labels, mind, medoid)
+      local d = Cn - C
+      local shift = (d * d):sum():item()
+      local changed = old and labels:ne(old):sum():item() or 1
+      C, old = Cn, labels
+      if bar then bar:update(i, { inertia = mind:sum():item(), shift = shift }) end
+      if changed == 0 or shift <= tol_abs then break end
+    end
+    local labels, mind = l1_assign(X, C)
+    return C, labels, mind:sum():item(), it
+  end
+end
+
+local function l1_predict(X, C, w)
+  if w then error("ht.cluster: sample_weight is not supported by the median family", 3) end
+  local labels, mind = l1_assign(X, C)
+  return labels, mind:sum():item()
+end
+
+local function manhattan(X, C) return ht.spatial.manhattan(X, C) end
+
+-- Heat's KMedians and KMedoids: inertia_ is the sum of Manhattan distances to the closest
+-- centre (the metric they cluster by).
+M.KMedians = class("cluster.KMedians", "random", median_loop(false), manhattan)
+add_methods(M.KMedians, l1_predict)
+M.KMedoids = class("cluster.KMedoids", "random", median_loop(true), manhattan)
+add_methods(M.KMedoids, l1_predict)
+
+-- Heat's BatchParallelKMedians: the local phase on each rank is k-means (the C kernel), the
+-- gathered local centres are merged by KMedians, and X is assigned by Manhattan distance.
+M.BatchParallelKMedians = class("cluster.BatchParallelKMedians", "k-means++", function(_, X, w, C)
+  local labels, inertia = l1_predict(X, C, w)
+  return C, labels, inertia, 1
+end, manhattan)
+M.BatchParallelKMedians._merge = median_loop(false)
+M.BatchParallelKMedians._initial = batchparallel_only
+add_methods(M.BatchParallelKMedians, l1_predict)
+
+-- w aligned with X's rows: same split and the same row counts on every rank
+function M._align_rows(w, X)
+  if w.split ~= X.split then w = w:resplit(X.split) end
+  if X.split == nil then return w end
+  local counts = {}
+  for r, s in ipairs(X.lshape_map) do counts[r] = s[1] end
+  return w:redistribute(counts)
+end
 
 return M

@@ -30,12 +30,7 @@ function M.adjusted_rand_score(labels_true, labels_pred, ...)
       fn, a.shape[1], b.shape[1]), 2)
   end
   local n = a.shape[1]
-  if b.split ~= a.split then b = b:resplit(a.split) end
-  if a.split ~= nil then
-    local counts = {}
-    for r, s in ipairs(a.lshape_map) do counts[r] = s[1] end
-    b = b:redistribute(counts)
-  end
+  b = require("heat.cluster")._align_rows(b, a)
   -- dense class indices, then one code per (true, pred) pair
   local _, ia, ca = ht.unique(a, { return_inverse = true, return_counts = true })
   local _, ib, cb = ht.unique(b, { return_inverse = true, return_counts = true })

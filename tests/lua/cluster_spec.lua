@@ -195,3 +195,53 @@ describe("ht.cluster.BatchParallelKMeans", function()
     assert.is_true(km.inertia_ < 1.5 * 78.851441426146, tostring(km.inertia_))
   end)
 end)
+
+-- The median family against a NumPy/SciPy loop of Heat's update rules, from C = X[[3, 7, 11]]:
+-- D = cdist(X, C, 'cityblock'); labels = D.argmin(1); C = [np.median(X[labels == c], 0)]
+-- (KMedoids: the row of the cluster closest to that median in cityblock distance), stop when
+-- no label changes or ((C_new - C)**2).sum() <= 1e-4 * np.var(X, 0).mean().
+describe("ht.cluster.KMedians and KMedoids", function()
+  local cases = {
+    { "KMedians", 5, 207.40000000000003, { 21, 97, 32 },
+      { { 4.7, 3.1, 1.4, 0.2 }, { 6.3, 2.9, 4.9, 1.6 }, { 5.1, 3.5, 1.5, 0.2 } } },
+    { "KMedoids", 5, 214.40000000000003, { 21, 96, 33 },
+      { { 4.8, 3.0, 1.4, 0.3 }, { 6.3, 2.7, 4.9, 1.8 }, { 5.1, 3.5, 1.4, 0.2 } } },
+  }
+  for _, case in ipairs(cases) do
+    local name, iters, inertia, sizes, centres = case[1], case[2], case[3], case[4], case[5]
+    it(name .. " matches the NumPy reference on iris from given centres", function()
+      local X = load("iris", 0)
+      local km = ht.cluster[name](3, { init = rows(X, { 3, 7, 11 }) }):fit(X)
+      T.assert_allclose(km.cluster_centers_, centres, 1e-12)
+      assert.are.equal(iters, km.n_iter_)
+      assert.is_true(math.abs(km.inertia_ - inertia) < 1e-9)
+      assert.are.same(sizes, counts(km.labels_, 3))
+      T.assert_equal(km:predict(X), km.labels_:totable())
+      T.assert_shape(km:transform(X), { 150, 3 })
+    end)
+  end
+
+  it("KMedians takes the mean of the two middle values for an even count (NumPy's median)", function()
+    local X = ht.array({ { 0 }, { 1 }, { 2 }, { 10 }, { 100 }, { 101 }, { 105 } }, { dtype = ht.float64, split = 0 })
+    local km = ht.cluster.KMedians(2, { init = ht.array({ { 0 }, { 100 } }) }):fit(X)
+    -- np.median([0, 1, 2, 10]) = 1.5, np.median([100, 101, 105]) = 101
+    T.assert_allclose(km.cluster_centers_, { { 1.5 }, { 101 } })
+    -- KMedoids picks a data row: the one closest to the median 1.5 (1, the lower index)
+    local kd = ht.cluster.KMedoids(2, { init = ht.array({ { 0 }, { 100 } }) }):fit(X)
+    T.assert_allclose(kd.cluster_centers_, { { 1 }, { 101 } })
+  end)
+
+  it("BatchParallelKMedians merges local centres into n_clusters medians", function()
+    local X = load("iris", 0)
+    local km = ht.cluster.BatchParallelKMedians(3, { random_state = 0 }):fit(X)
+    T.assert_shape(km.cluster_centers_, { 3, 4 })
+    T.assert_equal(km.labels_, km:predict(X):totable())
+    -- a clustering with at most the NumPy reference's cityblock inertia from a poor start
+    assert.is_true(km.inertia_ < 207.4, tostring(km.inertia_))
+  end)
+
+  it("rejects sample weights", function()
+    T.assert_error(function() ht.cluster.KMedians(3):fit(load("iris", 0), { sample_weight = ht.ones(150, { split = 0 }) }) end,
+      "ht.cluster.KMedians.fit: sample_weight is not supported by the median family")
+  end)
+end)
