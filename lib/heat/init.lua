@@ -57,4 +57,8 @@ for k, v in pairs(require "heat.linalg_decomp") do ht.linalg[k] = v end
 -- the profiler: HEATLUA_PROFILE=1 starts it here; the runner reports at exit
 ht.profile = require("heat.profile").init(ht)
 
+ht.spatial = require "heat.spatial"
+ht.cluster = require "heat.cluster"
+ht.metrics = require "heat.metrics"
+
 return ht
