@@ -50,6 +50,8 @@ local dbg = require "heat.debug"
 core._methods.info = dbg.info
 ht.info = dbg.info
 
+ht.preprocessing = require "heat.preprocessing"
+
 -- the profiler: HEATLUA_PROFILE=1 starts it here; the runner reports at exit
 ht.profile = require("heat.profile").init(ht)
 
