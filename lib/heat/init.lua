@@ -51,6 +51,7 @@ core._methods.info = dbg.info
 ht.info = dbg.info
 
 ht.preprocessing = require "heat.preprocessing"
+ht.regression = require "heat.regression"
 
 -- the profiler: HEATLUA_PROFILE=1 starts it here; the runner reports at exit
 ht.profile = require("heat.profile").init(ht)
