@@ -72,5 +72,6 @@ int luaopen_heat_core(lua_State *L) {
   if (lht_open_indexing) lht_open_indexing(L);
   if (lht_open_manipulation) lht_open_manipulation(L);
   lht_open_ml(L);
+  lht_open_decomp(L);
   return 1;
 }
