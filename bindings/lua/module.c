@@ -73,5 +73,6 @@ int luaopen_heat_core(lua_State *L) {
   if (lht_open_manipulation) lht_open_manipulation(L);
   lht_open_ml(L);
   lht_open_decomp(L);
+  lht_open_linalg(L);
   return 1;
 }
