@@ -51,8 +51,10 @@ core._methods.info = dbg.info
 ht.info = dbg.info
 
 ht.linalg = require "heat.linalg"
-ht.linalg = ht.linalg or {}
 for k, v in pairs(require "heat.linalg_decomp") do ht.linalg[k] = v end
+
+ht.preprocessing = require "heat.preprocessing"
+ht.regression = require "heat.regression"
 
 -- the profiler: HEATLUA_PROFILE=1 starts it here; the runner reports at exit
 ht.profile = require("heat.profile").init(ht)
