@@ -2,8 +2,10 @@
  * that change a distribution (copy, astype, resplit, redistribute, gather). */
 #include "array.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "comm.h"
 #include "device.h"
@@ -54,6 +56,46 @@ void ht_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides) {
   for (int d = ndim - 1; d >= 0; d--) strides[d] = s, s *= shape[d];
 }
 
+/* Physical memory, or the cgroup's limit when lower: a request past it is refused before
+ * malloc, since Linux overcommits and the OOM killer would end one rank much later. */
+static int64_t memory_limit(void) {
+  static int64_t limit;
+  if (limit) return limit;
+  long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGE_SIZE);
+  limit = pages > 0 && psize > 0 ? (int64_t)pages * psize : INT64_MAX;
+  FILE *f = fopen("/sys/fs/cgroup/memory.max", "r");
+  long long cg;
+  if (f && fscanf(f, "%lld", &cg) == 1 && cg > 0 && cg < limit) limit = cg;
+  if (f) fclose(f);
+  return limit;
+}
+
+int ht_check_size(const char *fn, ht_dtype t, int ndim, const int64_t *gshape, int split,
+                  const int64_t *counts, ht_device dev) {
+  int64_t n = (int64_t)ht_dtype_size(t), rows = 0;
+  for (int d = 0; d < ndim; d++)
+    if (gshape[d] == 0) return 0;
+  for (int d = 0; d < ndim; d++)
+    if (gshape[d] < 0 || __builtin_mul_overflow(n, gshape[d], &n))
+      return ht_error("%s: array is too big; `arr.size * arr.dtype.itemsize` is larger than "
+                      "the maximum possible size", fn);
+  if (dev != HT_CPU) return 0;
+  /* the largest local block, from metadata every rank shares: the same verdict everywhere */
+  int p = ht_comm_size();
+  if (split >= 0) {
+    for (int r = 0; r < p; r++) {
+      int64_t c = counts ? counts[r] : gshape[split] / p + (r < gshape[split] % p);
+      if (c > rows) rows = c;
+    }
+    n = n / gshape[split] * rows;
+  }
+  if (n > memory_limit())
+    return ht_error("%s: allocating %lld bytes for an array of shape %s exceeds the memory of "
+                    "this machine (%lld bytes)", fn, (long long)n,
+                    ht_fmt_shape((char[128]){0}, 128, ndim, gshape), (long long)memory_limit());
+  return 0;
+}
+
 /* Header only: metadata and counts, no buffer. */
 static ht_array *header_new(ht_dtype t, int ndim, const int64_t *gshape, int split,
                             const int64_t *counts, ht_device dev) {
@@ -65,6 +107,7 @@ static ht_array *header_new(ht_dtype t, int ndim, const int64_t *gshape, int spl
                     ht_fmt_shape(sh, sizeof sh, ndim, gshape)), NULL;
   for (int d = 0; d < ndim; d++)
     if (gshape[d] < 0) return ht_error("array: negative dimensions are not allowed"), NULL;
+  if (ht_check_size("array", t, ndim, gshape, split, counts, dev)) return NULL;
   ht_array *a = calloc(1, sizeof *a);
   if (!a) return ht_error("out of memory"), NULL;
   a->dtype = t;
@@ -318,10 +361,40 @@ static int check_split(const ht_array *a, int axis, const char *fn) {
   return check_host(a, fn);
 }
 
+/* resplit(nil): every rank gets the whole array, one rank's block at a time (a broadcast),
+ * so the peak is the result plus one block, not the result plus a send copy per rank. */
+static ht_array *replicate(const ht_array *a) {
+  int p = ht_comm_size(), me = ht_comm_rank(), s = a->split;
+  ht_array *out = ht_array_empty(a->dtype, a->ndim, a->gshape, -1, a->device);
+  int64_t most = 0, row = narrowed_bytes(a, s, 1);
+  for (int q = 0; q < p; q++) most = a->counts[q] > most ? a->counts[q] : most;
+  int64_t *displs = malloc(sizeof(int64_t) * (size_t)p);
+  char *block = malloc((size_t)(most * row) + 1);
+  int status = out && (!displs || !block) ? ht_error("resplit: out of memory") : 0;
+  if ((status = ht_comm_agree(out ? status : -1))) goto done;
+  ht_counts_to_displs(a->counts, p, displs);
+  ht_buffer fake = {0};
+  for (int q = 0; q < p && !status; q++) {
+    if (!a->counts[q]) continue;
+    if (q == me) {
+      ht_array packed = raw(&fake, a, a->lshape, block);
+      ht_copy_into(&packed, a);
+    }
+    if ((status = ht_comm_bcast(block, a->counts[q] * row, q))) break;
+    ht_array part = narrow(out, s, displs[q], a->counts[q]);
+    ht_array packed = raw(&fake, &part, part.lshape, block);
+    ht_copy_into(&part, &packed);
+  }
+done:
+  free(displs), free(block);
+  if (status) ht_array_free(out), out = NULL;
+  return out;
+}
+
 ht_array *ht_resplit(const ht_array *a, int axis) {
   if (check_split(a, axis, "resplit")) return NULL;
   if (axis == a->split) return ht_copy(a);
-  int p = ht_comm_size(), me = ht_comm_rank();
+  int p = ht_comm_size();
   if (a->split < 0) { /* every rank already has everything: keep its block */
     ht_array *out = ht_array_empty(a->dtype, a->ndim, a->gshape, axis, a->device);
     if (!out) return NULL;
@@ -329,6 +402,7 @@ ht_array *ht_resplit(const ht_array *a, int axis) {
     ht_copy_into(out, &part);
     return out;
   }
+  if (axis < 0) return replicate(a);
   ht_array *out = ht_array_empty(a->dtype, a->ndim, a->gshape, axis, a->device);
   int64_t *w = malloc(sizeof(int64_t) * 4 * (size_t)p);
   if (ht_comm_agree(!out || !w ? (out ? ht_error("resplit: out of memory") : -1) : 0)) {
@@ -338,14 +412,10 @@ ht_array *ht_resplit(const ht_array *a, int axis) {
   int64_t *slo = w, *slen = w + p, *dlo = w + 2 * p, *dlen = w + 3 * p;
   ht_counts_to_displs(a->counts, p, dlo);
   for (int q = 0; q < p; q++) dlen[q] = a->counts[q];
-  if (axis >= 0) { /* to q: my rows, q's part along the new axis */
-    ht_counts_to_displs(out->counts, p, slo);
-    for (int q = 0; q < p; q++) slen[q] = out->counts[q];
-  } else { /* gather: everybody gets all of my rows */
-    for (int q = 0; q < p; q++) slo[q] = 0, slen[q] = a->lshape[a->split];
-  }
-  (void)me;
-  int rc = exchange(a, axis >= 0 ? axis : a->split, slo, slen, out, a->split, dlo, dlen);
+  /* to q: my rows, q's part along the new axis */
+  ht_counts_to_displs(out->counts, p, slo);
+  for (int q = 0; q < p; q++) slen[q] = out->counts[q];
+  int rc = exchange(a, axis, slo, slen, out, a->split, dlo, dlen);
   free(w);
   if (rc) return ht_array_free(out), NULL;
   return out;
