@@ -9,6 +9,7 @@
 
 #include "comm.h"
 #include "device.h"
+#include "exchange.h"
 #include "iter.h"
 
 static void (*alloc_hook)(int64_t, void *);
@@ -198,10 +199,7 @@ bool ht_array_is_contiguous(const ht_array *a) {
 }
 
 int64_t ht_array_lstart(const ht_array *a) {
-  int64_t s = 0;
-  if (a->split < 0) return 0;
-  for (int r = 0; r < ht_comm_rank(); r++) s += a->counts[r];
-  return s;
+  return a->split < 0 ? 0 : ht_rank_lo(a->counts, ht_comm_rank());
 }
 
 bool ht_array_is_balanced(const ht_array *a) {
@@ -286,73 +284,6 @@ ht_array *ht_contiguous(const ht_array *a) {
 
 /* ---- moving rows between ranks ---- */
 
-/* A stack header for the part [lo, lo+len) along `axis` of a's local chunk. */
-static ht_array narrow(const ht_array *a, int axis, int64_t lo, int64_t len) {
-  ht_array v = *a;
-  v.counts = NULL;
-  v.split = -1;
-  v.offset += lo * a->strides[axis];
-  v.lshape[axis] = len;
-  return v;
-}
-
-/* A stack header over raw memory holding `shape` C-contiguously. */
-static ht_array raw(ht_buffer *b, const ht_array *like, const int64_t *lshape, char *at) {
-  ht_array v = *like;
-  v.counts = NULL;
-  v.split = -1;
-  memcpy(v.lshape, lshape, sizeof v.lshape);
-  ht_contiguous_strides(v.ndim, v.lshape, v.strides);
-  b->data = at;
-  v.buf = b;
-  v.offset = 0;
-  return v;
-}
-
-static int64_t narrowed_bytes(const ht_array *a, int axis, int64_t len) {
-  int64_t n = (int64_t)ht_dtype_size(a->dtype) * len;
-  for (int d = 0; d < a->ndim; d++)
-    if (d != axis) n *= a->lshape[d];
-  return n;
-}
-
-/* The general exchange: rank r sends to q the part [slo[q], slo[q]+slen[q]) along axis sa
- * of src's chunk and receives from q into [dlo[q], dlo[q]+dlen[q]) along axis da of dst's
- * chunk. Both parts have the same shape; they travel packed in C order. */
-static int exchange(const ht_array *src, int sa, const int64_t *slo, const int64_t *slen,
-                    ht_array *dst, int da, const int64_t *dlo, const int64_t *dlen) {
-  int p = ht_comm_size();
-  int64_t *c = malloc(sizeof(int64_t) * 4 * (size_t)p);
-  if (!c) return ht_error("resplit: out of memory");
-  int64_t *sc = c, *sd = c + p, *rc = c + 2 * p, *rd = c + 3 * p, stot = 0, rtot = 0;
-  for (int q = 0; q < p; q++) {
-    sc[q] = narrowed_bytes(src, sa, slen[q]), sd[q] = stot, stot += sc[q];
-    rc[q] = narrowed_bytes(dst, da, dlen[q]), rd[q] = rtot, rtot += rc[q];
-  }
-  char *sbuf = malloc((size_t)stot + 1), *rbuf = malloc((size_t)rtot + 1);
-  int status = (!sbuf || !rbuf) ? ht_error("resplit: out of memory") : 0;
-  if (ht_comm_agree(status)) goto done;
-  ht_buffer fake = {0};
-  for (int q = 0; q < p; q++) {
-    if (!slen[q]) continue;
-    ht_array part = narrow(src, sa, slo[q], slen[q]);
-    ht_array packed = raw(&fake, &part, part.lshape, sbuf + sd[q]);
-    ht_copy_into(&packed, &part);
-  }
-  status = ht_comm_alltoallv(sbuf, sc, sd, rbuf, rc, rd);
-  if (status) goto done;
-  for (int q = 0; q < p; q++) {
-    if (!dlen[q]) continue;
-    ht_array part = narrow(dst, da, dlo[q], dlen[q]);
-    ht_array packed = raw(&fake, &part, part.lshape, rbuf + rd[q]);
-    packed.dtype = src->dtype;
-    ht_copy_into(&part, &packed);
-  }
-done:
-  free(sbuf), free(rbuf), free(c);
-  return status;
-}
-
 static int check_split(const ht_array *a, int axis, const char *fn) {
   char sh[128];
   if (axis < -1 || axis >= a->ndim)
@@ -366,27 +297,26 @@ static int check_split(const ht_array *a, int axis, const char *fn) {
 static ht_array *replicate(const ht_array *a) {
   int p = ht_comm_size(), me = ht_comm_rank(), s = a->split;
   ht_array *out = ht_array_empty(a->dtype, a->ndim, a->gshape, -1, a->device);
-  int64_t most = 0, row = narrowed_bytes(a, s, 1);
+  int64_t most = 0, row = (int64_t)ht_dtype_size(a->dtype);
+  for (int d = 0; d < a->ndim; d++) row *= d == s ? 1 : a->gshape[d];
   for (int q = 0; q < p; q++) most = a->counts[q] > most ? a->counts[q] : most;
-  int64_t *displs = malloc(sizeof(int64_t) * (size_t)p);
   char *block = malloc((size_t)(most * row) + 1);
-  int status = out && (!displs || !block) ? ht_error("resplit: out of memory") : 0;
+  int status = out && !block ? ht_error("resplit: out of memory") : 0;
   if ((status = ht_comm_agree(out ? status : -1))) goto done;
-  ht_counts_to_displs(a->counts, p, displs);
   ht_buffer fake = {0};
   for (int q = 0; q < p && !status; q++) {
     if (!a->counts[q]) continue;
     if (q == me) {
-      ht_array packed = raw(&fake, a, a->lshape, block);
+      ht_array packed = ht_raw(&fake, a->dtype, a->ndim, a->lshape, block);
       ht_copy_into(&packed, a);
     }
     if ((status = ht_comm_bcast(block, a->counts[q] * row, q))) break;
-    ht_array part = narrow(out, s, displs[q], a->counts[q]);
-    ht_array packed = raw(&fake, &part, part.lshape, block);
+    ht_array part = ht_narrow(out, s, ht_rank_lo(a->counts, q), a->counts[q]);
+    ht_array packed = ht_raw(&fake, a->dtype, a->ndim, part.lshape, block);
     ht_copy_into(&part, &packed);
   }
 done:
-  free(displs), free(block);
+  free(block);
   if (status) ht_array_free(out), out = NULL;
   return out;
 }
@@ -394,29 +324,30 @@ done:
 ht_array *ht_resplit(const ht_array *a, int axis) {
   if (check_split(a, axis, "resplit")) return NULL;
   if (axis == a->split) return ht_copy(a);
-  int p = ht_comm_size();
+  if (axis < 0) return replicate(a);
+  ht_array *out = ht_array_empty(a->dtype, a->ndim, a->gshape, axis, a->device);
   if (a->split < 0) { /* every rank already has everything: keep its block */
-    ht_array *out = ht_array_empty(a->dtype, a->ndim, a->gshape, axis, a->device);
     if (!out) return NULL;
-    ht_array part = narrow(a, axis, ht_array_lstart(out), out->lshape[axis]);
+    ht_array part = ht_narrow(a, axis, ht_array_lstart(out), out->lshape[axis]);
     ht_copy_into(out, &part);
     return out;
   }
-  if (axis < 0) return replicate(a);
-  ht_array *out = ht_array_empty(a->dtype, a->ndim, a->gshape, axis, a->device);
-  int64_t *w = malloc(sizeof(int64_t) * 4 * (size_t)p);
-  if (ht_comm_agree(!out || !w ? (out ? ht_error("resplit: out of memory") : -1) : 0)) {
-    free(w), ht_array_free(out);
+  int p = ht_comm_size(), s = a->split, ns = 0, nr = 0;
+  ht_xseg *seg = malloc(sizeof(ht_xseg) * 2 * (size_t)p), *send = seg, *recv = seg + p;
+  if (ht_comm_agree(!out || !seg ? (out ? ht_error("resplit: out of memory") : -1) : 0)) {
+    free(seg), ht_array_free(out);
     return NULL;
   }
-  int64_t *slo = w, *slen = w + p, *dlo = w + 2 * p, *dlen = w + 3 * p;
-  ht_counts_to_displs(a->counts, p, dlo);
-  for (int q = 0; q < p; q++) dlen[q] = a->counts[q];
-  /* to q: my rows, q's part along the new axis */
-  ht_counts_to_displs(out->counts, p, slo);
-  for (int q = 0; q < p; q++) slen[q] = out->counts[q];
-  int rc = exchange(a, axis, slo, slen, out, a->split, dlo, dlen);
-  free(w);
+  /* to q: my rows, cut to q's part along the new axis; from q: q's rows, my part along
+   * the new axis (gathering to every rank is replicate's) */
+  for (int q = 0; q < p; q++) {
+    if (out->counts[q])
+      send[ns++] = (ht_xseg){q, axis, a, ht_rank_lo(out->counts, q), out->counts[q]};
+    if (a->counts[q] && ht_array_lsize(out))
+      recv[nr++] = (ht_xseg){q, s, out, ht_rank_lo(a->counts, q), a->counts[q]};
+  }
+  int rc = ht_exchange(send, ns, recv, nr, a->dtype, "resplit");
+  free(seg);
   if (rc) return ht_array_free(out), NULL;
   return out;
 }
@@ -424,31 +355,19 @@ ht_array *ht_resplit(const ht_array *a, int axis) {
 ht_array *ht_redistribute(const ht_array *a, const int64_t *counts) {
   if (check_host(a, "redistribute")) return NULL;
   if (a->split < 0) return ht_copy(a);
-  int p = ht_comm_size(), me = ht_comm_rank(), s = a->split;
+  int p = ht_comm_size(), s = a->split;
   ht_array *out = ht_array_empty_counts(a->dtype, a->ndim, a->gshape, s, counts, a->device);
-  int64_t *w = malloc(sizeof(int64_t) * 6 * (size_t)p);
+  int64_t *w = malloc(sizeof(int64_t) * 2 * (size_t)p);
   if (ht_comm_agree(!out || !w ? (out ? ht_error("redistribute: out of memory") : -1) : 0)) {
     free(w), ht_array_free(out);
     return NULL;
   }
-  int64_t *old = w, *new = w + p, *slo = w + 2 * p, *slen = w + 3 * p, *dlo = w + 4 * p,
-          *dlen = w + 5 * p;
-  ht_counts_to_displs(a->counts, p, old);
-  ht_counts_to_displs(out->counts, p, new);
-  for (int q = 0; q < p; q++) {
-    /* what I own now that q will own, and what q owns now that I will own */
-    int64_t lo = old[me] > new[q] ? old[me] : new[q];
-    int64_t hi = old[me] + a->counts[me] < new[q] + out->counts[q] ? old[me] + a->counts[me]
-                                                                   : new[q] + out->counts[q];
-    slo[q] = lo - old[me], slen[q] = hi > lo ? hi - lo : 0;
-    lo = old[q] > new[me] ? old[q] : new[me];
-    hi = old[q] + a->counts[q] < new[me] + out->counts[me] ? old[q] + a->counts[q]
-                                                           : new[me] + out->counts[me];
-    dlo[q] = lo - new[me], dlen[q] = hi > lo ? hi - lo : 0;
-    if (!slen[q]) slo[q] = 0;
-    if (!dlen[q]) dlo[q] = 0;
-  }
-  int rc = exchange(a, s, slo, slen, out, s, dlo, dlen);
+  /* my rows [0, c) are the global rows from where my block starts */
+  int64_t *zero = w, *glo = w + p;
+  for (int q = 0; q < p; q++) zero[q] = 0, glo[q] = ht_rank_lo(a->counts, q);
+  ht_seg1 c = {zero, a->counts, glo};
+  const ht_array *src[1] = {a};
+  int rc = ht_place(out, s, src, ht_seg1_fn, 1, &c, "redistribute");
   free(w);
   if (rc) return ht_array_free(out), NULL;
   return out;
@@ -460,14 +379,14 @@ int ht_gather(const ht_array *a, int root, void *out) {
   if (check_host(a, "gather")) return -1;
   ht_buffer fake = {0};
   if (a->split < 0) { /* already everywhere */
-    ht_array dst = raw(&fake, a, a->gshape, out);
+    ht_array dst = ht_raw(&fake, a->dtype, a->ndim, a->gshape, out);
     if (root < 0 || root == ht_comm_rank()) ht_copy_into(&dst, a);
     return 0;
   }
   ht_array *all = ht_resplit(a, -1); /* TODO(perf): a rooted gather moves less to non-roots */
   if (!all) return -1;
   if (root < 0 || root == ht_comm_rank()) {
-    ht_array dst = raw(&fake, all, all->gshape, out);
+    ht_array dst = ht_raw(&fake, all->dtype, all->ndim, all->gshape, out);
     ht_copy_into(&dst, all);
   }
   ht_array_free(all);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "dtype.h"
 #include "error.h"
@@ -82,5 +83,36 @@ int ht_gather(const ht_array *a, int root, void *out);
 
 /* Copies a strided local block: the broadcasting iterator over 2 operands, casting dtype. */
 int ht_copy_into(ht_array *dst, const ht_array *src);
+
+/* ---- stack headers (borrow a buffer; never freed) ---- */
+/* A header for rows [lo, lo+len) along `axis` of a's local chunk, as a plain local block
+ * (no counts; it borrows a's buffer and must not be freed). */
+static inline ht_array ht_narrow(const ht_array *a, int axis, int64_t lo, int64_t len) {
+  ht_array v = *a;
+  v.counts = NULL;
+  v.split = -1;
+  v.offset += lo * a->strides[axis];
+  v.lshape[axis] = len;
+  v.gshape[axis] = len;
+  return v;
+}
+
+/* A header over raw memory `at` holding `lshape` C-contiguously as dtype t; `fake` is the
+ * caller's storage for the buffer record. */
+static inline ht_array ht_raw(ht_buffer *fake, ht_dtype t, int ndim, const int64_t *lshape,
+                              void *at) {
+  ht_array v;
+  memset(&v, 0, sizeof v);
+  v.dtype = t;
+  v.ndim = ndim;
+  v.split = -1;
+  memcpy(v.lshape, lshape, sizeof(int64_t) * (size_t)ndim);
+  memcpy(v.gshape, lshape, sizeof(int64_t) * (size_t)ndim);
+  ht_contiguous_strides(ndim, v.lshape, v.strides);
+  fake->data = at;
+  fake->refcount = 1 << 30; /* never released through this header */
+  v.buf = fake;
+  return v;
+}
 
 #endif

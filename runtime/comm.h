@@ -17,6 +17,12 @@ MPI_Datatype ht_mpi_type(ht_dtype t);
 
 /* Balanced block distribution: the first n % p ranks get one extra. */
 void ht_block_counts(int64_t n, int p, int64_t *counts);
+/* Rows before rank r: where rank r's block starts along a distribution with these counts. */
+static inline int64_t ht_rank_lo(const int64_t *counts, int r) {
+  int64_t s = 0;
+  for (int q = 0; q < r; q++) s += counts[q];
+  return s;
+}
 /* Prefix sums: displs[r] = sum of counts[0..r). */
 void ht_counts_to_displs(const int64_t *counts, int p, int64_t *displs);
 

@@ -52,10 +52,6 @@ ht_dtype ht_promote(ht_dtype a, ht_dtype b) {
   return int_bits(a) >= int_bits(b) ? a : b;
 }
 
-bool ht_is_int_value(double v) {
-  return isfinite(v) && v == floor(v) && fabs(v) < 9223372036854775808.0;
-}
-
 bool ht_int_value_fits(ht_dtype t, double v) {
   static const double lo[] = {[HT_UINT8] = 0, [HT_INT8] = -128, [HT_INT16] = -32768,
                               [HT_INT32] = -2147483648.0, [HT_INT64] = -9223372036854775808.0};

@@ -5,7 +5,6 @@
 #include "../../runtime/device.h"
 #include "lht.h"
 
-#define LHT_MAX_EXACT 9007199254740992.0 /* 2^53: beyond it a double is not an exact integer */
 
 int lht_is_opts(lua_State *L, int idx) {
   if (lua_type(L, idx) != LUA_TTABLE || lht_toarray(L, idx)) return 0;
@@ -28,7 +27,7 @@ int lht_opts(lua_State *L, int idx) {
 }
 
 int64_t lht_to_int(lua_State *L, double v, const char *fn, const char *what) {
-  if (v != floor(v) || fabs(v) > LHT_MAX_EXACT)
+  if (!ht_is_exact_int(v))
     luaL_error(L, "ht.%s: %s must be an integer, got %f", fn, what, v);
   return (int64_t)v;
 }

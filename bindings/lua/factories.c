@@ -8,7 +8,6 @@
 #include "../../runtime/comm.h"
 #include "lht.h"
 
-#define MAX_EXACT 9007199254740992.0 /* 2^53 */
 
 /* ---- ht.array / ht.asarray ---- */
 
@@ -129,8 +128,6 @@ static int l_full_like(lua_State *L) { return shaped_like(L, "full_like", 1, 0.0
 
 /* ---- sequences ---- */
 
-static int is_integral(double v) { return v == floor(v) && fabs(v) <= MAX_EXACT; }
-
 /* arange(stop) | (start, stop) | (start, stop, step), then options. int32 when every
  * argument is integral (Heat; int64 when a bound does not fit int32), else float32. */
 static int l_arange(lua_State *L) {
@@ -145,7 +142,7 @@ static int l_arange(lua_State *L) {
     luaL_error(L, "ht.arange: argument %d must be a number or the options table", n + 1);
   int opts = lht_check_opts(L, n + 1, "arange", creation_keys);
   double start = n > 1 ? v[0] : 0, stop = n > 1 ? v[1] : v[0], step = n > 2 ? v[2] : 1;
-  int integral = is_integral(start) && is_integral(stop) && is_integral(step);
+  int integral = ht_is_exact_int(start) && ht_is_exact_int(stop) && ht_is_exact_int(step);
   int fits32 = fabs(start) <= INT32_MAX && fabs(stop) <= (double)INT32_MAX + 1;
   ht_dtype t = lht_opt_dtype(L, opts, "arange", integral ? (fits32 ? HT_INT32 : HT_INT64)
                                                          : HT_FLOAT32);

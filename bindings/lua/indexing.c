@@ -10,15 +10,11 @@
 #include "../../runtime/indexing.h"
 #include "lht.h"
 
-#define MAX_EXACT 9007199254740992.0 /* 2^53: beyond it a double is not every integer */
-
 /* Where a non-integral number sits, to name its axis once the index is complete. */
 typedef struct {
   int item;
   double value;
 } bad_number;
-
-static bool is_integral(double v) { return v == floor(v) && fabs(v) <= MAX_EXACT; }
 
 /* Is the value at idx the table `name` of the public heat module (ht.all, ht.newaxis)?
  * heat.core's own sentinel counts too, for scripts that use heat.core directly. */
@@ -79,7 +75,7 @@ static void add_slice(lua_State *L, int t, ht_index *ix, const char *fn) {
     lua_rawgeti(L, t, i + 1);
     if (lua_type(L, -1) == LUA_TNUMBER) {
       double d = lua_tonumber(L, -1);
-      if (!is_integral(d))
+      if (!ht_is_exact_int(d))
         luaL_error(L, "ht.%s: slice indices must be integers or nil, got %s", fn,
                    lua_tostring(L, -1));
       v[i] = (int64_t)d, has[i] = true;
@@ -105,8 +101,8 @@ static void add_item(lua_State *L, int i, ht_index *ix, const char *fn, bool nes
   switch (lua_type(L, i)) {
     case LUA_TNUMBER: {
       double d = lua_tonumber(L, i);
-      if (!is_integral(d) && bad->item < 0) bad->item = ix->n, bad->value = d;
-      check(L, ht_index_int(ix, is_integral(d) ? (int64_t)d : 0, fn));
+      if (!ht_is_exact_int(d) && bad->item < 0) bad->item = ix->n, bad->value = d;
+      check(L, ht_index_int(ix, ht_is_exact_int(d) ? (int64_t)d : 0, fn));
       return;
     }
     case LUA_TSTRING: {

@@ -136,8 +136,6 @@ static void *scratch(lua_State *L, int anchor, size_t n) {
   return p;
 }
 
-static int is_integral(double v) { return v == floor(v) && fabs(v) < 9007199254740992.0; }
-
 /* Converts the attribute table at idx ({name = value}) into attrs, with the buffers
  * anchored in the table at `anchor`; names and strings point into the Lua table. */
 static int to_attrs(lua_State *L, int idx, int anchor, const char *fn, ht_io_attr **out) {
@@ -162,7 +160,7 @@ static int to_attrs(lua_State *L, int idx, int anchor, const char *fn, ht_io_att
       case LUA_TNUMBER: {
         double x = lua_type(L, v) == LUA_TBOOLEAN ? lua_toboolean(L, v) : lua_tonumber(L, v);
         a->kind = lua_type(L, v) == LUA_TBOOLEAN ? HT_ATTR_BOOL
-                  : is_integral(x) ? HT_ATTR_INT : HT_ATTR_FLOAT;
+                  : ht_is_exact_int(x) ? HT_ATTR_INT : HT_ATTR_FLOAT;
         a->num = scratch(L, anchor, sizeof(double));
         a->num[0] = x;
         break;
@@ -177,7 +175,7 @@ static int to_attrs(lua_State *L, int idx, int anchor, const char *fn, ht_io_att
             a->num[k] = lua_toboolean(L, -1), a->kind = HT_ATTR_BOOL;
           } else if (lua_type(L, -1) == LUA_TNUMBER) {
             a->num[k] = lua_tonumber(L, -1);
-            if (!is_integral(a->num[k])) a->kind = HT_ATTR_FLOAT;
+            if (!ht_is_exact_int(a->num[k])) a->kind = HT_ATTR_FLOAT;
           } else {
             luaL_error(L, "ht.%s: attribute '%s' must hold numbers or booleans, got %s", fn,
                        a->name, luaL_typename(L, -1));

@@ -4,6 +4,8 @@
 #ifndef HT_INDEX_PLAN_H
 #define HT_INDEX_PLAN_H
 
+#include "../comm.h"
+#include "../exchange.h"
 #include "../indexing.h"
 
 typedef struct ht_index_plan {
@@ -28,7 +30,6 @@ int ht_index_plan_make(const ht_array *a, const ht_index *ix, const char *fn,
 
 /* ---- index_util.c ---- */
 int64_t ht_ix_prod(const int64_t *v, int n);
-int64_t ht_ix_counts_start(const int64_t *counts, int rank); /* rows before `rank` */
 /* Header surgery: remove axis ax (local length 0 or 1); new axis i = old axis perm[i]. */
 void ht_ix_drop_axis(ht_array *v, int ax);
 void ht_ix_permute(ht_array *v, const int *perm);

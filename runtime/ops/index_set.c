@@ -130,14 +130,13 @@ static int fancy_set_split(ht_array *T, const ht_array *V, const ht_index_plan *
   int64_t *J = ht_ix_index_values(idx, T->gshape[ax], pl->adv_src_axis, "setitem");
   if (!J) return -1;
   int *own = ht_ix_owners(J, m, T->counts);
-  int64_t *w = calloc((size_t)p * 8, sizeof(int64_t)), ls[HT_MAXDIM];
+  int64_t *w = calloc((size_t)p * 4, sizeof(int64_t)), ls[HT_MAXDIM];
   int64_t *sel = malloc(sizeof(int64_t) * (size_t)(m ? 2 * m : 1));
   ht_array *L = NULL, *Lm = NULL;
-  char *sbuf = NULL, *rbuf = NULL;
+  ht_xchg x = {0};
   int rc = ht_comm_agree(own && w && sel ? 0 : ht_error("setitem: out of memory"));
-  if (rc) goto done;
-  int64_t *sn_ = w, *rn = w + p, *sc = w + 2 * p, *sd = w + 3 * p, *rc_ = w + 4 * p,
-          *rd = w + 5 * p, *vc = w + 6 * p, *at = w + 7 * p;
+  if (rc || (rc = ht_xchg_init(&x, "setitem"))) goto done;
+  int64_t *sn_ = w, *rn = w + p, *vc = w + 2 * p, *at = w + 3 * p; /* rows per peer */
   ht_block_counts(idx->gshape[0], p, vc); /* the value's rows: balanced along the index */
   L = conform(V, ax, S[ax], vc);
   if (!(rc = ht_comm_agree(L ? 0 : -1))) { /* packed in T's dtype, broadcasts expanded */
@@ -146,8 +145,7 @@ static int fancy_set_split(ht_array *T, const ht_array *V, const ht_index_plan *
     rc = ht_comm_agree(Lm ? ht_copy_into(Lm, L) : -1);
   }
   if (rc) goto done;
-  const int64_t iw = ht_ix_prod(idx->gshape + 1, idx->ndim - 1),
-                my0 = ht_ix_counts_start(vc, me) * iw;
+  const int64_t iw = ht_ix_prod(idx->gshape + 1, idx->ndim - 1), my0 = ht_rank_lo(vc, me) * iw;
   const int64_t my1 = my0 + vc[me] * iw, tstart = ht_array_lstart(T);
   const int64_t slab =
       ht_ix_prod(T->lshape, ax) * ht_ix_prod(T->lshape + ax + 1, T->ndim - ax - 1) * es;
@@ -165,32 +163,27 @@ static int fancy_set_split(ht_array *T, const ht_array *V, const ht_index_plan *
       rend += vc[++r] * iw;
     if (own[j] == me) rn[r]++, dsel[nd++] = (J[j] - tstart) * tstr;
   }
-  for (int r = 0; r < p; r++) {
-    sc[r] = sn_[r] * slab, rc_[r] = rn[r] * slab;
-    sd[r] = r ? sd[r - 1] + sc[r - 1] : 0, rd[r] = r ? rd[r - 1] + rc_[r - 1] : 0;
-  }
-  sbuf = malloc((size_t)(sd[p - 1] + sc[p - 1]) + 1);
-  rbuf = malloc((size_t)(rd[p - 1] + rc_[p - 1]) + 1);
-  if ((rc = ht_comm_agree(sbuf && rbuf ? 0 : ht_error("setitem: out of memory")))) goto done;
+  for (int r = 0; r < p; r++) x.sc[r] = sn_[r] * slab, x.rc[r] = rn[r] * slab;
+  if ((rc = ht_xchg_alloc(&x, true))) goto done;
   ht_buffer fake = {0};
   int64_t k0 = 0;
   for (int r = 0; r < p && !rc; k0 += sn_[r], r++) {
-    ht_array b = ht_ix_block(T, ax, sn_[r], sbuf + sd[r], &fake);
+    ht_array b = ht_ix_block(T, ax, sn_[r], x.sbuf + x.sd[r], &fake);
     int64_t *pos = ht_ix_arith(sn_[r], ht_ix_prod(b.lshape + ax + 1, b.ndim - ax - 1) * es);
     rc = pos ? ht_ix_take(&b, ax, 1, pos, Lm, idx->ndim, ssel + k0, sn_[r], false) : -1;
     free(pos);
   }
-  if ((rc = ht_comm_agree(rc))) goto done;
-  if ((rc = ht_comm_alltoallv(sbuf, sc, sd, rbuf, rc_, rd))) goto done;
+  if ((rc = ht_xchg_run(&x, rc, NULL, NULL))) goto done;
   k0 = 0;
   for (int r = 0; r < p && !rc; k0 += rn[r], r++) { /* in rank order: the last write wins */
-    ht_array b = ht_ix_block(T, ax, rn[r], rbuf + rd[r], &fake);
+    ht_array b = ht_ix_block(T, ax, rn[r], x.rbuf + x.rd[r], &fake);
     int64_t *pos = ht_ix_arith(rn[r], ht_ix_prod(b.lshape + ax + 1, b.ndim - ax - 1) * es);
     rc = pos ? ht_ix_take(T, ax, 1, dsel + k0, &b, 1, pos, rn[r], true) : -1;
     free(pos);
   }
 done:
-  free(J), free(own), free(w), free(sel), free(sbuf), free(rbuf);
+  ht_xchg_free(&x);
+  free(J), free(own), free(w), free(sel);
   ht_array_free(L), ht_array_free(Lm);
   return rc;
 }

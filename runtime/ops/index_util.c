@@ -30,13 +30,6 @@ static bool counts_equal(const int64_t *a, const int64_t *b) {
   return true;
 }
 
-int64_t ht_ix_counts_start(const int64_t *c, int rank) {
-  int64_t s = 0;
-  for (int r = 0; r < rank; r++)
-    s += c[r];
-  return s;
-}
-
 /* Removes axis ax (of local length 1 or 0) from a header. */
 void ht_ix_drop_axis(ht_array *v, int ax) {
   for (int d = ax; d + 1 < v->ndim; d++) {
@@ -77,7 +70,7 @@ ht_array *ht_ix_align(const ht_array *a, int axis, const int64_t *counts) {
     if (!v) return NULL;
     if (!(v->counts = counts_dup(counts))) return ht_array_free(v), NULL;
     v->split = axis;
-    v->offset += ht_ix_counts_start(counts, ht_comm_rank()) * v->strides[axis];
+    v->offset += ht_rank_lo(counts, ht_comm_rank()) * v->strides[axis];
     v->lshape[axis] = counts[ht_comm_rank()];
     return v;
   }

@@ -31,31 +31,21 @@ static ht_array *pick_split_row(ht_array *v, int ax) {
 
 /* v reversed along its split axis ax: rank r's rows, reversed, become rank p-1-r's. */
 static ht_array *reverse_split(const ht_array *v, int ax) {
-  int p = ht_comm_size(), me = ht_comm_rank(), peer = p - 1 - me;
-  int64_t *c = malloc(sizeof(int64_t) * (size_t)p * 5);
+  int p = ht_comm_size(), peer = p - 1 - ht_comm_rank();
+  int64_t *c = malloc(sizeof(int64_t) * (size_t)p);
   if (!c) return ht_error("getitem: out of memory"), NULL;
   for (int r = 0; r < p; r++)
     c[r] = v->counts[p - 1 - r];
   ht_array *out = ht_array_empty_counts(v->dtype, v->ndim, v->gshape, ax, c, v->device);
+  free(c);
   ht_array mine = *v; /* my rows in reverse order */
   mine.counts = NULL, mine.split = -1;
   if (mine.lshape[ax] > 0) mine.offset += (mine.lshape[ax] - 1) * mine.strides[ax];
   mine.strides[ax] = -mine.strides[ax];
-  ht_array *packed = out ? ht_array_empty(v->dtype, v->ndim, mine.lshape, -1, v->device) : NULL;
-  int rc = ht_comm_agree(packed ? 0 : -1);
-  if (!rc) rc = ht_copy_into(packed, &mine);
-  if (!rc) {
-    int64_t *sc = c + p, *sd = c + 2 * p, *rcn = c + 3 * p, *rd = c + 4 * p;
-    int64_t es = (int64_t)ht_dtype_size(v->dtype);
-    for (int r = 0; r < p; r++)
-      sc[r] = sd[r] = rcn[r] = rd[r] = 0;
-    sc[peer] = ht_array_lsize(packed) * es;
-    rcn[peer] = ht_array_lsize(out) * es;
-    rc = ht_comm_alltoallv(ht_array_data(packed), sc, sd, ht_array_data(out), rcn, rd);
-  }
-  free(c);
-  ht_array_free(packed);
-  if (rc) return ht_array_free(out), NULL;
+  if (ht_comm_agree(out ? 0 : -1)) return ht_array_free(out), NULL;
+  ht_xseg send = {peer, ax, &mine, 0, mine.lshape[ax]};
+  ht_xseg recv = {peer, ax, out, 0, out->lshape[ax]};
+  if (ht_exchange(&send, 1, &recv, 1, v->dtype, "getitem")) return ht_array_free(out), NULL;
   return out;
 }
 
@@ -97,17 +87,16 @@ static ht_array *fancy_get_split(const ht_array *v, const ht_index_plan *pl) {
   if (!J) return NULL;
   int *own = ht_ix_owners(J, m, v->counts);
   ht_array *out = ht_array_empty(v->dtype, ndim, shape, ax, v->device);
-  int64_t *w = calloc((size_t)p * 6, sizeof(int64_t));
   int64_t *sel = malloc(sizeof(int64_t) * (size_t)(m ? 2 * m : 1));
-  int rc = ht_comm_agree(own && out && w && sel ? 0 : -1);
-  char *sbuf = NULL, *rbuf = NULL;
-  if (rc) goto done;
+  int64_t *sn = calloc(2 * (size_t)p, sizeof(int64_t)), *rn = sn + p; /* rows per peer */
+  ht_xchg x = {0};
+  int rc = ht_comm_agree(own && out && sel && sn ? 0 : -1);
+  if (rc || (rc = ht_xchg_init(&x, "getitem"))) goto done;
   /* entries (flattened index positions) of the result on each rank */
   const int64_t iw = ht_ix_prod(idx->gshape + 1, idx->ndim - 1), my0 = ht_array_lstart(out) * iw;
   const int64_t my1 = my0 + out->counts[me] * iw;
   const int64_t slab =
       ht_ix_prod(v->lshape, ax) * ht_ix_prod(v->lshape + ax + 1, v->ndim - ax - 1) * es;
-  int64_t *sn = w, *rn = w + p, *sc = w + 2 * p, *sd = w + 3 * p, *rc_ = w + 4 * p, *rd = w + 5 * p;
   int64_t *ssel = sel, *dsel = sel + m, ns = 0, vstart = ht_array_lstart(v), vstr;
   ht_ix_axis_bytes(v, ax, 1, &vstr);
   for (int64_t j = 0, q = 0, qend = out->counts[0] * iw; j < m; j++) {
@@ -116,35 +105,30 @@ static ht_array *fancy_get_split(const ht_array *v, const ht_index_plan *pl) {
     if (own[j] == me) sn[q]++, ssel[ns++] = (J[j] - vstart) * vstr;
     if (q == me) rn[own[j]]++;
   }
-  for (int r = 0; r < p; r++) {
-    sc[r] = sn[r] * slab, rc_[r] = rn[r] * slab;
-    sd[r] = r ? sd[r - 1] + sc[r - 1] : 0, rd[r] = r ? rd[r - 1] + rc_[r - 1] : 0;
-  }
-  sbuf = malloc((size_t)(sd[p - 1] + sc[p - 1]) + 1);
-  rbuf = malloc((size_t)(rd[p - 1] + rc_[p - 1]) + 1);
-  if ((rc = ht_comm_agree(sbuf && rbuf ? 0 : ht_error("getitem: out of memory")))) goto done;
+  for (int r = 0; r < p; r++) x.sc[r] = sn[r] * slab, x.rc[r] = rn[r] * slab;
+  if ((rc = ht_xchg_alloc(&x, true))) goto done;
   ht_buffer fake = {0};
   int64_t k0 = 0;
   for (int r = 0; r < p && !rc; k0 += sn[r], r++) { /* pack, in j order */
-    ht_array b = ht_ix_block(v, ax, sn[r], sbuf + sd[r], &fake);
+    ht_array b = ht_ix_block(v, ax, sn[r], x.sbuf + x.sd[r], &fake);
     int64_t *pos = ht_ix_arith(sn[r], ht_ix_prod(b.lshape + ax + 1, b.ndim - ax - 1) * es);
     rc = pos ? ht_ix_take(&b, ax, 1, pos, v, 1, ssel + k0, sn[r], false) : -1;
     free(pos);
   }
-  if ((rc = ht_comm_agree(rc))) goto done;
-  if ((rc = ht_comm_alltoallv(sbuf, sc, sd, rbuf, rc_, rd))) goto done;
+  if ((rc = ht_xchg_run(&x, rc, NULL, NULL))) goto done;
   const int64_t rinner = ht_ix_prod(out->lshape + ax + idx->ndim, ndim - ax - idx->ndim) * es;
   for (int o = 0; o < p && !rc; o++) { /* unpack: source o's rows go where its j are */
     int64_t n = 0;
     for (int64_t j = my0; j < my1; j++)
       if (own[j] == o) dsel[n++] = (j - my0) * rinner;
-    ht_array b = ht_ix_block(v, ax, rn[o], rbuf + rd[o], &fake);
+    ht_array b = ht_ix_block(v, ax, rn[o], x.rbuf + x.rd[o], &fake);
     int64_t *pos = ht_ix_arith(n, ht_ix_prod(b.lshape + ax + 1, b.ndim - ax - 1) * es);
     rc = pos ? ht_ix_take(out, ax, idx->ndim, dsel, &b, 1, pos, n, false) : -1;
     free(pos);
   }
 done:
-  free(J), free(own), free(w), free(sel), free(sbuf), free(rbuf);
+  ht_xchg_free(&x);
+  free(J), free(own), free(sel), free(sn);
   if (rc) return ht_array_free(out), NULL;
   return out;
 }
@@ -180,7 +164,7 @@ static ht_array *mask_get(const ht_array *v0, const ht_index_plan *pl) {
   int64_t total = n;
   if (on_split) { /* the result's counts: every rank's selection */
     if ((rc = ht_ix_allgather_count(n, counts))) goto done;
-    total = ht_ix_counts_start(counts, p);
+    total = ht_rank_lo(counts, p);
   } else if (v->split >= 0) {
     memcpy(counts, v->counts, sizeof(int64_t) * (size_t)p);
   }

@@ -78,23 +78,23 @@ static int flat_exchange(const ht_array *a, ht_array *out) {
   int64_t item = (int64_t)ht_dtype_size(a->dtype);
   int64_t rin = prod(a->lshape, a->split + 1, a->ndim);
   int64_t rout = prod(out->lshape, out->split + 1, out->ndim);
-  int64_t *w = malloc(sizeof(int64_t) * 4 * (size_t)p);
-  if (ht_comm_agree(w ? 0 : ht_error("reshape: out of memory"))) return free(w), -1;
-  int64_t *sc = w, *sd = w + p, *rc = w + 2 * p, *rd = w + 3 * p;
+  ht_xchg x;
+  if (ht_xchg_init(&x, "reshape")) return -1;
   int64_t f_me = ht_rank_lo(a->counts, me) * rin, l_me = a->counts[me] * rin;
   int64_t g_me = ht_rank_lo(out->counts, me) * rout, m_me = out->counts[me] * rout;
   int64_t fq = 0, gq = 0; /* rank q's first flat index, before and after */
-  for (int q = 0; q < p; q++) {
+  for (int q = 0; q < p; q++) { /* the overlaps come in flat order: displacements are sums */
     int64_t lq = a->counts[q] * rin, mq = out->counts[q] * rout;
     int64_t lo = f_me > gq ? f_me : gq, hi = f_me + l_me < gq + mq ? f_me + l_me : gq + mq;
-    sc[q] = hi > lo ? (hi - lo) * item : 0, sd[q] = hi > lo ? (lo - f_me) * item : 0;
+    x.sc[q] = hi > lo ? (hi - lo) * item : 0;
     lo = fq > g_me ? fq : g_me, hi = fq + lq < g_me + m_me ? fq + lq : g_me + m_me;
-    rc[q] = hi > lo ? (hi - lo) * item : 0, rd[q] = hi > lo ? (lo - g_me) * item : 0;
+    x.rc[q] = hi > lo ? (hi - lo) * item : 0;
     fq += lq, gq += mq;
   }
-  int rc_ = ht_comm_alltoallv(ht_array_data(a), sc, sd, ht_array_data(out), rc, rd);
-  free(w);
-  return rc_;
+  ht_xchg_alloc(&x, false);
+  int rc = ht_xchg_run(&x, 0, ht_array_data(a), ht_array_data(out));
+  ht_xchg_free(&x);
+  return rc;
 }
 
 ht_array *ht_reshape(const ht_array *a, int ndim, const int64_t *req, int new_split) {

@@ -155,13 +155,12 @@ static int sample_sort(const ht_array *a, bool desc, ht_array **values, ht_array
   const int64_t c = a->lshape[0], item = sizeof(ht_kv);
   ht_array *ca = ht_contiguous(a);
   ht_kv *mine = malloc(sizeof(ht_kv) * (size_t)(2 * c + 1)), *spl = malloc(sizeof(ht_kv) * (size_t)p);
-  int64_t *w = malloc(sizeof(int64_t) * 7 * (size_t)p);
+  int64_t *cnt = malloc(sizeof(int64_t) * 3 * (size_t)p), *one = cnt + p, *at = cnt + 2 * p;
   ht_kv *recv = NULL;
   ht_array *v = NULL, *ix = NULL;
-  int status = ht_comm_agree(!ca || !mine || !spl || !w ? ht_error("sort: out of memory") : 0);
-  if (status) goto done;
-  int64_t *sc = w, *sd = w + p, *rc = w + 2 * p, *rd = w + 3 * p, *cnt = w + 4 * p,
-          *one = w + 5 * p, *at = w + 6 * p;
+  ht_xchg x = {0};
+  int status = ht_comm_agree(!ca || !mine || !spl || !cnt ? ht_error("sort: out of memory") : 0);
+  if (status || (status = ht_xchg_init(&x, "sort"))) goto done;
   ht_keys_encode(a->dtype, ht_array_data(ca), 1, c, desc, ht_array_lstart(a), mine);
   mark_negative_zeros(a->dtype, ht_array_data(ca), c, mine);
   ht_sort_kv(mine, c, mine + c);
@@ -171,17 +170,15 @@ static int sample_sort(const ht_array *a, bool desc, ht_array **values, ht_array
   for (int q = 0; q < p; q++) {
     int64_t hi = q < p - 1 ? lower_bound(mine, c, spl[q]) : c;
     if (hi < lo) hi = lo;
-    sc[q] = (hi - lo) * item, sd[q] = lo * item, lo = hi;
+    x.sc[q] = (hi - lo) * item, lo = hi;
     one[q] = 8, at[q] = 8 * q;
   }
-  for (int q = 0; q < p; q++) cnt[q] = sc[q];
-  if ((status = ht_comm_alltoallv(cnt, one, at, rc, one, at))) goto done;
-  int64_t m = 0;
-  for (int q = 0; q < p; q++) rd[q] = m, m += rc[q];
-  m /= item;
+  if ((status = ht_xchg_counts(&x))) goto done;
+  ht_xchg_alloc(&x, false);
+  int64_t m = (x.rd[p - 1] + x.rc[p - 1]) / item;
   recv = malloc(sizeof(ht_kv) * (size_t)(2 * m + 1));
-  if ((status = ht_comm_agree(recv ? 0 : ht_error("sort: out of memory")))) goto done;
-  if ((status = ht_comm_alltoallv(mine, sc, sd, recv, rc, rd))) goto done;
+  if ((status = ht_xchg_run(&x, recv ? 0 : ht_error("sort: out of memory"), mine, recv)))
+    goto done;
   ht_sort_kv(recv, m, recv + m); /* stable: runs come in rank (so index) order */
   /* what every rank now holds, then arrays over those counts */
   if ((status = ht_comm_allgatherv(&m, 8, cnt, one, at))) goto done;
@@ -200,7 +197,8 @@ static int sample_sort(const ht_array *a, bool desc, ht_array **values, ht_array
     if ((values && !v) || (indices && !ix)) status = -1;
   }
 done:
-  free(recv), free(w), free(spl), free(mine);
+  ht_xchg_free(&x);
+  free(recv), free(cnt), free(spl), free(mine);
   ht_array_free(ca);
   if (status) return ht_array_free(v), ht_array_free(ix), -1;
   if (values) *values = v;
