@@ -36,12 +36,18 @@ static inline bool ht_dtype_is_int(ht_dtype t) { return t >= HT_UINT8 && t <= HT
 /* A double that is an exact integer: integral and |v| <= 2^53 (past it a double skips
  * integers, so Lua numbers there are not trusted as indices or counts). */
 static inline bool ht_is_exact_int(double v) { return v == floor(v) && fabs(v) <= 0x1p53; }
+/* A double that is an int64 value: integral and |v| < 2^63 (inf, nan and 1e300 are not,
+ * so they make float arrays, never INT64_MIN). Wider than ht_is_exact_int: a value, not
+ * an index. */
+static inline bool ht_is_int_value(double v) { return v == floor(v) && fabs(v) < 0x1p63; }
 
 /* NumPy's result_type for two arrays (np.promote_types). */
 ht_dtype ht_promote(ht_dtype a, ht_dtype b);
 /* NEP 50: the dtype a Lua number takes next to an array of dtype `other`
  * (integral values keep the array's kind, a fraction makes ints float64). */
 ht_dtype ht_weak_scalar_dtype(ht_dtype other, double value, bool is_bool);
+/* NEP 50: an integral Lua number next to an integer array must fit its dtype. */
+bool ht_int_value_fits(ht_dtype t, double v);
 /* The float dtype that a true division or a mean of `t` produces (NumPy). */
 ht_dtype ht_float_result(ht_dtype t);
 
