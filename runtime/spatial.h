@@ -56,9 +56,9 @@ int ht_kmeans_potential(const ht_array *x, const ht_array *cand, const ht_array 
 
 /* batchparallel's local phase: greedy k-means++ on a strided sample of at most
  * max(20000, 100 k) of the rank's rows, driven by 1 + (k - 1) * ht_kmeanspp_trials(k)
- * uniforms u in [0, 1) (the same draws on every rank), then Lloyd iterations (at most max_iter, until no
- * label changes or the squared centre shift is <= tol times the mean column variance) on
- * this rank's own rows of x only. Returns a rank-local array (split None) of
+ * uniforms u in [0, 1) (the same draws on every rank), then Lloyd iterations (at most
+ * max_iter, until no label changes or the squared centre shift is <= tol, an absolute
+ * tolerance: the caller scales it by the data's variance) on this rank's own rows only. Returns a rank-local array (split None) of
  * min(k, local rows) centres; a rank without rows returns 0 rows. Collective only in that
  * every rank agrees on failures once at the end. */
 ht_array *ht_kmeans_local(const ht_array *x, int64_t k, const double *u, int64_t max_iter,

@@ -113,9 +113,9 @@ local lloyd
 
 -- Heat's batchparallel scheme: k-means++ and Lloyd on every rank's own rows (no
 -- communication), then the gathered local centres clustered once more.
-local function init_batchparallel(self, X, k)
+local function init_batchparallel(self, X, k, tol_abs)
   local u = ht.random.rand(1 + (k - 1) * trials(k), { dtype = ht.float64 }):totable()
-  local loc = core._kmeans_local(X, k, u, self.max_iter, self.tol)
+  local loc = core._kmeans_local(X, k, u, self.max_iter, tol_abs)
   local all = core._stack_local_rows(loc):resplit(nil)
   if all.shape[1] <= k then return all end
   local C = init_kmeanspp(all, k)
@@ -131,7 +131,7 @@ local function check_centres(self, C, X, k)
   return core._contiguous(C:astype(X.dtype):resplit(nil))
 end
 
-local function initial_centres(self, X, w)
+local function initial_centres(self, X, w, tol_abs)
   local k = self.n_clusters
   if ht.is_array(self.init) or type(self.init) == "table" then
     return check_centres(self, self.init, X, k)
@@ -140,7 +140,7 @@ local function initial_centres(self, X, w)
   local C
   if how == "random" then C = init_random(X, k)
   elseif how == "k-means++" then C = init_kmeanspp(X, k, w)
-  else C = init_batchparallel(self, X, k) end
+  else C = init_batchparallel(self, X, k, tol_abs) end
   return core._contiguous(C:astype(X.dtype))
 end
 
@@ -252,7 +252,7 @@ local function fit(self, X, opts)
   for run = 1, runs do
     local bar = progress.new { desc = self._name:match("[^.]+$"), total = self.max_iter,
                                verbose = self.verbose }
-    local C0 = self._initial(self, X, w)
+    local C0 = self._initial(self, X, w, tol_abs)
     local C, labels, inertia, it = self._run(self, X, w, C0, tol_abs, bar)
     bar:close(string.format("run %d: %d iterations, inertia %.6g", run, it, inertia))
     if best == nil or inertia < best[3] then best = { C, labels, inertia, it } end
@@ -318,11 +318,11 @@ M.BatchParallelKMeans = class("cluster.BatchParallelKMeans", "k-means++", functi
   local labels, inertia = kmeans_assign(X, C, w)
   return C, labels, inertia, 1
 end, euclidean, lloyd)
-local function batchparallel_only(self, X)
+local function batchparallel_only(self, X, _, tol_abs)
   if INIT[self.init] ~= "k-means++" then
     fail(self, "fit", "init must be 'k-means++' (the local initialisation), got %s", tostring(self.init))
   end
-  return core._contiguous(init_batchparallel(self, X, self.n_clusters))
+  return core._contiguous(init_batchparallel(self, X, self.n_clusters, tol_abs))
 end
 M.BatchParallelKMeans._initial = batchparallel_only
 add_methods(M.BatchParallelKMeans, kmeans_assign)

@@ -183,17 +183,6 @@ static int local_lloyd(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *
              (size_t)f * item);
   if (!status) status = greedy_pp(t, ns, f, k, xs, c, u, mind, tmp);
   if (xs != x) free(xs);
-  /* tolerance relative to the mean column variance, as scikit-learn's */
-  double var = 0;
-  for (int64_t q = 0; q < f && !status; q++) {
-    double s = 0, s2 = 0;
-    for (int64_t i = 0; i < n; i++) {
-      const double v = ht_get_f64(t, (const char *)x + (size_t)(i * f + q) * item);
-      s += v, s2 += v * v;
-    }
-    var += (s2 - s * s / (double)n) / (double)n;
-  }
-  const double tol_abs = tol * var / (double)(f ? f : 1);
   for (int64_t i = 0; i < n; i++) labels[i] = -1;
   for (int64_t it = 0; it < max_iter && !status; it++) {
     int64_t changed = 0;
@@ -210,7 +199,7 @@ static int local_lloyd(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *
         ht_set_f64(t, p, nv);
       }
     }
-    if (changed == 0 || shift <= tol_abs) break;
+    if (changed == 0 || shift <= tol) break;
   }
   free(mind), free(sums), free(tmp), free(labels);
   return status;
