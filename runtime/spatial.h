@@ -42,10 +42,23 @@ int ht_kmeans_assign(const ht_array *x, const ht_array *c, const ht_array *w,
                      ht_array *labels, ht_array *mind, double *sums, double *wsum,
                      double *inertia, int64_t *changed);
 
-/* batchparallel's local phase: k-means++ (D^2 sampling driven by the k uniforms u in
- * [0, 1), the same draws on every rank) and Lloyd iterations (at most max_iter, until no
- * label changes or the squared centre shift is <= tol times the mean column variance) on
- * this rank's own rows of x only. Returns a rank-local array (split None) of
+/* Candidates tried per step of greedy k-means++ (scikit-learn's 2 + log k). */
+static inline int64_t ht_kmeanspp_trials(int64_t k) {
+  int64_t l = 2;
+  for (double e = 2.718281828459045; e <= (double)k; e *= 2.718281828459045) l++;
+  return l;
+}
+
+/* Greedy k-means++'s step: pot[j] = sum_i w[i] min(mind[i], |x[i] - cand[j]|^2) for the L
+ * rows of cand (replicated, x's dtype); mind (n,) like x, w like x or NULL. Allreduced. */
+int ht_kmeans_potential(const ht_array *x, const ht_array *cand, const ht_array *mind,
+                        const ht_array *w, double *pot);
+
+/* batchparallel's local phase: greedy k-means++ on a strided sample of at most
+ * max(20000, 100 k) of the rank's rows, driven by 1 + (k - 1) * ht_kmeanspp_trials(k)
+ * uniforms u in [0, 1) (the same draws on every rank), then Lloyd iterations (at most
+ * max_iter, until no label changes or the squared centre shift is <= tol, an absolute
+ * tolerance: the caller scales it by the data's variance) on this rank's own rows only. Returns a rank-local array (split None) of
  * min(k, local rows) centres; a rank without rows returns 0 rows. Collective only in that
  * every rank agrees on failures once at the end. */
 ht_array *ht_kmeans_local(const ht_array *x, int64_t k, const double *u, int64_t max_iter,

@@ -73,28 +73,38 @@ local function init_random(X, k)
   return X[idx]:resplit(nil)
 end
 
--- k-means++ (Arthur & Vassilvitskii; Heat's "probability_based"): each next centre is a row
--- drawn with probability proportional to w * its squared distance to the closest centre.
+-- candidates per step of greedy k-means++: scikit-learn's 2 + int(log k) (and the C
+-- kernel's ht_kmeanspp_trials)
+local function trials(k) return 2 + math.floor(math.log(k)) end
+
+-- Greedy k-means++ (Arthur & Vassilvitskii, as scikit-learn runs it; Heat's
+-- "probability_based" without the greedy step): each step draws `trials(k)` rows with
+-- probability proportional to w * their squared distance to the closest centre and keeps
+-- the one that lowers the sum of those distances most. All uniforms come from one draw.
 local function init_kmeanspp(X, k, w)
-  local n = X.shape[1]
-  local u = ht.random.rand(k, { dtype = ht.float64 }):totable()
+  local n, L = X.shape[1], trials(k)
+  local u = ht.random.rand(1 + (k - 1) * L, { dtype = ht.float64 }):totable()
   local mind, tmp = ht.zeros_like(X[{ ht.all, 0 }]), ht.zeros_like(X[{ ht.all, 0 }])
-  local rows = {}
-  local idx = math.min(math.floor(u[1] * n), n - 1)
-  for c = 1, k do
-    rows[c] = row(X, idx)
-    core._kmeans_assign(X, rows[c], nil, nil, c == 1 and mind or tmp, false)
-    if c > 1 then mind = ht.minimum(mind, tmp) end
-    if c == k then break end
+  local rows = { row(X, math.min(math.floor(u[1] * n), n - 1)) }
+  core._kmeans_assign(X, rows[1], nil, nil, mind, false)
+  for c = 2, k do
     local p = mind:astype(ht.float64)
     if w then p = p * w end
     local cum = ht.cumsum(p, 0)
     local total = cum[n - 1]:item()
-    if total > 0 then
-      idx = math.min(cum:le(u[c + 1] * total):sum():item(), n - 1)
-    else -- every row sits on a centre already
-      idx = math.min(math.floor(u[c + 1] * n), n - 1)
+    local idx = {}
+    for l = 1, L do
+      local r = u[1 + (c - 2) * L + l]
+      -- the first row whose cumulative weight exceeds r * total (uniform when all are 0)
+      idx[l] = math.min(total > 0 and cum:le(r * total):sum():item() or math.floor(r * n), n - 1)
     end
+    local cand = core._contiguous(X[ht.array(idx, { dtype = ht.int64 })]:resplit(nil))
+    local pot = core._kmeans_potential(X, cand, mind, w)
+    local best = 1
+    for l = 2, L do if pot[l] < pot[best] then best = l end end
+    rows[c] = row(cand, best - 1)
+    core._kmeans_assign(X, rows[c], nil, nil, tmp, false)
+    mind = ht.minimum(mind, tmp)
   end
   return ht.concatenate(rows, 0)
 end
@@ -103,9 +113,9 @@ local lloyd
 
 -- Heat's batchparallel scheme: k-means++ and Lloyd on every rank's own rows (no
 -- communication), then the gathered local centres clustered once more.
-local function init_batchparallel(self, X, k)
-  local u = ht.random.rand(k, { dtype = ht.float64 }):totable()
-  local loc = core._kmeans_local(X, k, u, self.max_iter, self.tol)
+local function init_batchparallel(self, X, k, tol_abs)
+  local u = ht.random.rand(1 + (k - 1) * trials(k), { dtype = ht.float64 }):totable()
+  local loc = core._kmeans_local(X, k, u, self.max_iter, tol_abs)
   local all = core._stack_local_rows(loc):resplit(nil)
   if all.shape[1] <= k then return all end
   local C = init_kmeanspp(all, k)
@@ -121,7 +131,7 @@ local function check_centres(self, C, X, k)
   return core._contiguous(C:astype(X.dtype):resplit(nil))
 end
 
-local function initial_centres(self, X, w)
+local function initial_centres(self, X, w, tol_abs)
   local k = self.n_clusters
   if ht.is_array(self.init) or type(self.init) == "table" then
     return check_centres(self, self.init, X, k)
@@ -130,7 +140,7 @@ local function initial_centres(self, X, w)
   local C
   if how == "random" then C = init_random(X, k)
   elseif how == "k-means++" then C = init_kmeanspp(X, k, w)
-  else C = init_batchparallel(self, X, k) end
+  else C = init_batchparallel(self, X, k, tol_abs) end
   return core._contiguous(C:astype(X.dtype))
 end
 
@@ -242,7 +252,7 @@ local function fit(self, X, opts)
   for run = 1, runs do
     local bar = progress.new { desc = self._name:match("[^.]+$"), total = self.max_iter,
                                verbose = self.verbose }
-    local C0 = self._initial(self, X, w)
+    local C0 = self._initial(self, X, w, tol_abs)
     local C, labels, inertia, it = self._run(self, X, w, C0, tol_abs, bar)
     bar:close(string.format("run %d: %d iterations, inertia %.6g", run, it, inertia))
     if best == nil or inertia < best[3] then best = { C, labels, inertia, it } end
@@ -308,11 +318,11 @@ M.BatchParallelKMeans = class("cluster.BatchParallelKMeans", "k-means++", functi
   local labels, inertia = kmeans_assign(X, C, w)
   return C, labels, inertia, 1
 end, euclidean, lloyd)
-local function batchparallel_only(self, X)
+local function batchparallel_only(self, X, _, tol_abs)
   if INIT[self.init] ~= "k-means++" then
     fail(self, "fit", "init must be 'k-means++' (the local initialisation), got %s", tostring(self.init))
   end
-  return core._contiguous(init_batchparallel(self, X, self.n_clusters))
+  return core._contiguous(init_batchparallel(self, X, self.n_clusters, tol_abs))
 end
 M.BatchParallelKMeans._initial = batchparallel_only
 add_methods(M.BatchParallelKMeans, kmeans_assign)

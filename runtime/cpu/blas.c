@@ -98,3 +98,7 @@ double ht_blas_dot(ht_dtype t, int64_t n, const void *x, int64_t incx, const voi
   }
   return s;
 }
+
+int ht_blas_threads(void) { return openblas_get_num_threads(); }
+
+void ht_blas_set_threads(int n) { openblas_set_num_threads(n); }

@@ -26,4 +26,10 @@ int ht_blas_gemv(ht_dtype t, bool trans, int64_t m, int64_t n, double alpha, con
 double ht_blas_dot(ht_dtype t, int64_t n, const void *x, int64_t incx, const void *y,
                    int64_t incy);
 
+/* OpenBLAS's own thread count. A kernel that calls BLAS from inside its OpenMP threads sets
+ * it to 1 around that region and restores it: OpenBLAS's threads spinning beside OpenMP's
+ * made the k-means step 10x slower on a 2-core node. */
+int ht_blas_threads(void);
+void ht_blas_set_threads(int n);
+
 #endif

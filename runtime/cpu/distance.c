@@ -89,14 +89,17 @@ int ht_cpu_dist(ht_dtype t, ht_dist_metric m, bool quadratic, double sigma, int6
   double *yn = xn + nx;
   row_norms(t, nx, f, x, xn);
   row_norms(t, ny, f, y, yn);
-  const int64_t B = block_rows(ny, item);
-  for (int64_t i0 = 0; i0 < nx; i0 += B) {
-    const int64_t nb = nx - i0 < B ? nx - i0 : B;
+  /* blocks of rows in parallel, each thread's GEMM single-threaded (see ht_blas_threads) */
+  const int64_t B = block_rows(ny, item), nblk = (nx + B - 1) / B;
+  const int bt = ht_blas_threads();
+  int status = 0;
+  if (omp_get_max_threads() > 1 && nblk > 1) ht_blas_set_threads(1);
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : status) if (nblk > 1)
+  for (int64_t b = 0; b < nblk; b++) {
+    const int64_t i0 = b * B, nb = nx - i0 < B ? nx - i0 : B;
     char *o = (char *)out + (size_t)(i0 * ldo) * item;
-    if (ht_blas_gemm(t, false, true, nb, ny, f, -2.0, (const char *)x + (size_t)(i0 * f) * item,
-                     f, y, f, 0.0, o, ldo))
-      return free(xn), -1;
-#pragma omp parallel for schedule(static) if (nb * ny > 65536)
+    status |= ht_blas_gemm(t, false, true, nb, ny, f, -2.0,
+                           (const char *)x + (size_t)(i0 * f) * item, f, y, f, 0.0, o, ldo);
     for (int64_t i = 0; i < nb; i++) {
       if (t == HT_FLOAT32) {
         float *r = (float *)o + i * ldo;
@@ -113,8 +116,9 @@ int ht_cpu_dist(ht_dtype t, ht_dist_metric m, bool quadratic, double sigma, int6
       }
     }
   }
+  ht_blas_set_threads(bt);
   free(xn);
-  return 0;
+  return status ? -1 : 0;
 }
 
 /* ---- k-means ---- */
@@ -165,48 +169,97 @@ static double assign_rows(const assign_job *j, int64_t i0, int64_t nb, const voi
   return inertia;
 }
 
+/* Rows are cut into at most this many chunks whatever the thread count; partial sums are
+ * kept per chunk and added in chunk order, so results are bitwise the same for any number
+ * of threads (ranks holding a replicated array must agree to the last bit). */
+#define HT_KM_CHUNKS 64
+
 int ht_cpu_kmeans_assign(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x,
                          const void *c, const void *w, int64_t *labels, void *mind,
                          double *sums, double *wsum, double *inertia, int64_t *changed) {
   const size_t item = ht_dtype_size(t);
-  const int64_t B = block_rows(k, item);
+  const int64_t B = block_rows(k, item), nblk = (n + B - 1) / B;
+  const int64_t nch = nblk < HT_KM_CHUNKS ? (nblk > 0 ? nblk : 1) : HT_KM_CHUNKS;
   const int nt = omp_get_max_threads();
-  const int64_t per = k * f + k;
+  const int64_t per = (sums ? k * f + k : 0) + 2, bsz = (n < B ? n : B) * k;
   double *cn = malloc(sizeof(double) * (size_t)k);
-  void *d = malloc((size_t)((n < B ? n : B) * k) * item + 64);
-  double *acc = sums ? calloc((size_t)(nt * per), sizeof(double)) : NULL;
-  if (!cn || !d || (sums && !acc)) {
+  char *d = malloc((size_t)(nt * bsz) * item + 64); /* one block of distances per thread */
+  double *acc = calloc((size_t)(nch * per), sizeof(double));
+  if (!cn || !d || !acc) {
     free(cn), free(d), free(acc);
-    return ht_error("kmeans: out of memory (block of %lld x %lld distances)",
+    return ht_error("kmeans: out of memory (%d blocks of %lld x %lld distances)", nt,
                     (long long)B, (long long)k);
   }
   row_norms(t, k, f, c, cn);
   assign_job j = {t, f, k, x, c, w, cn, labels, mind, NULL, NULL};
+  int status = 0;
+  /* chunks in parallel, each thread's GEMM single-threaded (see ht_blas_threads) */
+  const int bt = ht_blas_threads();
+  if (nt > 1 && nch > 1) ht_blas_set_threads(1);
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : status) if (nch > 1)
+  for (int64_t ch = 0; ch < nch; ch++) {
+    char *db = d + (size_t)(omp_get_thread_num() * bsz) * item;
+    double *a = acc + ch * per, *s = sums ? a : NULL;
+    int64_t moved = 0;
+    /* whole blocks per chunk: the chunk's first block index is ch * nblk / nch */
+    for (int64_t b = ch * nblk / nch; b < (ch + 1) * nblk / nch && !status; b++) {
+      const int64_t i0 = b * B, nb = n - i0 < B ? n - i0 : B;
+      int rc = ht_blas_gemm(t, false, true, nb, k, f, -2.0,
+                            (const char *)x + (size_t)(i0 * f) * item, f, c, f, 0.0, db, k);
+      status |= rc;
+      if (!rc) a[per - 2] += assign_rows(&j, i0, nb, db, s, s ? s + k * f : NULL, &moved);
+    }
+    a[per - 1] = (double)moved;
+  }
+  ht_blas_set_threads(bt);
   double in = 0;
-  int64_t ch = 0;
+  int64_t moved = 0;
+  for (int64_t ch = 0; ch < nch; ch++) {
+    const double *a = acc + ch * per;
+    if (sums) {
+      for (int64_t q = 0; q < k * f; q++) sums[q] += a[q];
+      for (int64_t q = 0; q < k; q++) wsum[q] += a[k * f + q];
+    }
+    in += a[per - 2], moved += (int64_t)a[per - 1];
+  }
+  if (inertia) *inertia += in;
+  if (changed) *changed += moved;
+  free(cn), free(d), free(acc);
+  return status ? -1 : 0;
+}
+
+int ht_cpu_kmeans_potential(ht_dtype t, int64_t n, int64_t f, int64_t L, const void *x,
+                            const void *c, const void *w, ht_dtype mt, const void *mind,
+                            double *pot) {
+  const size_t item = ht_dtype_size(t);
+  const int64_t B = block_rows(L, item);
+  double *cn = malloc(sizeof(double) * (size_t)L);
+  void *d = malloc((size_t)((n < B ? n : B) * L) * item + 64);
+  if (!cn || !d) {
+    free(cn), free(d);
+    return ht_error("kmeans++: out of memory (block of %lld x %lld distances)", (long long)B,
+                    (long long)L);
+  }
+  row_norms(t, L, f, c, cn);
+  void *zero = calloc((size_t)f + 1, item);
+  if (!zero) return free(cn), free(d), ht_error("kmeans++: out of memory");
   for (int64_t i0 = 0; i0 < n; i0 += B) {
     const int64_t nb = n - i0 < B ? n - i0 : B;
-    if (ht_blas_gemm(t, false, true, nb, k, f, -2.0, (const char *)x + (size_t)(i0 * f) * item,
-                     f, c, f, 0.0, d, k)) {
-      free(cn), free(d), free(acc);
-      return -1;
-    }
-#pragma omp parallel reduction(+ : in, ch) if (nb >= 1024)
-    {
-      const int tid = omp_get_thread_num(), T = omp_get_num_threads();
-      const int64_t lo = nb * tid / T, hi = nb * (tid + 1) / T;
-      double *s = acc ? acc + tid * per : NULL;
-      in += assign_rows(&j, i0 + lo, hi - lo, (const char *)d + (size_t)(lo * k) * item,
-                        s, s ? s + k * f : NULL, &ch);
+    const char *xb = (const char *)x + (size_t)(i0 * f) * item;
+    if (ht_blas_gemm(t, false, true, nb, L, f, -2.0, xb, f, c, f, 0.0, d, L))
+      return free(cn), free(d), free(zero), -1;
+    for (int64_t i = 0; i < nb; i++) {
+      const double xn = direct_pair(t, HT_DIST_SQEUCLIDEAN, f, xb + (size_t)(i * f) * item,
+                                    zero);
+      const double m = ht_get_f64(mt, (const char *)mind + (size_t)(i0 + i) * ht_dtype_size(mt));
+      const double wi = w ? getv(t, w, i0 + i) : 1.0;
+      for (int64_t j = 0; j < L; j++) {
+        double v = getv(t, d, i * L + j) + xn + cn[j];
+        v = v > 0 ? v : 0;
+        pot[j] += wi * (v < m ? v : m);
+      }
     }
   }
-  if (acc)
-    for (int th = 0; th < nt; th++) {
-      for (int64_t q = 0; q < k * f; q++) sums[q] += acc[th * per + q];
-      for (int64_t q = 0; q < k; q++) wsum[q] += acc[th * per + k * f + q];
-    }
-  if (inertia) *inertia += in;
-  if (changed) *changed += ch;
-  free(cn), free(d), free(acc);
+  free(cn), free(d), free(zero);
   return 0;
 }

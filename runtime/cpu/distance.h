@@ -20,4 +20,11 @@ int ht_cpu_kmeans_assign(ht_dtype t, int64_t n, int64_t f, int64_t k, const void
                          const void *c, const void *w, int64_t *labels, void *mind,
                          double *sums, double *wsum, double *inertia, int64_t *changed);
 
+/* Greedy k-means++'s test of L candidate centres c (L x f): pot[j] += sum_i w[i] *
+ * min(mind[i], |x[i] - c[j]|^2), mind of dtype mt, w NULL (ones) or of dtype t. The
+ * squared distances come from the GEMM expansion in row blocks. 0 or -1. */
+int ht_cpu_kmeans_potential(ht_dtype t, int64_t n, int64_t f, int64_t L, const void *x,
+                            const void *c, const void *w, ht_dtype mt, const void *mind,
+                            double *pot);
+
 #endif

@@ -132,35 +132,57 @@ static int64_t pick_row(const double *mind, int64_t n, double u) {
   return idx < n ? idx : n - 1;
 }
 
-static int local_lloyd(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x, void *c,
-                       const double *u, int64_t max_iter, double tol) {
-  const size_t item = ht_dtype_size(t);
-  double *mind = malloc(sizeof(double) * (size_t)n), *sums = malloc(sizeof(double) * (size_t)(k * f + k));
-  void *tmp = malloc((size_t)n * item + 64);
-  int64_t *labels = malloc(sizeof(int64_t) * (size_t)n);
-  int status = mind && sums && tmp && labels ? 0 : ht_error("kmeans: out of memory (local phase)");
-  /* k-means++ by D^2 sampling */
+/* Greedy k-means++ (scikit-learn's): each step draws L candidates by D^2 sampling and
+ * keeps the one that lowers the potential most. xs: ns rows; mind: ns doubles. */
+static int greedy_pp(ht_dtype t, int64_t ns, int64_t f, int64_t k, const void *xs, void *c,
+                     const double *u, double *mind, void *tmp) {
+  const size_t item = ht_dtype_size(t), row = (size_t)f * item;
+  const int64_t L = ht_kmeanspp_trials(k);
+  char *cand = malloc((size_t)L * row + 64);
+  double *pot = malloc(sizeof(double) * (size_t)L);
+  int status = cand && pot ? 0 : ht_error("kmeans++: out of memory");
   for (int64_t j = 0; j < k && !status; j++) {
-    const int64_t row = pick_row(j ? mind : NULL, n, u[j]);
-    memcpy((char *)c + (size_t)(j * f) * item, (const char *)x + (size_t)(row * f) * item, (size_t)f * item);
-    status = ht_cpu_kmeans_assign(t, n, f, 1, x, (char *)c + (size_t)(j * f) * item, NULL, NULL,
-                                  tmp, NULL, NULL, NULL, NULL);
-    for (int64_t i = 0; i < n && !status; i++) {
+    if (j == 0) {
+      memcpy(c, (const char *)xs + (size_t)pick_row(NULL, ns, u[0]) * row, row);
+    } else {
+      for (int64_t l = 0; l < L; l++)
+        memcpy(cand + (size_t)l * row,
+               (const char *)xs + (size_t)pick_row(mind, ns, u[1 + (j - 1) * L + l]) * row, row);
+      memset(pot, 0, sizeof(double) * (size_t)L);
+      status = ht_cpu_kmeans_potential(t, ns, f, L, xs, cand, NULL, HT_FLOAT64, mind, pot);
+      int64_t best = 0;
+      for (int64_t l = 1; l < L; l++) if (pot[l] < pot[best]) best = l;
+      memcpy((char *)c + (size_t)j * row, cand + (size_t)best * row, row);
+    }
+    if (!status)
+      status = ht_cpu_kmeans_assign(t, ns, f, 1, xs, (char *)c + (size_t)j * row, NULL, NULL,
+                                    tmp, NULL, NULL, NULL, NULL);
+    for (int64_t i = 0; i < ns && !status; i++) {
       const double d = ht_get_f64(t, (char *)tmp + (size_t)i * item);
       if (j == 0 || d < mind[i]) mind[i] = d;
     }
   }
-  /* tolerance relative to the mean column variance, as scikit-learn's */
-  double var = 0;
-  for (int64_t q = 0; q < f && !status; q++) {
-    double s = 0, s2 = 0;
-    for (int64_t i = 0; i < n; i++) {
-      const double v = ht_get_f64(t, (const char *)x + (size_t)(i * f + q) * item);
-      s += v, s2 += v * v;
-    }
-    var += (s2 - s * s / (double)n) / (double)n;
-  }
-  const double tol_abs = tol * var / (double)(f ? f : 1);
+  free(cand), free(pot);
+  return status;
+}
+
+static int local_lloyd(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x, void *c,
+                       const double *u, int64_t max_iter, double tol) {
+  const size_t item = ht_dtype_size(t);
+  /* the initialisation needs a few rows per cluster, not all of them: a strided sample */
+  int64_t ns = 100 * k > 20000 ? 100 * k : 20000;
+  if (ns > n) ns = n;
+  double *mind = malloc(sizeof(double) * (size_t)ns), *sums = malloc(sizeof(double) * (size_t)(k * f + k));
+  void *tmp = malloc((size_t)ns * item + 64);
+  char *xs = ns < n ? malloc((size_t)(ns * f) * item + 64) : (char *)x;
+  int64_t *labels = malloc(sizeof(int64_t) * (size_t)n);
+  int status = mind && sums && tmp && labels && xs ? 0 : ht_error("kmeans: out of memory (local phase)");
+  if (!status && ns < n)
+    for (int64_t i = 0; i < ns; i++)
+      memcpy(xs + (size_t)(i * f) * item, (const char *)x + (size_t)((i * n / ns) * f) * item,
+             (size_t)f * item);
+  if (!status) status = greedy_pp(t, ns, f, k, xs, c, u, mind, tmp);
+  if (xs != x) free(xs);
   for (int64_t i = 0; i < n; i++) labels[i] = -1;
   for (int64_t it = 0; it < max_iter && !status; it++) {
     int64_t changed = 0;
@@ -177,7 +199,7 @@ static int local_lloyd(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *
         ht_set_f64(t, p, nv);
       }
     }
-    if (changed == 0 || shift <= tol_abs) break;
+    if (changed == 0 || shift <= tol) break;
   }
   free(mind), free(sums), free(tmp), free(labels);
   return status;
@@ -198,4 +220,24 @@ ht_array *ht_kmeans_local(const ht_array *x, int64_t k, const double *u, int64_t
   }
   if (x->split >= 0 ? ht_comm_agree(status) : status) return ht_array_free(c), NULL;
   return c;
+}
+
+int ht_kmeans_potential(const ht_array *x, const ht_array *cand, const ht_array *mind,
+                        const ht_array *w, double *pot) {
+  if (x->ndim != 2 || !ht_dtype_is_float(x->dtype) || x->split == 1 || !ht_array_is_contiguous(x))
+    return ht_error("kmeans++: X must be a contiguous 2-D float array split 0 or replicated");
+  if (cand->ndim != 2 || cand->gshape[1] != x->gshape[1] || cand->dtype != x->dtype ||
+      cand->split >= 0 || !ht_array_is_contiguous(cand))
+    return ht_error("kmeans++: candidates must be replicated rows of X's dtype and width");
+  if (same_rows("distances", x, mind, 1) || (w && same_rows("sample_weight", x, w, 1)))
+    return -1;
+  if (w && w->dtype != x->dtype) return ht_error("kmeans++: sample_weight must have X's dtype");
+  const int64_t L = cand->gshape[0];
+  memset(pot, 0, sizeof(double) * (size_t)L);
+  int status = ht_cpu_kmeans_potential(x->dtype, x->lshape[0], x->gshape[1], L, ht_array_data(x),
+                                       ht_array_data(cand), w ? ht_array_data(w) : NULL,
+                                       mind->dtype, ht_array_data(mind), pot);
+  if (x->split < 0) return status;
+  if (ht_comm_agree(status)) return -1;
+  return ht_comm_allreduce(pot, L, HT_FLOAT64, MPI_SUM);
 }

@@ -118,7 +118,7 @@ describe("ht.cluster.KMeans", function()
     end
     -- one iteration from the initial centres, so the value depends on which rows were
     -- drawn; heatlua at 1 rank: KMeans(3, {init = ..., random_state = 7, max_iter = 1})
-    for _, case in ipairs { { "k-means++", 2745398.2761460431 }, { "random", 2854476.7147872685 } } do
+    for _, case in ipairs { { "k-means++", 2843751.0425299546 }, { "random", 2854476.7147872685 } } do
       local init, want = case[1], case[2] -- ipairs: pairs' order differs between ranks
       local km = ht.cluster.KMeans(3, { init = init, random_state = 7, max_iter = 1 }):fit(X)
       assert.is_true(math.abs(km.inertia_ - want) < 1e-9 * want, string.format("%.17g", km.inertia_))
