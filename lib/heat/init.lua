@@ -50,7 +50,7 @@ local dbg = require "heat.debug"
 core._methods.info = dbg.info
 ht.info = dbg.info
 
-ht.linalg = ht.linalg or {}
+ht.linalg = require "heat.linalg"
 for k, v in pairs(require "heat.linalg_decomp") do ht.linalg[k] = v end
 
 -- the profiler: HEATLUA_PROFILE=1 starts it here; the runner reports at exit
