@@ -45,6 +45,16 @@ typedef struct ht_hsvd_opts {
 int ht_hsvd(const ht_array *a, const ht_hsvd_opts *o, ht_array **u, ht_array **s,
             ht_array **v, double *err);
 
+/* ---- randomized (runtime/ops/rsvd.c) ---- */
+/* Heat's rsvd: U (m x rank, split 0 unless a is replicated), S (rank), Vt (rank x n,
+ * replicated) from a sketch of rank + n_oversamples Gaussian columns. */
+int ht_rsvd(const ht_array *a, int64_t rank, int64_t n_oversamples, int64_t power_iter,
+            ht_array **u, ht_array **s, ht_array **vt);
+/* Heat's reigh for a symmetric a: the k largest eigenvalues (descending) and their
+ * eigenvectors (n x k, split 0 unless a is replicated). */
+int ht_reigh(const ht_array *a, int64_t k, int64_t n_oversamples, int64_t power_iter,
+             ht_array **w, ht_array **v);
+
 /* ---- inverse, determinant and solves (runtime/ops/solve.c); gather a on every rank ---- */
 ht_array *ht_inv(const ht_array *a);
 ht_array *ht_det(const ht_array *a); /* a 0-d replicated array */

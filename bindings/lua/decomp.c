@@ -1,5 +1,5 @@
-/* The decompositions' part of heat.core (runtime/decomp.h): _qr, _svd, _eigh, _hsvd, _inv,
- * _det, _solve, _solve_triangular. lib/heat/linalg_decomp.lua checks the options and
+/* The decompositions' part of heat.core (runtime/decomp.h): _qr, _svd, _eigh, _hsvd, _rsvd,
+ * _reigh, _inv, _det, _solve, _solve_triangular. lib/heat/linalg_decomp.lua checks the options and
  * publishes them in ht.linalg under Heat's names. */
 #include "../../runtime/decomp.h"
 #include "lht.h"
@@ -57,6 +57,36 @@ static int l_hsvd(lua_State *L) {
   return sv ? 4 : 2;
 }
 
+/* The randomized routines' integer arguments 2-4: the rank, n_oversamples, power_iter. */
+static void randomized_args(lua_State *L, const char *fn, const char *what, int64_t *v) {
+  v[0] = lht_check_int(L, 2, fn, what);
+  v[1] = lht_check_int(L, 3, fn, "n_oversamples");
+  v[2] = lht_check_int(L, 4, fn, "power_iter");
+}
+
+/* _rsvd(A, rank, n_oversamples, power_iter) -> U, S, Vt */
+static int l_rsvd(lua_State *L) {
+  ht_array *a = lht_checkarray(L, 1), *u = NULL, *s = NULL, *vt = NULL;
+  int64_t v[3];
+  randomized_args(L, "linalg.rsvd", "rank", v);
+  if (ht_rsvd(a, v[0], v[1], v[2], &u, &s, &vt)) return fail(L);
+  lht_pusharray(L, u);
+  lht_pusharray(L, s);
+  lht_pusharray(L, vt);
+  return 3;
+}
+
+/* _reigh(A, n_eigenvalues, n_oversamples, power_iter) -> w, V */
+static int l_reigh(lua_State *L) {
+  ht_array *a = lht_checkarray(L, 1), *w = NULL, *v = NULL;
+  int64_t k[3];
+  randomized_args(L, "linalg.reigh", "n_eigenvalues", k);
+  if (ht_reigh(a, k[0], k[1], k[2], &w, &v)) return fail(L);
+  lht_pusharray(L, w);
+  lht_pusharray(L, v);
+  return 2;
+}
+
 static int l_inv(lua_State *L) { return lht_pusharray(L, ht_inv(lht_checkarray(L, 1))), 1; }
 static int l_det(lua_State *L) { return lht_pusharray(L, ht_det(lht_checkarray(L, 1))), 1; }
 
@@ -75,6 +105,8 @@ static const luaL_Reg decomp_fns[] = {{"_qr", l_qr},
                                       {"_svd", l_svd},
                                       {"_eigh", l_eigh},
                                       {"_hsvd", l_hsvd},
+                                      {"_rsvd", l_rsvd},
+                                      {"_reigh", l_reigh},
                                       {"_inv", l_inv},
                                       {"_det", l_det},
                                       {"_solve", l_solve},

@@ -71,8 +71,8 @@ int luaopen_heat_core(lua_State *L) {
   if (lht_open_io) lht_open_io(L);
   if (lht_open_indexing) lht_open_indexing(L);
   if (lht_open_manipulation) lht_open_manipulation(L);
-  lht_open_ml(L);
-  lht_open_decomp(L);
   lht_open_linalg(L);
+  lht_open_decomp(L);
+  lht_open_ml(L);
   return 1;
 }

@@ -265,6 +265,34 @@ static int exchange(ht_dtype t, int p, int me, const int *send_to, const int64_t
   return st;
 }
 
+/* nrm[j] += sum_i w[i][j]^2 for the rows x r row-major w (float64 sums; typed loops that
+ * vectorise along the row). */
+static void col_sumsq(ht_dtype t, int64_t rows, int64_t r, const void *w, double *nrm) {
+  if (t == HT_FLOAT32) {
+    const float *f = w;
+    for (int64_t i = 0; i < rows; i++)
+      for (int64_t j = 0; j < r; j++) nrm[j] += (double)f[i * r + j] * f[i * r + j];
+  } else {
+    const double *d = w;
+    for (int64_t i = 0; i < rows; i++)
+      for (int64_t j = 0; j < r; j++) nrm[j] += d[i * r + j] * d[i * r + j];
+  }
+}
+
+/* w[i][j] /= nrm[j] where nrm[j] > 0; nrm is overwritten by the factors. */
+static void scale_cols(ht_dtype t, int64_t rows, int64_t r, void *w, double *nrm) {
+  for (int64_t j = 0; j < r; j++) nrm[j] = nrm[j] > 0 ? 1 / nrm[j] : 1;
+  if (t == HT_FLOAT32) {
+    float *f = w;
+    for (int64_t i = 0; i < rows; i++)
+      for (int64_t j = 0; j < r; j++) f[i * r + j] = (float)(f[i * r + j] * nrm[j]);
+  } else {
+    double *d = w;
+    for (int64_t i = 0; i < rows; i++)
+      for (int64_t j = 0; j < r; j++) d[i * r + j] *= nrm[j];
+  }
+}
+
 int ht_hsvd(const ht_array *a, const ht_hsvd_opts *o, ht_array **u, ht_array **s,
             ht_array **v, double *err) {
   if (o->maxrank < 1 || o->maxmergedim < 1 || o->safetyshift < 0 || o->no_of_merges < 0)
@@ -384,27 +412,16 @@ int ht_hsvd(const ht_array *a, const ht_hsvd_opts *o, ht_array **u, ht_array **s
     else /* A_i^T (n_i x m) . U (m x r), A_i stored m x n_i */
       st = ht_blas_gemm(t, true, false, wr, r, m, 1.0, xd, x->lshape[1], ht_array_data(R), r,
                         0.0, ht_array_data(W), r);
-    char *wd = ht_array_data(W);
-    for (int64_t i = 0; !st && i < wr; i++)
-      for (int64_t j = 0; j < r; j++) {
-        const double e = get(t, wd, i * r + j);
-        nrm[j] += e * e;
-      }
+    if (!st) col_sumsq(t, wr, r, ht_array_data(W), nrm);
   }
   if (split && need_w && ht_comm_agree(st) < 0) st = -1;
   if (!st && split && need_w && ht_comm_allreduce(nrm, r, HT_FLOAT64, MPI_SUM)) st = -1;
   if (!st && need_w) {
-    char *wd = ht_array_data(W);
     for (int64_t j = 0; j < r; j++) {
       nrm[j] = sqrt(nrm[j]);
       ht_set_f64(t, (char *)ht_array_data(S) + (size_t)j * sz, nrm[j]);
     }
-    for (int64_t i = 0; i < W->lshape[0]; i++)
-      for (int64_t j = 0; j < r; j++)
-        if (nrm[j] > 0) {
-          if (t == HT_FLOAT32) ((float *)wd)[i * r + j] /= (float)nrm[j];
-          else ((double *)wd)[i * r + j] /= nrm[j];
-        }
+    scale_cols(t, W->lshape[0], r, ht_array_data(W), nrm);
   }
   free(nrm);
   ht_array_free(x);

@@ -35,21 +35,32 @@ static ht_array *finish(int st, bool across, ht_array *out) {
   return out;
 }
 
-ht_array *ht_inv(const ht_array *a) {
-  ht_array *g = gathered_square("inv", a);
-  if (!g) return NULL;
+/* The LU factors (getrf) of the gathered square a: *lu and *ipiv, freed by the caller;
+ * returns getrf's info (> 0: an exactly zero pivot), or -1. */
+static int lu_of(const char *fn, const ht_array *a, ht_array **lu, int32_t **ipiv) {
+  *lu = NULL, *ipiv = NULL;
+  ht_array *g = gathered_square(fn, a);
+  if (!g) return -1;
   const int64_t n = g->gshape[0];
-  ht_array *out = ht_copy(g);
-  int32_t *ipiv = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
-  int st = out && ipiv ? ht_lapack_getrf(g->dtype, n, ht_array_data(out), n, ipiv)
-                       : ht_error("inv: out of memory for (%lld, %lld)", (long long)n,
-                                  (long long)n);
-  if (st > 0) st = ht_error("inv: singular matrix (shape (%lld, %lld), split %d, dtype %s)",
-                            (long long)n, (long long)n, a->split, ht_dtype_name(g->dtype));
-  if (!st) st = ht_lapack_getri(g->dtype, n, ht_array_data(out), n, ipiv);
-  if (st > 0) st = ht_error("inv: singular matrix");
-  free(ipiv);
+  *lu = ht_copy(g);
+  *ipiv = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
   ht_array_free(g);
+  return *lu && *ipiv ? ht_lapack_getrf((*lu)->dtype, n, ht_array_data(*lu), n, *ipiv)
+                      : ht_error("%s: out of memory for (%lld, %lld)", fn, (long long)n,
+                                 (long long)n);
+}
+
+ht_array *ht_inv(const ht_array *a) {
+  ht_array *out;
+  int32_t *ipiv;
+  int st = lu_of("inv", a, &out, &ipiv);
+  if (!st) st = ht_lapack_getri(out->dtype, out->gshape[0], ht_array_data(out),
+                                out->gshape[0], ipiv);
+  if (st > 0)
+    st = ht_error("inv: singular matrix (shape (%lld, %lld), split %d, dtype %s)",
+                  (long long)a->gshape[0], (long long)a->gshape[1], a->split,
+                  ht_dtype_name(out->dtype));
+  free(ipiv);
   out = finish(st, a->split >= 0, out);
   if (out && a->split >= 0) {
     ht_array *r = ht_resplit(out, a->split);
@@ -60,28 +71,23 @@ ht_array *ht_inv(const ht_array *a) {
 }
 
 ht_array *ht_det(const ht_array *a) {
-  ht_array *g = gathered_square("det", a);
-  if (!g) return NULL;
-  const int64_t n = g->gshape[0];
-  ht_array *lu = ht_copy(g);
-  int32_t *ipiv = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
-  int st = lu && ipiv ? ht_lapack_getrf(g->dtype, n, ht_array_data(lu), n, ipiv)
-                      : ht_error("det: out of memory for (%lld, %lld)", (long long)n,
-                                 (long long)n);
+  ht_array *lu;
+  int32_t *ipiv;
+  int st = lu_of("det", a, &lu, &ipiv);
   double d = 1;
   if (st > 0) { /* an exactly zero pivot: NumPy returns 0, not an error */
     d = 0, st = 0;
   } else if (!st) {
+    const int64_t n = lu->gshape[0];
     for (int64_t i = 0; i < n; i++) {
-      d *= ht_get_f64(g->dtype, (char *)ht_array_data(lu) + (size_t)(i * n + i) *
-                                                                 ht_dtype_size(g->dtype));
+      d *= ht_get_f64(lu->dtype, (char *)ht_array_data(lu) + (size_t)(i * n + i) *
+                                                                  ht_dtype_size(lu->dtype));
       if (ipiv[i] != i + 1) d = -d;
     }
   }
   free(ipiv);
+  ht_dtype t = lu ? lu->dtype : HT_FLOAT64;
   ht_array_free(lu);
-  ht_dtype t = g->dtype;
-  ht_array_free(g);
   if (a->split >= 0 && ht_comm_agree(st) < 0) st = -1;
   return st ? NULL : ht_scalar(t, d);
 }
