@@ -73,6 +73,7 @@ void lht_open_manipulation(lua_State *L); /* manipulation.c: reshape, concatenat
 void lht_open_linalg(lua_State *L);       /* linalg.c: matmul, dot, norms... */
 void lht_open_decomp(lua_State *L);       /* decomp.c: _qr, _svd, _eigh, _hsvd, solvers */
 void lht_open_ml(lua_State *L);           /* ml.c: the estimators' column statistics */
+void lht_open_spatial(lua_State *L);      /* spatial.c: distances and k-means kernels */
 /* Each lht_open_* is called with the heat.core module table on top of the stack and
  * sets its functions as fields there; methods go in through lht_register_methods. */
 

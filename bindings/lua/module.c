@@ -74,5 +74,6 @@ int luaopen_heat_core(lua_State *L) {
   lht_open_linalg(L);
   lht_open_decomp(L);
   lht_open_ml(L);
+  lht_open_spatial(L);
   return 1;
 }

@@ -60,4 +60,8 @@ ht.decomposition = require "heat.decomposition"
 -- the profiler: HEATLUA_PROFILE=1 starts it here; the runner reports at exit
 ht.profile = require("heat.profile").init(ht)
 
+ht.spatial = require "heat.spatial"
+ht.cluster = require "heat.cluster"
+ht.metrics = require "heat.metrics"
+
 return ht
