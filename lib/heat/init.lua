@@ -55,6 +55,7 @@ for k, v in pairs(require "heat.linalg_decomp") do ht.linalg[k] = v end
 
 ht.preprocessing = require "heat.preprocessing"
 ht.regression = require "heat.regression"
+ht.decomposition = require "heat.decomposition"
 
 -- the profiler: HEATLUA_PROFILE=1 starts it here; the runner reports at exit
 ht.profile = require("heat.profile").init(ht)

@@ -192,9 +192,7 @@ end
 function Lasso:predict(X)
   X = check_predict_X(self, "predict", X)
   local coef = self.coef_:astype(X.dtype)
-  local p
-  if ht.matmul then p = ht.matmul(X, coef) else p = (X * coef):sum(1) end
-  return p + self.intercept_
+  return ht.matmul(X, coef):add_(self.intercept_)
 end
 
 -- The coefficient of determination R^2 of predict(X) against y (weighted by sample_weight).
