@@ -65,6 +65,8 @@ static int check_parts(int nfiles, const char *const *paths, int nsets,
   return 0;
 }
 
+static int64_t rows_of(const ht_array *a) { return a->ndim ? a->gshape[0] : 0; }
+
 /* Reads rows [r0, r1) of dataset `name` (global rows of the result start at `off` in this
  * file) into columns [c0, c0 + cols) of a's chunk. Collective: every rank calls it, a rank
  * whose block misses the range selects nothing. */
@@ -75,31 +77,41 @@ static int read_part(hid_t f, const char *path, const char *name, const part *p,
     if (d >= 0) H5Dclose(d);
     return -1;
   }
-  int64_t l0 = ht_array_lstart(a), lrows = a->ndim ? a->lshape[0] : 0;
-  int64_t K = a->ndim == 2 ? a->lshape[1] : 1;
-  int64_t g1 = off + p->rows;
-  if (a->split < 0) l0 = 0;
+  int64_t l0 = a->split < 0 ? 0 : ht_array_lstart(a), lrows = a->ndim ? a->lshape[0] : 0;
+  int64_t K = a->ndim == 2 ? a->lshape[1] : 1, g1 = off + p->rows;
   int64_t r0 = l0 > off ? l0 : off, r1 = l0 + lrows < g1 ? l0 + lrows : g1;
-  hid_t fspace = H5Dget_space(d), mspace;
-  if (r1 > r0 && p->cols > 0) {
-    hsize_t fstart[2] = {(hsize_t)(r0 - off), 0}, fcount[2] = {(hsize_t)(r1 - r0), (hsize_t)p->cols};
-    H5Sselect_hyperslab(fspace, H5S_SELECT_SET, fstart, NULL, fcount, NULL);
-    hsize_t mdims[2] = {(hsize_t)lrows, (hsize_t)K};
-    hsize_t mstart[2] = {(hsize_t)(r0 - l0), (hsize_t)c0}, mcount[2] = {(hsize_t)(r1 - r0), (hsize_t)p->cols};
-    mspace = H5Screate_simple(a->ndim, mdims, NULL);
-    H5Sselect_hyperslab(mspace, H5S_SELECT_SET, mstart, NULL, mcount, NULL);
-  } else {
-    hsize_t one = 1;
-    H5Sselect_none(fspace);
-    mspace = H5Screate_simple(1, &one, NULL);
-    H5Sselect_none(mspace);
-  }
+  /* In pieces of about 8 MiB: MPI-IO packs a strided memory selection through a buffer as
+   * large as the read, which would otherwise be the rank's whole block. Every rank makes
+   * as many calls as the largest block needs (collective reads). */
+  int64_t most = a->split < 0 ? rows_of(a) : 0;
+  for (int r = 0; a->split >= 0 && r < ht_comm_size(); r++)
+    if (a->counts[r] > most) most = a->counts[r];
+  if (most > p->rows) most = p->rows;
+  int64_t piece = ((int64_t)8 << 20) / (p->cols * (int64_t)ht_dtype_size(a->dtype));
+  if (piece < 1) piece = 1;
   hid_t mem = ht_h5_mem_type(a->dtype), dxpl = H5Pcreate(H5P_DATASET_XFER);
   H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
   int status = 0;
-  if (H5Dread(d, mem, mspace, fspace, dxpl, ht_array_data(a)) < 0)
-    status = ht_h5_error("%s: cannot read dataset '%s' from '%s'", fn, name, path);
-  H5Pclose(dxpl), H5Tclose(mem), H5Sclose(mspace), H5Sclose(fspace), H5Dclose(d);
+  for (int64_t k0 = 0; k0 < most; k0 += piece) {
+    int64_t s0 = r0 + k0, s1 = s0 + piece < r1 ? s0 + piece : r1;
+    hid_t fspace = H5Dget_space(d), mspace;
+    if (s1 > s0) {
+      hsize_t fstart[2] = {(hsize_t)(s0 - off), 0}, cnt[2] = {(hsize_t)(s1 - s0), (hsize_t)p->cols};
+      H5Sselect_hyperslab(fspace, H5S_SELECT_SET, fstart, NULL, cnt, NULL);
+      hsize_t mdims[2] = {(hsize_t)lrows, (hsize_t)K}, mstart[2] = {(hsize_t)(s0 - l0), (hsize_t)c0};
+      mspace = H5Screate_simple(a->ndim, mdims, NULL);
+      H5Sselect_hyperslab(mspace, H5S_SELECT_SET, mstart, NULL, cnt, NULL);
+    } else {
+      hsize_t one = 1;
+      H5Sselect_none(fspace);
+      mspace = H5Screate_simple(1, &one, NULL);
+      H5Sselect_none(mspace);
+    }
+    if (H5Dread(d, mem, mspace, fspace, dxpl, ht_array_data(a)) < 0 && !status)
+      status = ht_h5_error("%s: cannot read dataset '%s' from '%s'", fn, name, path);
+    H5Sclose(mspace), H5Sclose(fspace);
+  }
+  H5Pclose(dxpl), H5Tclose(mem), H5Dclose(d);
   return ht_comm_agree(status);
 }
 
