@@ -1,4 +1,8 @@
-/* The communication layer over one MPI communicator: 64-bit counts, split messages. */
+/* The communication layer over one MPI communicator: 64-bit counts, split messages. A
+ * process started by hand (not by mpirun) is one rank that initialises MPI only when
+ * something needs the communicator itself (MPI-IO, HDF5, the REPL): Open MPI's singleton
+ * start costs 0.3 s, and at one rank every collective here is a local copy. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "comm.h"
 
 #include <limits.h>
@@ -6,6 +10,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -13,12 +18,18 @@
 #define HT_MAX_MSG ((int64_t)1 << 30)
 
 static MPI_Comm comm = MPI_COMM_NULL;
-static int rank_ = 0, size_ = 1, we_initialised = 0;
+static int rank_ = 0, size_ = 1, we_initialised = 0, lazy = 0;
 static int64_t bytes_sent;
 
 int64_t ht_comm_bytes_sent(void) { return bytes_sent; }
 
-int ht_comm_init(int *argc, char ***argv) {
+/* Started by mpirun or srun: the launcher's environment, read before MPI_Init. */
+static int launched(void) {
+  return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK") ||
+         getenv("PMI_SIZE");
+}
+
+static int start(int *argc, char ***argv) {
   int inited = 0;
   MPI_Initialized(&inited);
   if (!inited) {
@@ -34,16 +45,37 @@ int ht_comm_init(int *argc, char ***argv) {
   return 0;
 }
 
+int ht_comm_init(int *argc, char ***argv) {
+  int inited = 0;
+  MPI_Initialized(&inited);
+  if (!inited && !launched() && !getenv("HEATLUA_EAGER_MPI")) {
+    lazy = 1; /* one rank until somebody asks for the communicator */
+    return 0;
+  }
+  return start(argc, argv);
+}
+
+bool ht_comm_started(void) { return comm != MPI_COMM_NULL; }
+
+double ht_comm_wtime(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 void ht_comm_finalize(void) {
   int finalized = 0;
   MPI_Finalized(&finalized);
-  if (finalized) return;
+  if (finalized || comm == MPI_COMM_NULL) return; /* a lazy rank that never started MPI */
   if (comm != MPI_COMM_NULL) MPI_Comm_free(&comm);
   comm = MPI_COMM_NULL;
   if (we_initialised) MPI_Finalize();
 }
 
-MPI_Comm ht_comm(void) { return comm; }
+MPI_Comm ht_comm(void) {
+  if (comm == MPI_COMM_NULL && lazy) start(NULL, NULL);
+  return comm;
+}
 int ht_comm_rank(void) { return rank_; }
 int ht_comm_size(void) { return size_; }
 
@@ -80,6 +112,7 @@ static int mpi_failed(const char *what, int rc) {
 int ht_comm_allreduce(void *buf, int64_t count, ht_dtype t, MPI_Op op) {
   int64_t chunk = HT_MAX_MSG / (int64_t)ht_dtype_size(t);
   char *p = buf;
+  if (size_ == 1) return 0; /* the sum of one rank is its own */
   if (size_ > 1) bytes_sent += count * (int64_t)ht_dtype_size(t);
   /* Every rank has the same count, so every rank makes the same number of calls. */
   for (int64_t done = 0; done < count; done += chunk) {
@@ -96,12 +129,19 @@ int ht_comm_allreduce_i64(int64_t *buf, int64_t count, MPI_Op op) {
 }
 
 int ht_comm_bcast(void *buf, int64_t nbytes, int root) {
+  if (size_ == 1) return 0;
   if (rank_ == root) bytes_sent += nbytes * (size_ - 1);
   for (int64_t done = 0; done < nbytes; done += HT_MAX_MSG) {
     int n = (int)(nbytes - done < HT_MAX_MSG ? nbytes - done : HT_MAX_MSG);
     int rc = MPI_Bcast((char *)buf + done, n, MPI_BYTE, root, comm);
     if (rc != MPI_SUCCESS) return mpi_failed("bcast", rc);
   }
+  return 0;
+}
+
+/* A collective at one rank: the rank's own segment, moved. */
+static int local_copy(void *recv, int64_t rdispl, const void *send, int64_t sdispl, int64_t n) {
+  if (n > 0) memmove((char *)recv + rdispl, (const char *)send + sdispl, (size_t)n);
   return 0;
 }
 
@@ -139,6 +179,7 @@ static int p2p_exchange(const void *send, const int64_t *scounts, const int64_t 
 int ht_comm_alltoallv(const void *send, const int64_t *scounts, const int64_t *sdispls,
                       void *recv, const int64_t *rcounts, const int64_t *rdispls) {
   /* Whether to take the big path must be the same decision on every rank. */
+  if (size_ == 1) return local_copy(recv, rdispls[0], send, sdispls[0], scounts[0]);
   for (int r = 0; r < size_; r++)
     if (r != rank_) bytes_sent += scounts[r];
   int64_t big = !(fits_int(scounts, size_) && fits_int(sdispls, size_) &&
@@ -161,6 +202,7 @@ int ht_comm_alltoallv(const void *send, const int64_t *scounts, const int64_t *s
 
 int ht_comm_allgatherv(const void *send, int64_t sendbytes, void *recv,
                        const int64_t *rcounts, const int64_t *rdispls) {
+  if (size_ == 1) return local_copy(recv, rdispls[0], send, 0, sendbytes);
   int64_t total = rdispls[size_ - 1] + rcounts[size_ - 1];
   bytes_sent += sendbytes * (size_ - 1);
   if (total <= INT_MAX) {
@@ -183,6 +225,7 @@ int ht_comm_allgatherv(const void *send, int64_t sendbytes, void *recv,
 
 int ht_comm_gatherv(const void *send, int64_t sendbytes, void *recv, const int64_t *rcounts,
                     const int64_t *rdispls, int root) {
+  if (size_ == 1) return local_copy(recv, rdispls[0], send, 0, sendbytes);
   int64_t total = rdispls[size_ - 1] + rcounts[size_ - 1];
   if (rank_ != root) bytes_sent += sendbytes;
   if (total <= INT_MAX) {
@@ -205,6 +248,7 @@ int ht_comm_gatherv(const void *send, int64_t sendbytes, void *recv, const int64
 
 int ht_comm_sendrecv(const void *send, int64_t sendbytes, int dest, void *recv,
                      int64_t recvbytes, int src) {
+  if (size_ == 1) return local_copy(recv, 0, send, 0, sendbytes < recvbytes ? sendbytes : recvbytes);
   if (dest != rank_) bytes_sent += sendbytes;
   /* both sides know both sizes, so they agree on the number of pieces */
   int64_t most = sendbytes > recvbytes ? sendbytes : recvbytes;
@@ -223,6 +267,7 @@ int ht_comm_sendrecv(const void *send, int64_t sendbytes, int dest, void *recv,
 int ht_comm_reduce_scatter(const void *send, void *recv, const int64_t *counts, ht_dtype t,
                            MPI_Op op) {
   const int64_t item = (int64_t)ht_dtype_size(t), chunk = HT_MAX_MSG / item;
+  if (size_ == 1) return local_copy(recv, 0, send, 0, counts[0] * item);
   int64_t total = 0;
   for (int r = 0; r < size_; r++) total += counts[r];
   if (size_ > 1) bytes_sent += total * item;
@@ -248,7 +293,9 @@ int ht_comm_reduce_scatter(const void *send, void *recv, const int64_t *counts, 
   return 0;
 }
 
-void ht_comm_barrier(void) { MPI_Barrier(comm); }
+void ht_comm_barrier(void) {
+  if (size_ > 1) MPI_Barrier(comm);
+}
 
 int ht_comm_agree(int status) {
   int64_t first_bad = status ? rank_ : size_;

@@ -3,14 +3,22 @@
 #define HT_COMM_H
 
 #include <mpi.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dtype.h"
 
-/* Initialises MPI if nobody did (thread level FUNNELED); idempotent. */
+/* Initialises MPI if nobody did (thread level FUNNELED); idempotent. Without a launcher
+ * (mpirun, srun) the process is one rank and MPI starts on the first ht_comm() call
+ * (HEATLUA_EAGER_MPI=1 starts it at once). */
 int ht_comm_init(int *argc, char ***argv);
 void ht_comm_finalize(void);
+/* The communicator; starts MPI in a lazy one-rank process. */
 MPI_Comm ht_comm(void);
+/* Whether MPI runs (false in a one-rank process that has not needed it yet). */
+bool ht_comm_started(void);
+/* Seconds on a monotonic clock (MPI_Wtime needs MPI started). */
+double ht_comm_wtime(void);
 int ht_comm_rank(void);
 int ht_comm_size(void);
 MPI_Datatype ht_mpi_type(ht_dtype t);

@@ -225,7 +225,8 @@ int main(int argc, char **argv) {
   lua_State *L = luaL_newstate();
   if (!L) {
     fprintf(stderr, "%s: cannot create the Lua state\n", progname);
-    MPI_Abort(MPI_COMM_WORLD, 1);
+    if (ht_comm_started()) MPI_Abort(MPI_COMM_WORLD, 1);
+    return 1;
   }
   if (o.version && ht_comm_rank() == 0)
     printf("heatlua %s (%s)\n", HEATLUA_VERSION, LUAJIT_VERSION);

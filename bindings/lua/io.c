@@ -223,8 +223,33 @@ static void push_attrs(lua_State *L, int n, const ht_io_attr *attrs) {
 static const char *const load_hdf5_keys[] = {"split", "dtype", "device", "slices",
                                              "load_fraction", NULL};
 
+/* A string or a non-empty list of strings at idx, as a C array anchored on the stack. */
+static const char **name_list(lua_State *L, int idx, const char *fn, const char *what, int *n) {
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    const char **v = lua_newuserdata(L, sizeof *v);
+    v[0] = lua_tostring(L, idx), *n = 1;
+    return v;
+  }
+  if (lua_type(L, idx) != LUA_TTABLE || lua_objlen(L, idx) == 0)
+    luaL_error(L, "ht.%s: %s must be a string or a non-empty list of strings, got %s", fn, what,
+               luaL_typename(L, idx));
+  *n = (int)lua_objlen(L, idx);
+  const char **v = lua_newuserdata(L, sizeof *v * (size_t)*n);
+  for (int i = 0; i < *n; i++) {
+    lua_rawgeti(L, idx, i + 1);
+    if (lua_type(L, -1) != LUA_TSTRING)
+      luaL_error(L, "ht.%s: %s[%d] must be a string, got %s", fn, what, i + 1,
+                 luaL_typename(L, -1));
+    v[i] = lua_tostring(L, -1); /* the list keeps the string alive */
+    lua_pop(L, 1);
+  }
+  return v;
+}
+
 static int l_load_hdf5(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1), *dataset = luaL_checkstring(L, 2);
+  int fused = lua_type(L, 1) == LUA_TTABLE || lua_type(L, 2) == LUA_TTABLE;
+  const char *path = fused ? NULL : luaL_checkstring(L, 1);
+  const char *dataset = fused ? NULL : luaL_checkstring(L, 2);
   int opts = lht_opts(L, 3);
   lht_check_keys(L, opts, "load_hdf5", load_hdf5_keys);
   ht_h5_load_opts o;
@@ -235,6 +260,13 @@ static int l_load_hdf5(lua_State *L) {
   o.load_fraction = lht_opt_number(L, opts, "load_fraction", 1.0);
   for (int i = 0; i < 32; i++) o.slices[i].start = o.slices[i].stop = o.slices[i].step = HT_IO_NONE;
   o.nslices = opt_slices(L, opts, o.slices);
+  if (fused) { /* several datasets as columns, several files as rows: one array */
+    int nfiles, nsets;
+    const char **paths = name_list(L, 1, "load_hdf5", "path", &nfiles);
+    const char **names = name_list(L, 2, "load_hdf5", "dataset", &nsets);
+    lht_pusharray(L, ht_load_hdf5_fused(nfiles, paths, nsets, names, &o));
+    return 1;
+  }
   lht_pusharray(L, ht_load_hdf5(path, dataset, &o));
   return 1;
 }
@@ -500,11 +532,25 @@ static file_format format_of(lua_State *L, const char *path, const char *fn) {
 }
 
 static int l_load(lua_State *L) {
+  if (lua_type(L, 1) == LUA_TTABLE) { /* a list of files, joined along rows */
+    for (int i = 1; i <= (int)lua_objlen(L, 1); i++) {
+      lua_rawgeti(L, 1, i);
+      const char *p = lua_tostring(L, -1);
+      file_format f = p ? format_of(L, p, "load") : FMT_CSV;
+      if (f != FMT_HDF5 && f != FMT_NETCDF)
+        luaL_error(L, "ht.load: a list of files is joined for HDF5 and NetCDF-4 files only; "
+                   "entry %d is %s", i, p ? p : luaL_typename(L, -1));
+      lua_pop(L, 1);
+    }
+    if (lua_type(L, 2) != LUA_TSTRING && lua_type(L, 2) != LUA_TTABLE)
+      luaL_error(L, "ht.load: a list of HDF5 files needs a dataset name (or a list of them)");
+    return l_load_hdf5(L);
+  }
   const char *path = luaL_checkstring(L, 1);
   switch (format_of(L, path, "load")) {
     case FMT_HDF5:
     case FMT_NETCDF:
-      if (lua_type(L, 2) != LUA_TSTRING)
+      if (lua_type(L, 2) != LUA_TSTRING && lua_type(L, 2) != LUA_TTABLE)
         luaL_error(L, "ht.load: '%s' needs a dataset (or variable) name: ht.load(path, name, "
                    "{...})", path);
       return l_load_hdf5(L);

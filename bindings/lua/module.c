@@ -33,7 +33,7 @@ static int l_bytes_live(lua_State *L) {
 }
 
 /* Wall-clock seconds (MPI_Wtime): os.clock is CPU time summed over threads. */
-static int l_wtime(lua_State *L) { return lua_pushnumber(L, MPI_Wtime()), 1; }
+static int l_wtime(lua_State *L) { return lua_pushnumber(L, ht_comm_wtime()), 1; }
 
 static int l_bytes_sent(lua_State *L) {
   return lua_pushnumber(L, (lua_Number)ht_comm_bytes_sent()), 1;

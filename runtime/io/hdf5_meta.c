@@ -14,6 +14,7 @@
 
 void ht_h5_quiet(void) {
   static int done;
+  ht_comm(); /* parallel HDF5 starts after MPI (a lazy one-rank process starts it here) */
   if (!done) H5Eset_auto2(H5E_DEFAULT, NULL, NULL), done = 1;
 }
 

@@ -76,6 +76,11 @@ typedef struct ht_h5_load_opts {
 
 void ht_h5_load_opts_init(ht_h5_load_opts *o); /* float32 (Heat's default), replicated */
 ht_array *ht_load_hdf5(const char *path, const char *dataset, const ht_h5_load_opts *o);
+/* Fused load (runtime/io/hdf5_fused.c): the 1-D or 2-D datasets `names` of every file,
+ * side by side as columns (equal rows within a file) and the files one after another as
+ * rows (equal columns), read straight into one array; split 0 or replicated. */
+ht_array *ht_load_hdf5_fused(int nfiles, const char *const *paths, int nsets,
+                             const char *const *names, const ht_h5_load_opts *o);
 
 typedef struct ht_h5_save_opts {
   const char *mode;         /* "w" replace, "w-"/"x" new only, "a" add (create if

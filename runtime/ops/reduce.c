@@ -95,7 +95,7 @@ static MPI_Op mpi_op(ht_kop op, bool f64) {
  * allreduces the n accumulators. */
 static int reduce_pass(const ht_rjob *j, void *acc, int64_t n, bool across, int status) {
   if (status == 0) ht_cpu_reduce(j, acc);
-  if (!across) return status;
+  if (!across || ht_comm_size() == 1) return status; /* one rank: nothing to join */
   if (ht_comm_agree(status) < 0) return -1;
   return ht_comm_allreduce(acc, n, j->f64 ? HT_FLOAT64 : HT_INT64, mpi_op(j->op, j->f64));
 }

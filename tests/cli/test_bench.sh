@@ -11,7 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 plot=--no-plot
 command -v gnuplot >/dev/null && plot=
-MPIEXEC=$mpiexec timeout 170 "$repo/bench/run" --size tiny --ranks 1,2 --reps 2 --peers numpy \
+MPIEXEC=$mpiexec BENCH_NO_INSTALL=1 timeout 170 "$repo/bench/run" --size tiny --ranks 1,2 --reps 2 --peers numpy \
   --build "$(dirname "$heatlua")" --out "$tmp/results" $plot >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "bench/run completes (rc=$rc)" $rc

@@ -1,0 +1,179 @@
+/* Fused HDF5 loads: several datasets side by side (as column ranges) and several files one
+ * after another (as row ranges) read straight into one array, so a load's peak memory is
+ * its result: no per-dataset arrays and no hstack/concatenate copy. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "comm.h"
+#include "error.h"
+#include "h5internal.h"
+
+/* What one dataset of one file holds. */
+typedef struct part {
+  int ndim;        /* 1 (one column) or 2 */
+  int64_t rows, cols;
+} part;
+
+/* Inspects dataset `name` of the open file f: shape and a type HDF5 can convert into the
+ * result. Local status; the caller agrees on it. */
+static int inspect(hid_t f, const char *path, const char *name, const char *fn, part *p) {
+  hid_t d = ht_h5_open_object(f, name, H5I_DATASET, path, fn);
+  if (d < 0) return -1;
+  hid_t space = H5Dget_space(d), type = H5Dget_type(d);
+  hsize_t dims[32];
+  int nd = H5Sget_simple_extent_type(space) == H5S_NULL ? -1
+           : H5Sget_simple_extent_dims(space, dims, NULL);
+  char tname[24], sh[400];
+  ht_dtype fdt;
+  int status = 0;
+  if (nd != 1 && nd != 2) {
+    int64_t shape[32];
+    for (int i = 0; i < nd; i++) shape[i] = (int64_t)dims[i];
+    status = ht_error("%s: dataset '%s' in '%s' has shape %s; several datasets or files are "
+                      "joined as 1-D or 2-D (rows, columns) datasets only", fn, name, path,
+                      nd < 0 ? "null" : ht_fmt_shape(sh, sizeof sh, nd, shape));
+  } else if (ht_h5_describe_type(type, tname, sizeof tname, &fdt) < 0 ||
+             H5Tget_class(type) == H5T_ENUM) {
+    status = ht_error("%s: dataset '%s' in '%s' holds %s values, which cannot be joined with "
+                      "others (load it alone)", fn, name, path, tname);
+  } else {
+    p->ndim = nd, p->rows = (int64_t)dims[0], p->cols = nd == 2 ? (int64_t)dims[1] : 1;
+  }
+  H5Sclose(space), H5Tclose(type), H5Dclose(d);
+  return status;
+}
+
+/* Checks what every rank knows (shapes read from the same files): equal rows across the
+ * datasets of a file, equal columns of each dataset across files. */
+static int check_parts(int nfiles, const char *const *paths, int nsets,
+                       const char *const *names, const part *p, const char *fn) {
+  for (int f = 0; f < nfiles; f++) {
+    for (int s = 0; s < nsets; s++) {
+      const part *a = &p[f * nsets + s], *first = &p[f * nsets], *top = &p[s];
+      if (a->rows != first->rows)
+        return ht_error("%s: datasets '%s' (%" PRId64 " rows) and '%s' (%" PRId64 " rows) in "
+                        "'%s' differ in row count", fn, names[0], first->rows, names[s],
+                        a->rows, paths[f]);
+      if (a->ndim != top->ndim || a->cols != top->cols)
+        return ht_error("%s: dataset '%s' has %" PRId64 " column%s (%d-D) in '%s' but %" PRId64
+                        " (%d-D) in '%s'", fn, names[s], top->cols, top->cols == 1 ? "" : "s",
+                        top->ndim, paths[0], a->cols, a->ndim, paths[f]);
+    }
+  }
+  return 0;
+}
+
+static int64_t rows_of(const ht_array *a) { return a->ndim ? a->gshape[0] : 0; }
+
+/* Reads rows [r0, r1) of dataset `name` (global rows of the result start at `off` in this
+ * file) into columns [c0, c0 + cols) of a's chunk. Collective: every rank calls it, a rank
+ * whose block misses the range selects nothing. */
+static int read_part(hid_t f, const char *path, const char *name, const part *p, int64_t off,
+                     int64_t c0, ht_array *a, const char *fn) {
+  hid_t d = ht_h5_open_object(f, name, H5I_DATASET, path, fn);
+  if (ht_comm_agree(d < 0 ? -1 : 0)) {
+    if (d >= 0) H5Dclose(d);
+    return -1;
+  }
+  int64_t l0 = a->split < 0 ? 0 : ht_array_lstart(a), lrows = a->ndim ? a->lshape[0] : 0;
+  int64_t K = a->ndim == 2 ? a->lshape[1] : 1, g1 = off + p->rows;
+  int64_t r0 = l0 > off ? l0 : off, r1 = l0 + lrows < g1 ? l0 + lrows : g1;
+  /* In pieces of about 8 MiB: MPI-IO packs a strided memory selection through a buffer as
+   * large as the read, which would otherwise be the rank's whole block. Every rank makes
+   * as many calls as the largest block needs (collective reads). */
+  int64_t most = a->split < 0 ? rows_of(a) : 0;
+  for (int r = 0; a->split >= 0 && r < ht_comm_size(); r++)
+    if (a->counts[r] > most) most = a->counts[r];
+  if (most > p->rows) most = p->rows;
+  int64_t piece = ((int64_t)8 << 20) / (p->cols * (int64_t)ht_dtype_size(a->dtype));
+  if (piece < 1) piece = 1;
+  hid_t mem = ht_h5_mem_type(a->dtype), dxpl = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+  int status = 0;
+  for (int64_t k0 = 0; k0 < most; k0 += piece) {
+    int64_t s0 = r0 + k0, s1 = s0 + piece < r1 ? s0 + piece : r1;
+    hid_t fspace = H5Dget_space(d), mspace;
+    if (s1 > s0) {
+      hsize_t fstart[2] = {(hsize_t)(s0 - off), 0}, cnt[2] = {(hsize_t)(s1 - s0), (hsize_t)p->cols};
+      H5Sselect_hyperslab(fspace, H5S_SELECT_SET, fstart, NULL, cnt, NULL);
+      hsize_t mdims[2] = {(hsize_t)lrows, (hsize_t)K}, mstart[2] = {(hsize_t)(s0 - l0), (hsize_t)c0};
+      mspace = H5Screate_simple(a->ndim, mdims, NULL);
+      H5Sselect_hyperslab(mspace, H5S_SELECT_SET, mstart, NULL, cnt, NULL);
+    } else {
+      hsize_t one = 1;
+      H5Sselect_none(fspace);
+      mspace = H5Screate_simple(1, &one, NULL);
+      H5Sselect_none(mspace);
+    }
+    if (H5Dread(d, mem, mspace, fspace, dxpl, ht_array_data(a)) < 0 && !status)
+      status = ht_h5_error("%s: cannot read dataset '%s' from '%s'", fn, name, path);
+    H5Sclose(mspace), H5Sclose(fspace);
+  }
+  H5Pclose(dxpl), H5Tclose(mem), H5Dclose(d);
+  return ht_comm_agree(status);
+}
+
+ht_array *ht_load_hdf5_fused(int nfiles, const char *const *paths, int nsets,
+                             const char *const *names, const ht_h5_load_opts *o) {
+  const char *fn = nfiles > 1 ? "load" : "load_hdf5";
+  if (nfiles < 1 || nsets < 1)
+    return ht_error("%s: needs at least one file and one dataset", fn), NULL;
+  if (o->device != HT_CPU) return ht_error("%s: device 'gpu' is not supported yet", fn), NULL;
+  if (o->nslices)
+    return ht_error("%s: slices select within one dataset; they cannot be combined with "
+                    "several datasets or files", fn), NULL;
+  if (o->dtype == HT_BOOL)
+    return ht_error("%s: dtype bool cannot be read from several datasets or files at once "
+                    "(load them one by one)", fn), NULL;
+  if (!(o->load_fraction > 0.0 && o->load_fraction <= 1.0))
+    return ht_error("%s: load_fraction must be in (0, 1], got %g", fn, o->load_fraction), NULL;
+  part *parts = calloc((size_t)nfiles * (size_t)nsets, sizeof *parts);
+  if (!parts) return ht_error("%s: out of memory", fn), NULL;
+  int status = 0;
+  for (int f = 0; f < nfiles && !status; f++) {
+    hid_t h = ht_h5_open(paths[f], H5F_ACC_RDONLY, fn);
+    if (h < 0) status = -1;
+    for (int s = 0; s < nsets && !status; s++)
+      status = ht_comm_agree(inspect(h, paths[f], names[s], fn, &parts[f * nsets + s]));
+    if (h >= 0 && ht_h5_close(h, paths[f], fn)) status = -1;
+  }
+  ht_array *a = NULL;
+  if (status || check_parts(nfiles, paths, nsets, names, parts, fn)) goto done;
+  int64_t rows = 0, cols = 0;
+  for (int f = 0; f < nfiles; f++) rows += parts[f * nsets].rows;
+  for (int s = 0; s < nsets; s++) cols += parts[s].cols;
+  int ndim = nsets == 1 && parts[0].ndim == 1 ? 1 : 2, split = o->split;
+  if (split != HT_IO_NOSPLIT && split < 0) split += ndim;
+  if (split != HT_IO_NOSPLIT && split != 0) {
+    ht_error("%s: split %d: several datasets or files are read along rows, so split must be 0 "
+             "or nil (resplit afterwards)", fn, o->split);
+    goto done;
+  }
+  if (split != HT_IO_NOSPLIT) rows = (int64_t)((double)rows * o->load_fraction); /* Heat */
+  int64_t gshape[2] = {rows, cols};
+  a = ht_array_empty(o->dtype, ndim, gshape, split == HT_IO_NOSPLIT ? -1 : 0, o->device);
+  if (ht_comm_agree(a ? 0 : -1)) goto done;
+  int64_t off = 0;
+  for (int f = 0; f < nfiles && !status && off < rows; f++) {
+    hid_t h = ht_h5_open(paths[f], H5F_ACC_RDONLY, fn);
+    if (h < 0) {
+      status = -1;
+      break;
+    }
+    int64_t c0 = 0;
+    for (int s = 0; s < nsets && !status; s++) {
+      part p = parts[f * nsets + s];
+      if (off + p.rows > rows) p.rows = rows - off; /* load_fraction cut */
+      if (p.rows > 0 && p.cols > 0) status = read_part(h, paths[f], names[s], &p, off, c0, a, fn);
+      c0 += p.cols;
+    }
+    off += parts[f * nsets].rows;
+    if (ht_h5_close(h, paths[f], fn)) status = -1;
+  }
+  if (status) ht_array_free(a), a = NULL;
+done:
+  free(parts);
+  return a;
+}
