@@ -87,27 +87,32 @@ if #comm > 0 then
   print(table.concat(cells, " "))
 end
 
--- alpha: ping-pong latency; beta: seconds per byte at the probe's bandwidth. An allreduce
--- of m bytes over P ranks costs about 2 log2(P) alpha + 2 m beta (recursive doubling /
--- Rabenseifner); the per-rank volume of each stage is the largest measured one.
+-- alpha: ping-pong latency; beta: seconds per byte at the probe's bandwidth. Per stage (F
+-- features, k clusters, r the PCA rank, it the k-means iterations of the largest run):
+--   scale  one allgather of (2F+1) doubles      log2(P) a + (P-1) m b
+--   hsvd   log2(P) merge levels of F x (r+5)     2 log2(P) (a + m b)
+--   kmeans it allreduces of k(F+1) doubles       it (2 log2(P) a + 2 m b) + init gather
+--   Lasso  one allreduce of (F+2)^2 doubles      2 log2(P) a + 2 m b
+-- (recursive doubling / Rabenseifner allreduce); nothing depends on the number of rows.
 local lat, bw = probes.pingpong_latency, probes.pingpong_bandwidth
 if lat and bw and #comm > 0 then
-  local alpha = lat.time
-  local beta = 1 / (bw.gbs * 1e9)
-  print(string.format("\nalpha-beta model: alpha = %.3g s (ping-pong latency), beta = %.3g s/byte",
-    alpha or 0, beta))
-  if alpha then
-    local last = comm[#comm]
-    for _, P in ipairs { 64, 1024 } do
-      local total = 0
-      for _, s in ipairs(stages) do
-        local m = 0
-        for _, b in ipairs((last.bytes_sent or {})[s] or {}) do m = math.max(m, b) end
-        local calls = s:find("k-means") and (last.kmeans_iter or 1) + 2 or 3
-        total = total + calls * 2 * math.log(P) / math.log(2) * alpha + 2 * m * beta
-      end
-      print(string.format("  %5d ranks: communication about %.4f s per pipeline run", P, total))
-    end
+  local a, b = lat.time, 1 / (bw.gbs * 1e9)
+  local last = comm[#comm]
+  local F, k, r, it = last.features, last.clusters, last.pca_rank, last.kmeans_iter or 1
+  print(string.format("\nalpha-beta model: alpha = %.3g s (ping-pong latency), beta = %.3g s/byte " ..
+    "(%d features, %d clusters, rank %d, %d k-means iterations)", a, b, F, k, r, it))
+  print(string.format("%-8s %12s %12s %12s %12s %12s", "ranks", "scale", "hsvd_rtol",
+    "k-means", "Lasso", "total (s)"))
+  for _, P in ipairs { 64, 1024 } do
+    local L = math.log(P) / math.log(2)
+    local t = {
+      L * a + (P - 1) * (2 * F + 1) * 8 * b,
+      2 * L * (a + F * (r + 5) * 4 * b),
+      it * (2 * L * a + 2 * k * (F + 1) * 8 * b) + (P - 1) * k * F * 4 * b + L * a,
+      2 * L * a + 2 * (F + 2) ^ 2 * 8 * b,
+    }
+    print(string.format("%-8d %12.2e %12.2e %12.2e %12.2e %12.2e", P, t[1], t[2], t[3], t[4],
+      t[1] + t[2] + t[3] + t[4]))
   end
 end
 for _, n in ipairs(notes) do print("note: " .. n) end

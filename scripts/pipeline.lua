@@ -38,11 +38,15 @@ local clock = ht.wtime
 local times, sent, order = {}, {}, {}
 -- a stage's wall time (barriers on both sides, so the slowest rank counts) and the bytes
 -- this rank sent during it
+local stage_peak = {}
 local function stage(name, fn)
+  collectgarbage()
+  profile.reset_peak_rss() -- each stage's own peak (the run's is the largest of them)
   ht.barrier()
   local t0, b0 = clock(), bytes_sent()
   local r = { fn() }
   sent[name] = bytes_sent() - b0
+  stage_peak[name] = profile.peak_rss() or 0
   ht.barrier()
   times[name] = clock() - t0
   order[#order + 1] = name
@@ -89,6 +93,8 @@ local X, y, w, truth = stage("load + hstack", function()
     local k = x.ndim == 1 and 1 or x.shape[2]
     X[{ ht.all, { c, c + k } }] = x.ndim == 1 and ht.expand_dims(x, 1) or x
     c = c + k
+    x = nil
+    collectgarbage() -- one dataset alive at a time: the peak is X plus the largest one
   end
   local y = lab and ht.load_hdf5(path, label_name, { split = 0, dtype = ht.float32 }) or nil
   local w = wts and ht.load_hdf5(path, weight_name, { split = 0, dtype = ht.float32 }) or nil
@@ -134,20 +140,27 @@ end
 -- ---- report ----
 local total = 0
 for _, s in ipairs(order) do total = total + times[s] end
-local mine = { profile.peak_rss() or 0 }
-for i, st in ipairs(order) do mine[i + 1] = sent[st] end
-local peaks, bytes = {}, {} -- per rank
+local mine, k = { profile.peak_rss() or 0 }, #order
+for i, st in ipairs(order) do
+  mine[i + 1], mine[k + i + 1] = sent[st], stage_peak[st]
+  mine[1] = math.max(mine[1], stage_peak[st])
+end
+local peaks, bytes, speaks = {}, {}, {} -- per rank
 for r, row in ipairs(profile.allgather(mine)) do
   peaks[r] = row[1]
   for i, st in ipairs(order) do
-    bytes[st] = bytes[st] or {}
+    bytes[st], speaks[st] = bytes[st] or {}, speaks[st] or {}
     bytes[st][r] = string.format("%d", row[i + 1])
+    speaks[st][r] = string.format("%.0f", row[k + i + 1])
   end
 end
 
 print(string.format("heatlua pipeline on %d ranks: %s, %d rows x %d features (%d datasets)",
   ht.nprocs(), path, n, ncols, #features))
-for _, s in ipairs(order) do print(string.format("  %-24s %8.3f s", s, times[s])) end
+for _, s in ipairs(order) do
+  print(string.format("  %-24s %8.3f s   (peak MiB per rank %s)", s, times[s],
+    table.concat(speaks[s], ", ")))
+end
 print(string.format("  %-24s %8.3f s", "total", total))
 local pk = {}
 for r, v in ipairs(peaks) do pk[r] = string.format("%.0f", v) end

@@ -20,7 +20,7 @@ for n in 1 3; do
   [ $rc -eq 0 ] || { cat "$tmp/err"; tail -5 "$tmp/out"; }
   grep -q "3000 rows x 64 features" "$tmp/out"; check "pipeline $n: the data's shape" $?
   for s in "load + hstack" "scale" "hsvd_rtol" "k-means fit + predict" "Lasso fit + predict" total; do
-    grep -Eq "^  ${s//+/\\+} +[0-9.]+ s$" "$tmp/out"; check "pipeline $n: stage '$s' timed" $?
+    grep -Eq "^  ${s//+/\\+} +[0-9.]+ s" "$tmp/out"; check "pipeline $n: stage '$s' timed" $?
   done
   [ "$(grep -Eo 'per rank \(MiB\): .*' "$tmp/out" | tr -cd ',' | wc -c)" -eq $((n - 1)) ]
   check "pipeline $n: one peak memory per rank" $?
