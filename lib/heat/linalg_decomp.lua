@@ -218,13 +218,8 @@ end
 
 -- ---- iterative solvers on whole-array operations (Heat's solver.py) ----
 
--- A x for a square A (split 0, 1 or none) and a vector x; the result is split like A's rows.
-local function matvec(A, x)
-  local ht = require "heat"
-  if ht.matmul then return ht.matmul(A, x) end
-  -- until ht.matmul: the broadcast product summed along rows (one n x n temporary)
-  return ht.sum(A * (x.split ~= nil and x:resplit(nil) or x), 1)
-end
+-- A x for a square A (split 0, 1 or none) and a vector x (ht.matmul picks the algorithm).
+local function matvec(A, x) return require("heat").matmul(A, x) end
 
 local function vsplit(A) return A.split == 0 and 0 or nil end
 
