@@ -3,24 +3,12 @@
 #include "../../runtime/linalg.h"
 #include "lht.h"
 
-/* The array at idx; a Lua number or nested table is converted and replaces its slot, so
- * the GC owns it even if a later argument raises. */
-static ht_array *operand(lua_State *L, int idx, const char *fn) {
-  int owned;
-  ht_array *a = lht_operand(L, idx, HT_NDTYPES, fn, &owned);
-  if (owned) {
-    lht_pusharray(L, a);
-    lua_replace(L, idx);
-  }
-  return a;
-}
-
 /* f(a, b): exactly two operands; Heat's extra arguments (out=, allow_resplit=) are not
  * taken, and an ignored argument would hide a mistake. */
 static int binary(lua_State *L, const char *fn, ht_array *(*f)(const ht_array *, const ht_array *)) {
   if (lua_gettop(L) != 2)
     return luaL_error(L, "ht.%s: expected 2 arguments (a, b), got %d", fn, lua_gettop(L));
-  ht_array *a = operand(L, 1, fn), *b = operand(L, 2, fn);
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, fn), *b = lht_arg_operand(L, 2, HT_NDTYPES, fn);
   lht_pusharray(L, f(a, b));
   return 1;
 }
@@ -49,7 +37,7 @@ static int64_t int_arg(lua_State *L, const char *fn, const char *name) {
 
 static int tri(lua_State *L, bool upper) {
   const char *fn = upper ? "triu" : "tril";
-  ht_array *a = operand(L, 1, fn);
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, fn);
   lht_pusharray(L, ht_tri(a, int_arg(L, fn, "k"), upper));
   return 1;
 }
@@ -58,7 +46,7 @@ static int l_tril(lua_State *L) { return tri(L, false); }
 static int l_triu(lua_State *L) { return tri(L, true); }
 
 static int l_trace(lua_State *L) {
-  ht_array *a = operand(L, 1, "trace");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "trace");
   lht_pusharray(L, ht_trace(a, int_arg(L, "trace", "offset")));
   return 1;
 }

@@ -214,19 +214,40 @@ local function norm_axes(fn, x, axis)
   return out
 end
 
-local function needs_svd(fn, ord)
-  error(string.format("ht.linalg.%s: ord %s needs singular values, which are not supported here yet " ..
-    "(use ht.linalg.svd)", fn, type(ord) == "string" and "'" .. ord .. "'" or tostring(ord)), 3)
+-- ord 'nuc', 2, -2 through the singular values: one svdvals per matrix (TSQR for a tall
+-- split-0 matrix, nothing gathered); a stack of matrices is looped over, one svdvals each.
+local function svd_norm(x, ord, r, c)
+  local function pick(s)
+    if ord == "nuc" then return s:sum() end
+    return ord == 2 and s:max() or s:min()
+  end
+  if x.ndim == 2 then return pick(ht.linalg.svdvals(x)) end
+  local perm, bshape = {}, {}
+  for d = 0, x.ndim - 1 do
+    if d ~= r and d ~= c then perm[#perm + 1] = d bshape[#bshape + 1] = x.shape[d + 1] end
+  end
+  perm[#perm + 1], perm[#perm + 2] = r, c
+  local xt = ht.transpose(x, perm)
+  local nb = 1
+  for _, b in ipairs(bshape) do nb = nb * b end
+  local flat = xt:reshape { nb, x.shape[r + 1], x.shape[c + 1] }
+  local vals = {}
+  for b = 0, nb - 1 do vals[b + 1] = pick(ht.linalg.svdvals(flat[b])) end
+  return ht.stack(vals, 0):reshape(bshape)
 end
 
 -- matrix norms over axes r (rows) and c (columns), reduced with keepdims and squeezed after
 local function mnorm(fn, x, ord, r, c, keepdims)
+  if ord == "nuc" or ord == 2 or ord == -2 then
+    local res = svd_norm(x, ord, r, c)
+    if not keepdims then return res end
+    local lo, hi = math.min(r, c), math.max(r, c)
+    return ht.expand_dims(ht.expand_dims(res, lo), hi)
+  end
   local ax = float_abs(x)
   local res
   if ord == nil or ord == "fro" then
     res = scaled_pnorm(ax, 2, { r, c }, true)
-  elseif ord == "nuc" or ord == 2 or ord == -2 then
-    needs_svd(fn, ord)
   elseif ord == 1 or ord == -1 then -- largest / smallest column sum
     local s = ax:sum { axis = r, keepdims = true }
     res = ord == 1 and s:max { axis = c, keepdims = true } or s:min { axis = c, keepdims = true }

@@ -193,6 +193,85 @@ function M.hsvd(A, opts, ...)
     opts.silent)
 end
 
+-- ---- incremental SVD (Brand 2006, Sect. 2; Heat's svdtools.isvd) ----
+
+local function shape_str(x) return "(" .. table.concat(x.shape, ", ") .. ")" end
+
+local function isvd_operand(x, what, nd)
+  check_array("isvd", x, what)
+  if x.ndim ~= nd then
+    error(string.format("ht.linalg.isvd: %s must be %d-D, got shape %s (split %s, dtype %s)",
+      what, nd, shape_str(x), tostring(x.split), x.dtype), 3)
+  end
+end
+
+-- isvd(new_data, U_old, S_old, Vt_old, maxrank) -> U, S, Vt: the SVD of [X_old | new_data]
+-- from X_old's (possibly truncated) SVD, truncated to maxrank (default min(n + d, m)).
+-- The new columns' residual C - U Uᵀ C goes through qr; only the (r+d)×(r+d) inner matrix
+-- [[diag(S), UᵀC], [0, R]] is decomposed on every rank, so the big factors are never gathered.
+function M.isvd(new_data, U_old, S_old, Vt_old, maxrank, ...)
+  local ht = require "heat"
+  est.checknargs("linalg.isvd", select("#", ...) + 5, 5)
+  if type(maxrank) == "table" and getmetatable(maxrank) ~= core._metatable then
+    maxrank = est.checkopts("linalg.isvd", maxrank, { "maxrank" }).maxrank
+  end
+  isvd_operand(new_data, "new_data", 2)
+  isvd_operand(U_old, "U_old", 2)
+  isvd_operand(S_old, "S_old", 1)
+  isvd_operand(Vt_old, "Vt_old", 2)
+  local m, d, r, n = U_old.shape[1], new_data.shape[2], S_old.shape[1], Vt_old.shape[2]
+  local function mismatch(what)
+    error(string.format("ht.linalg.isvd: %s (new_data %s, U_old %s, S_old %s, Vt_old %s)", what,
+      shape_str(new_data), shape_str(U_old), shape_str(S_old), shape_str(Vt_old)), 3)
+  end
+  if U_old.shape[2] ~= r then mismatch("the number of columns of U_old must match the number of elements in S_old") end
+  if Vt_old.shape[1] ~= r then mismatch("the number of rows of Vt_old must match the number of elements in S_old") end
+  if new_data.shape[1] ~= m then mismatch("the number of rows of new_data must match the number of rows of U_old") end
+  maxrank = int_opt("isvd", "maxrank", maxrank, 1)
+  maxrank = math.min(maxrank or math.huge, n + d, m)
+  -- NumPy's promotion: float32 only if everything is float32, else float64
+  local t = "float32"
+  for _, x in ipairs { new_data, U_old, S_old, Vt_old } do
+    if x.dtype ~= "float32" then t = "float64" end
+  end
+  local function as_t(x) return x.dtype == t and x or x:astype(t) end
+  new_data, U_old, S_old, Vt_old = as_t(new_data), as_t(U_old), as_t(S_old), as_t(Vt_old)
+  local function rep(x) return x.split ~= nil and x:resplit(nil) or x end
+  local function like(x, split) return x.split ~= split and x:resplit(split) or x end
+
+  -- orthogonalise the new columns against U_old and decompose the residual
+  local UtC = rep(ht.matmul(U_old.T, new_data)) -- r×d
+  local resid
+  if U_old.split ~= nil then
+    resid = like(new_data, U_old.split) - like(ht.matmul(U_old, UtC), U_old.split)
+  else
+    resid = new_data - like(ht.matmul(U_old, UtC), new_data.split)
+  end
+  local P, Rc = ht.linalg.qr(resid)
+  Rc = rep(Rc)
+  local k = Rc.shape[1]
+
+  -- the small inner matrix, replicated: [[diag(S), UtC], [0, Rc]]
+  local inner = ht.zeros({ r + k, r + d }, { dtype = t })
+  if r > 0 then
+    inner[{ { 0, r }, { 0, r } }] = ht.eye(r, { dtype = t }) * rep(S_old)
+    inner[{ { 0, r }, { r, r + d } }] = UtC
+  end
+  inner[{ { r, r + k }, { r, r + d } }] = Rc
+  local u, s, vt = M.svd(inner)
+  if maxrank < s.shape[1] then
+    u, s, vt = u[{ ht.all, { 0, maxrank } }], s[{ { 0, maxrank } }], vt[{ { 0, maxrank }, ht.all }]
+  end
+
+  -- U = [U_old | P] u and Vt = vt [[Vt_old, 0], [0, I]], without building either block matrix
+  local U = like(ht.matmul(P, u[{ { r, r + k }, ht.all }]), U_old.split ~= nil and U_old.split or P.split)
+  if r > 0 then U = like(ht.matmul(U_old, u[{ { 0, r }, ht.all }]), U.split) + U end
+  local vs = Vt_old.split
+  local Vt = like(vt[{ ht.all, { r, r + d } }], vs)
+  if r > 0 then Vt = ht.hstack({ like(ht.matmul(vt[{ ht.all, { 0, r } }], Vt_old), vs), Vt }) end
+  return U, s, Vt
+end
+
 -- ---- randomized (Halko, Martinsson & Tropp; Heat's randomized.py) ----
 
 -- The randomized routines' shared checks: fn(A, k, {n_oversamples = 10, power_iter = 0}).
