@@ -7,9 +7,31 @@ local est = require "heat.estimator"
 local M = {}
 local unpack = table.unpack or unpack
 
+-- Raises msg at the user's line: the first caller outside this file, however deep the
+-- checks are nested (helpers call helpers, and tail calls drop frames).
+local here = debug.getinfo(1, "S").source
+local function fail(msg)
+  local lvl = 2
+  while true do
+    local info = debug.getinfo(lvl, "S")
+    if not info or info.source ~= here then break end
+    lvl = lvl + 1
+  end
+  error(msg, lvl)
+end
+
+local function shape_str(x)
+  return "(" .. table.concat(x.shape, ", ") .. (x.ndim == 1 and ",)" or ")")
+end
+
+-- "shape (7, 3), split 0, dtype float32" for messages
+local function describe(x)
+  return string.format("shape %s, split %s, dtype %s", shape_str(x), tostring(x.split), x.dtype)
+end
+
 local function check_array(fn, x, what)
   if getmetatable(x) ~= core._metatable then
-    error(string.format("ht.linalg.%s: %s must be an array, got %s", fn, what or "A", type(x)), 3)
+    fail(string.format("ht.linalg.%s: %s must be an array, got %s", fn, what or "A", type(x)))
   end
 end
 
@@ -96,21 +118,24 @@ end
 local function check_2d_float(fn, A)
   check_array(fn, A)
   if A.ndim ~= 2 then
-    error(string.format("ht.linalg.%s: expected a 2-D array, got %d-D", fn, A.ndim), 3)
+    fail(string.format("ht.linalg.%s: expected a 2-D array, got %d-D (%s)", fn, A.ndim, describe(A)))
   end
 end
 
 local function int_opt(fn, name, v, min)
   if v == nil then return nil end
   if type(v) ~= "number" or v ~= math.floor(v) or v < min then
-    error(string.format("ht.linalg.%s: %s must be an integer >= %d, got %s", fn, name, min,
-      tostring(v)), 3)
+    fail(string.format("ht.linalg.%s: %s must be an integer >= %d, got %s", fn, name, min,
+      tostring(v)))
   end
   return v
 end
 
 local function run_hsvd(fn, A, maxrank, maxmergedim, rtol, ss, merges, compute_sv, silent)
-  local r = { core._hsvd(A, maxrank, maxmergedim, rtol, ss, merges, compute_sv) }
+  local r = { pcall(core._hsvd, A, maxrank, maxmergedim, rtol, ss, merges, compute_sv) }
+  -- every rank raises together; re-raised so that the position is the user's line
+  if not r[1] then fail((tostring(r[2]):gsub("^[^\n]-:%d+: ", ""))) end
+  table.remove(r, 1)
   if silent == false then
     print(string.format("ht.linalg.%s: rank %d, relative error estimate %.3e", fn,
       r[1].shape[2], r[#r]))
@@ -195,13 +220,10 @@ end
 
 -- ---- incremental SVD (Brand 2006, Sect. 2; Heat's svdtools.isvd) ----
 
-local function shape_str(x) return "(" .. table.concat(x.shape, ", ") .. ")" end
-
 local function isvd_operand(x, what, nd)
   check_array("isvd", x, what)
   if x.ndim ~= nd then
-    error(string.format("ht.linalg.isvd: %s must be %d-D, got shape %s (split %s, dtype %s)",
-      what, nd, shape_str(x), tostring(x.split), x.dtype), 3)
+    fail(string.format("ht.linalg.isvd: %s must be %d-D, got %s", what, nd, describe(x)))
   end
 end
 
@@ -221,8 +243,8 @@ function M.isvd(new_data, U_old, S_old, Vt_old, maxrank, ...)
   isvd_operand(Vt_old, "Vt_old", 2)
   local m, d, r, n = U_old.shape[1], new_data.shape[2], S_old.shape[1], Vt_old.shape[2]
   local function mismatch(what)
-    error(string.format("ht.linalg.isvd: %s (new_data %s, U_old %s, S_old %s, Vt_old %s)", what,
-      shape_str(new_data), shape_str(U_old), shape_str(S_old), shape_str(Vt_old)), 3)
+    fail(string.format("ht.linalg.isvd: %s (new_data %s, U_old %s, S_old %s, Vt_old %s)", what,
+      shape_str(new_data), shape_str(U_old), shape_str(S_old), shape_str(Vt_old)))
   end
   if U_old.shape[2] ~= r then mismatch("the number of columns of U_old must match the number of elements in S_old") end
   if Vt_old.shape[1] ~= r then mismatch("the number of rows of Vt_old must match the number of elements in S_old") end
@@ -305,8 +327,8 @@ local function vsplit(A) return A.split == 0 and 0 or nil end
 local function as_vec(fn, v, n, A, what)
   check_array(fn, v, what)
   if v.ndim ~= 1 or v.shape[1] ~= n then
-    error(string.format("ht.linalg.%s: %s must be a vector of length %d, got shape (%s)", fn,
-      what, n, table.concat(v.shape, ", ")), 3)
+    fail(string.format("ht.linalg.%s: %s must be a vector of length %d to match A (%s), got %s",
+      fn, what, n, describe(A), describe(v)))
   end
   local want = vsplit(A)
   local t = v.dtype == "float32" and A.dtype == "float32" and "float32" or
@@ -319,8 +341,7 @@ end
 local function check_square(fn, A)
   check_2d_float(fn, A)
   if A.shape[1] ~= A.shape[2] then
-    error(string.format("ht.linalg.%s: expected a square matrix, got shape (%d, %d)", fn,
-      A.shape[1], A.shape[2]), 3)
+    fail(string.format("ht.linalg.%s: expected a square matrix, got %s", fn, describe(A)))
   end
 end
 
@@ -362,6 +383,7 @@ function M.lanczos(A, m, opts, ...)
   est.checknargs("linalg.lanczos", select("#", ...) + 3, 3)
   check_square("lanczos", A)
   opts = est.checkopts("linalg.lanczos", opts, { "v0" })
+  if A.dtype ~= "float32" and A.dtype ~= "float64" then A = A:astype("float64") end
   local n = A.shape[1]
   m = int_opt("lanczos", "m", m, 1)
   if m == nil or m > n then

@@ -218,10 +218,12 @@ static ht_array *matmul2d(const char *fn, const ht_array *a, const ht_array *b) 
   pr.n = pr.vb ? 1 : b->gshape[1];
   const int64_t kb = b->gshape[0];
   if (pr.k != kb)
-    return ht_error("%s: shapes %s and %s not aligned: %lld (dim %d) != %lld (dim 0)", fn,
+    return ht_error("%s: shapes %s and %s not aligned: %lld (dim %d) != %lld (dim 0) (splits %d "
+                    "and %d, dtypes %s and %s)", fn,
                     ht_fmt_shape(s1, sizeof s1, a->ndim, a->gshape),
                     ht_fmt_shape(s2, sizeof s2, b->ndim, b->gshape), (long long)pr.k,
-                    a->ndim - 1, (long long)kb), NULL;
+                    a->ndim - 1, (long long)kb, a->split, b->split, ht_dtype_name(a->dtype),
+                    ht_dtype_name(b->dtype)), NULL;
   const ht_dtype rt = ht_promote(a->dtype, b->dtype);
   pr.ct = ht_dtype_is_float(rt) ? rt : HT_INT64;
   pr.sa = a->split < 0 ? -1 : (pr.va ? 1 : a->split);
@@ -352,13 +354,16 @@ static ht_array *matmul_batched(const char *fn, const ht_array *a, const ht_arra
   int64_t shape[HT_MAXDIM + 2];
   ht_fmt_shape(s1, sizeof s1, a->ndim, a->gshape), ht_fmt_shape(s2, sizeof s2, b->ndim, b->gshape);
   if (k != kb)
-    return ht_error("%s: shapes %s and %s not aligned: %lld (dim %d) != %lld (dim %d)", fn, s1, s2,
-                    (long long)k, a->ndim - 1, (long long)kb, vb ? 0 : b->ndim - 2), NULL;
+    return ht_error("%s: shapes %s and %s not aligned: %lld (dim %d) != %lld (dim %d) (splits %d "
+                    "and %d, dtypes %s and %s)", fn, s1, s2, (long long)k, a->ndim - 1,
+                    (long long)kb, vb ? 0 : b->ndim - 2, a->split, b->split,
+                    ht_dtype_name(a->dtype), ht_dtype_name(b->dtype)), NULL;
   for (int j = 0; j < nbd; j++) {
     const int ja = j - (nbd - nba), jb = j - (nbd - nbb);
     const int64_t la = ja >= 0 ? a->gshape[ja] : 1, lb = jb >= 0 ? b->gshape[jb] : 1;
     if (la != lb && la != 1 && lb != 1)
-      return ht_error("%s: batch dimensions of shapes %s and %s cannot be broadcast", fn, s1, s2), NULL;
+      return ht_error("%s: batch dimensions of shapes %s and %s cannot be broadcast (splits %d "
+                      "and %d)", fn, s1, s2, a->split, b->split), NULL;
     shape[j] = la > lb ? la : lb;
   }
   int ndim = nbd;

@@ -20,30 +20,32 @@ static void set(ht_dtype t, void *p, int64_t i, double v) {
   else ((double *)p)[i] = v;
 }
 
+int ht_decomp_finite(const char *fn, const char *what, const ht_array *a, const ht_array *x) {
+  char sh[128];
+  const int64_t n = ht_array_lsize(x);
+  const void *d = ht_array_data(x);
+  int bad = 0; /* NaN/inf would make LAPACK loop, reject an argument or return garbage */
+  if (x->dtype == HT_FLOAT32) {
+    for (int64_t i = 0; i < n; i++) bad |= !isfinite(((const float *)d)[i]);
+  } else {
+    for (int64_t i = 0; i < n; i++) bad |= !isfinite(((const double *)d)[i]);
+  }
+  if (!bad) return 0;
+  return ht_error("%s: %s must not contain infs or NaNs (shape %s, split %d, dtype %s)", fn, what,
+                  ht_fmt_shape(sh, sizeof sh, a->ndim, a->gshape), a->split,
+                  ht_dtype_name(a->dtype));
+}
+
 ht_array *ht_decomp_input(const char *fn, const ht_array *a) {
   char sh[64];
   if (a->ndim != 2)
-    return ht_error("%s: expected a 2-D array, got shape %s (%d-D, dtype %s)", fn,
-                    ht_fmt_shape(sh, sizeof sh, a->ndim, a->gshape), a->ndim,
+    return ht_error("%s: expected a 2-D array, got shape %s (%d-D, split %d, dtype %s)", fn,
+                    ht_fmt_shape(sh, sizeof sh, a->ndim, a->gshape), a->ndim, a->split,
                     ht_dtype_name(a->dtype)), NULL;
   ht_array *x = ht_dtype_is_float(a->dtype)
                     ? ht_contiguous(a)
                     : ht_astype(a, HT_FLOAT64); /* NumPy's linalg promotes ints to float64 */
-  int status = x ? 0 : -1;
-  if (x) { /* NaN/inf would make LAPACK loop or return garbage */
-    const int64_t n = ht_array_lsize(x);
-    const void *d = ht_array_data(x);
-    int bad = 0;
-    if (x->dtype == HT_FLOAT32) {
-      for (int64_t i = 0; i < n; i++) bad |= !isfinite(((const float *)d)[i]);
-    } else {
-      for (int64_t i = 0; i < n; i++) bad |= !isfinite(((const double *)d)[i]);
-    }
-    if (bad)
-      status = ht_error("%s: array must not contain infs or NaNs (shape %s, split %d, dtype %s)",
-                        fn, ht_fmt_shape(sh, sizeof sh, 2, a->gshape), a->split,
-                        ht_dtype_name(a->dtype));
-  }
+  int status = x ? ht_decomp_finite(fn, "array", a, x) : -1;
   /* the check is local: a rank may see a NaN that the others do not */
   if ((a->split >= 0 ? ht_comm_agree(status) : status) < 0) {
     if (x) ht_array_free(x);

@@ -8,9 +8,12 @@
 ht_array *ht_tri(const ht_array *a, int64_t k, bool upper) {
   const char *fn = upper ? "triu" : "tril";
   const int nd = a->ndim;
+  char sh[128];
   if (nd < 2)
-    return ht_error("%s: input must be at least 2-D, got %d-D (NumPy's 1-D form is not "
-                    "supported)", fn, nd), NULL;
+    return ht_error("%s: input must be at least 2-D, got %d-D, shape %s (split %d, dtype %s; "
+                    "NumPy's 1-D form is not supported)", fn, nd,
+                    ht_fmt_shape(sh, sizeof sh, nd, a->gshape), a->split,
+                    ht_dtype_name(a->dtype)), NULL;
   if (a->device != HT_CPU) return ht_error("%s: arrays on device gpu are not supported yet", fn), NULL;
   ht_array *out = ht_copy(a); /* contiguous, same distribution */
   if (!out) return NULL;
@@ -33,8 +36,11 @@ ht_array *ht_tri(const ht_array *a, int64_t k, bool upper) {
 }
 
 ht_array *ht_trace(const ht_array *a, int64_t offset) {
+  char sh[128];
   if (a->ndim != 2)
-    return ht_error("trace: only 2-D arrays are supported, got %d-D", a->ndim), NULL;
+    return ht_error("trace: only 2-D arrays are supported, got %d-D, shape %s (split %d, dtype %s)",
+                    a->ndim, ht_fmt_shape(sh, sizeof sh, a->ndim, a->gshape), a->split,
+                    ht_dtype_name(a->dtype)), NULL;
   if (a->device != HT_CPU) return ht_error("trace: arrays on device gpu are not supported yet"), NULL;
   const bool fl = ht_dtype_is_float(a->dtype);
   const ht_dtype acc_t = fl ? HT_FLOAT64 : HT_INT64;

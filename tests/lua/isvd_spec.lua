@@ -108,7 +108,7 @@ describe("ht.linalg.isvd", function()
     T.assert_error(function() ht.linalg.isvd(N, U[{ ht.all, { 0, 2 } }], S[{ { 0, 2 } }], Vt) end,
       "number of rows of Vt_old must match the number of elements in S_old")
     T.assert_error(function() ht.linalg.isvd(ht.zeros(7, { split = 0 }), U, S, Vt) end,
-      "isvd: new_data must be 2-D, got shape (7) (split 0, dtype float32)")
+      "isvd: new_data must be 2-D, got shape (7,), split 0, dtype float32")
     T.assert_error(function() ht.linalg.isvd(N, U, S, Vt, 0) end, "maxrank must be an integer >= 1")
     T.assert_error(function() ht.linalg.isvd(N, U, S, Vt, { max_rank = 2 }) end,
       "unknown option 'max_rank'")
