@@ -62,6 +62,9 @@ int lht_check_shape(lua_State *L, int idx, const char *fn, int64_t *shape);
 /* An integer argument (integral, |i| <= 2^53), else an error naming fn and what. */
 int64_t lht_check_int(lua_State *L, int idx, const char *fn, const char *what);
 int64_t lht_to_int(lua_State *L, double v, const char *fn, const char *what);
+/* lht_operand for argument idx: a converted value replaces its stack slot with the new
+ * array's userdata, so the GC owns it even if a later argument raises. */
+ht_array *lht_arg_operand(lua_State *L, int idx, ht_dtype other, const char *fn);
 /* An axis for an array of ndim dims: negative counts from the end. */
 int lht_check_axis(lua_State *L, int idx, const char *fn, int ndim);
 int lht_norm_axis(lua_State *L, int64_t axis, const char *fn, int ndim);

@@ -56,12 +56,11 @@ for k, v in pairs(require "heat.linalg_decomp") do ht.linalg[k] = v end
 ht.preprocessing = require "heat.preprocessing"
 ht.regression = require "heat.regression"
 ht.decomposition = require "heat.decomposition"
-
--- the profiler: HEATLUA_PROFILE=1 starts it here; the runner reports at exit
-ht.profile = require("heat.profile").init(ht)
-
 ht.spatial = require "heat.spatial"
 ht.cluster = require "heat.cluster"
 ht.metrics = require "heat.metrics"
+
+-- the profiler: HEATLUA_PROFILE=1 starts it here; the runner reports at exit
+ht.profile = require("heat.profile").init(ht)
 
 return ht
