@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "array.h"
+#include "device.h"
 #include "error.h"
 
 /* Writes n consecutive elements whose C-order global flat indices are g, g+1, ... */
@@ -63,9 +64,7 @@ static inline int ht_check_factory(const char *fn, int ndim, const int64_t *gsha
   if (split < -1 || split >= ndim)
     return ht_error("%s: split %d is out of range for shape %s", fn, split,
                     ht_fmt_shape(sh, sizeof sh, ndim, gshape));
-  if (dev != HT_CPU)
-    return ht_error("%s: arrays on device 'gpu' are not supported by this operation yet", fn);
-  return 0;
+  return ht_device_unsupported(dev, fn);
 }
 
 #endif

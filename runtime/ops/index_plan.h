@@ -5,6 +5,7 @@
 #define HT_INDEX_PLAN_H
 
 #include "../comm.h"
+#include "../device.h"
 #include "../exchange.h"
 #include "../indexing.h"
 
