@@ -10,14 +10,7 @@
 #include "exchange.h"
 #include "iter.h"
 
-static void (*alloc_hook)(int64_t, void *);
-static void *alloc_ctx;
 static int64_t bytes_live;
-
-void ht_set_alloc_hook(void (*hook)(int64_t, void *), void *ctx) {
-  alloc_hook = hook;
-  alloc_ctx = ctx;
-}
 
 int64_t ht_bytes_live(void) { return bytes_live; }
 
@@ -30,7 +23,6 @@ ht_buffer *ht_buffer_new(int64_t nbytes, ht_device device) {
   b->data = ht_backend_of(device)->alloc(nbytes);
   if (!b->data) return free(b), NULL;
   bytes_live += nbytes;
-  if (alloc_hook) alloc_hook(nbytes, alloc_ctx);
   return b;
 }
 
@@ -38,7 +30,6 @@ void ht_buffer_release(ht_buffer *b) {
   if (!b || --b->refcount > 0) return;
   ht_backend_of(b->device)->free(b->data);
   bytes_live -= b->nbytes;
-  if (alloc_hook) alloc_hook(-b->nbytes, alloc_ctx);
   free(b);
 }
 

@@ -38,8 +38,7 @@ typedef struct ht_array {
 /* ---- storage ---- */
 ht_buffer *ht_buffer_new(int64_t nbytes, ht_device device);
 void ht_buffer_release(ht_buffer *b);
-/* Called with +bytes on allocation and -bytes on free (the Lua GC hook). */
-void ht_set_alloc_hook(void (*hook)(int64_t delta, void *ctx), void *ctx);
+/* Bytes held by live buffers on this rank (the binding's GC pacing reads it). */
 int64_t ht_bytes_live(void);
 
 /* ---- construction (collective only in that every rank must agree on the arguments) ---- */

@@ -22,6 +22,15 @@ int lht_raise(lua_State *L);
 /* Pushes the methods table (what x:name(...) finds); add Lua-visible methods to it. */
 void lht_push_methods(lua_State *L);
 void lht_register_methods(lua_State *L, const luaL_Reg *fns);
+/* A binding entry that says where it goes: LHT_FN as a field of the heat.core table on
+ * top of the stack (ht.name(x, ...)), LHT_METHOD in the methods table (x:name(...)). */
+enum { LHT_FN = 1, LHT_METHOD = 2 };
+typedef struct lht_reg {
+  const char *name;
+  lua_CFunction func;
+  int where;
+} lht_reg;
+void lht_register(lua_State *L, const lht_reg *regs);
 /* Pushes the array metatable (operators live here). */
 void lht_push_metatable(lua_State *L);
 
@@ -70,6 +79,8 @@ void lht_open_factories(lua_State *L);    /* factories.c: also the `random` subt
 void lht_open_io(lua_State *L);           /* io.c: load_*, save_*, the `io` subtable */
 void lht_open_indexing(lua_State *L);     /* indexing.c: methods __getitem, __setitem */
 void lht_open_manipulation(lua_State *L); /* manipulation.c: reshape, concatenate, sort... */
+/* A lua_CFunction: runs the functions registered with core.atexit, in order (module.c). */
+int lht_run_atexit(lua_State *L);
 /* Each lht_open_* is called with the heat.core module table on top of the stack and
  * sets its functions as fields there; methods go in through lht_register_methods. */
 
