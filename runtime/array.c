@@ -2,8 +2,10 @@
  * that change a distribution (copy, astype, resplit, redistribute, gather). */
 #include "array.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "comm.h"
 #include "device.h"
@@ -38,6 +40,46 @@ void ht_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides) {
   for (int d = ndim - 1; d >= 0; d--) strides[d] = s, s *= shape[d];
 }
 
+/* Physical memory, or the cgroup's limit when lower: a request past it is refused before
+ * malloc, since Linux overcommits and the OOM killer would end one rank much later. */
+static int64_t memory_limit(void) {
+  static int64_t limit;
+  if (limit) return limit;
+  long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGE_SIZE);
+  limit = pages > 0 && psize > 0 ? (int64_t)pages * psize : INT64_MAX;
+  FILE *f = fopen("/sys/fs/cgroup/memory.max", "r");
+  long long cg;
+  if (f && fscanf(f, "%lld", &cg) == 1 && cg > 0 && cg < limit) limit = cg;
+  if (f) fclose(f);
+  return limit;
+}
+
+int ht_check_size(const char *fn, ht_dtype t, int ndim, const int64_t *gshape, int split,
+                  const int64_t *counts, ht_device dev) {
+  int64_t n = (int64_t)ht_dtype_size(t), rows = 0;
+  for (int d = 0; d < ndim; d++)
+    if (gshape[d] == 0) return 0;
+  for (int d = 0; d < ndim; d++)
+    if (gshape[d] < 0 || __builtin_mul_overflow(n, gshape[d], &n))
+      return ht_error("%s: array is too big; `arr.size * arr.dtype.itemsize` is larger than "
+                      "the maximum possible size", fn);
+  if (dev != HT_CPU) return 0;
+  /* the largest local block, from metadata every rank shares: the same verdict everywhere */
+  int p = ht_comm_size();
+  if (split >= 0) {
+    for (int r = 0; r < p; r++) {
+      int64_t c = counts ? counts[r] : gshape[split] / p + (r < gshape[split] % p);
+      if (c > rows) rows = c;
+    }
+    n = n / gshape[split] * rows;
+  }
+  if (n > memory_limit())
+    return ht_error("%s: allocating %lld bytes for an array of shape %s exceeds the memory of "
+                    "this machine (%lld bytes)", fn, (long long)n,
+                    ht_fmt_shape((char[128]){0}, 128, ndim, gshape), (long long)memory_limit());
+  return 0;
+}
+
 /* Header only: metadata and counts, no buffer. */
 static ht_array *header_new(ht_dtype t, int ndim, const int64_t *gshape, int split,
                             const int64_t *counts, ht_device dev) {
@@ -49,6 +91,7 @@ static ht_array *header_new(ht_dtype t, int ndim, const int64_t *gshape, int spl
                     ht_fmt_shape(sh, sizeof sh, ndim, gshape)), NULL;
   for (int d = 0; d < ndim; d++)
     if (gshape[d] < 0) return ht_error("array: negative dimensions are not allowed"), NULL;
+  if (ht_check_size("array", t, ndim, gshape, split, counts, dev)) return NULL;
   ht_array *a = calloc(1, sizeof *a);
   if (!a) return ht_error("out of memory"), NULL;
   a->dtype = t;
@@ -245,9 +288,36 @@ static int check_split(const ht_array *a, int axis, const char *fn) {
   return ht_require_host(a, fn);
 }
 
+/* resplit(nil): every rank gets the whole array, one rank's block at a time (a broadcast),
+ * so the peak is the result plus one block, not the result plus a send copy per rank. */
+static ht_array *replicate(const ht_array *a) {
+  int p = ht_comm_size(), me = ht_comm_rank(), s = a->split;
+  ht_array *out = ht_array_empty(a->dtype, a->ndim, a->gshape, -1, a->device);
+  int64_t most = 0, row = (int64_t)ht_dtype_size(a->dtype);
+  for (int d = 0; d < a->ndim; d++) row *= d == s ? 1 : a->lshape[d];
+  for (int q = 0; q < p; q++) most = a->counts[q] > most ? a->counts[q] : most;
+  char *block = malloc((size_t)(most * row) + 1);
+  int status = out && !block ? ht_error("resplit: out of memory") : 0;
+  if ((status = ht_comm_agree(out ? status : -1))) goto done;
+  ht_buffer fake = {0};
+  for (int q = 0; q < p && !status; q++) {
+    if (!a->counts[q]) continue;
+    ht_array part = ht_narrow(out, s, ht_rank_lo(a->counts, q), a->counts[q]);
+    ht_array packed = ht_raw(&fake, a->dtype, a->ndim, part.lshape, block);
+    if (q == me) ht_copy_into(&packed, a);
+    if ((status = ht_comm_bcast(block, a->counts[q] * row, q))) break;
+    ht_copy_into(&part, &packed);
+  }
+done:
+  free(block);
+  if (status) ht_array_free(out), out = NULL;
+  return out;
+}
+
 ht_array *ht_resplit(const ht_array *a, int axis) {
   if (check_split(a, axis, "resplit")) return NULL;
   if (axis == a->split) return ht_copy(a);
+  if (a->split >= 0 && axis < 0) return replicate(a);
   ht_array *out = ht_array_empty(a->dtype, a->ndim, a->gshape, axis, a->device);
   if (a->split < 0) { /* every rank already has everything: keep its block */
     if (!out) return NULL;
@@ -261,14 +331,11 @@ ht_array *ht_resplit(const ht_array *a, int axis) {
     free(seg), ht_array_free(out);
     return NULL;
   }
-  /* to q: my rows, cut to q's part along the new axis (all of them when gathering);
-   * from q: q's rows, my part along the new axis */
+  /* to q: my rows, cut to q's part along the new axis; from q: q's rows, my part */
   for (int q = 0; q < p; q++) {
-    if (axis >= 0 && out->counts[q])
+    if (out->counts[q])
       send[ns++] = (ht_xseg){q, axis, a, ht_rank_lo(out->counts, q), out->counts[q]};
-    else if (axis < 0 && a->lshape[s])
-      send[ns++] = (ht_xseg){q, s, a, 0, a->lshape[s]};
-    if (a->counts[q] && ht_array_lsize(out))
+    if (a->counts[q])
       recv[nr++] = (ht_xseg){q, s, out, ht_rank_lo(a->counts, q), a->counts[q]};
   }
   int rc = ht_exchange(send, ns, recv, nr, a->dtype, "resplit");

@@ -47,6 +47,11 @@ ht_array *ht_array_empty(ht_dtype t, int ndim, const int64_t *gshape, int split,
 /* The same with given counts along split (NULL: balanced). */
 ht_array *ht_array_empty_counts(ht_dtype t, int ndim, const int64_t *gshape, int split,
                                 const int64_t *counts, ht_device dev);
+/* NumPy's "array is too big" when size * itemsize overflows int64, and a clear error when
+ * the largest rank's block exceeds this machine's memory; messages start with fn. Depends
+ * on the arguments only, so every rank agrees without communicating. 0 or -1. */
+int ht_check_size(const char *fn, ht_dtype t, int ndim, const int64_t *gshape, int split,
+                  const int64_t *counts, ht_device dev);
 /* A new array struct sharing a's buffer (a view with a's layout). */
 ht_array *ht_array_view(const ht_array *a);
 void ht_array_free(ht_array *a);

@@ -2,6 +2,7 @@
 #include "comm.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -215,4 +216,16 @@ int ht_comm_agree(int status) {
   msg[sizeof msg - 1] = 0;
   ht_error("%s", msg);
   return -1;
+}
+
+_Noreturn void ht_fatal(const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "heatlua: rank %d: %s\n", rank_, msg);
+  fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, 1);
+  abort();
 }

@@ -45,4 +45,8 @@ int64_t ht_comm_bytes_sent(void);
  * nonzero (the message of the lowest failing rank becomes everybody's error). */
 int ht_comm_agree(int status);
 
+/* Ends the whole job with "heatlua: rank R: msg" (printf-style): for failures that cannot
+ * be agreed on, such as a small metadata allocation, where returning would hang the others. */
+_Noreturn void ht_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

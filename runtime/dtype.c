@@ -52,12 +52,26 @@ ht_dtype ht_promote(ht_dtype a, ht_dtype b) {
   return int_bits(a) >= int_bits(b) ? a : b;
 }
 
+bool ht_is_int_value(double v) {
+  return isfinite(v) && v == floor(v) && fabs(v) < 9223372036854775808.0;
+}
+
+bool ht_int_value_fits(ht_dtype t, double v) {
+  static const double lo[] = {[HT_UINT8] = 0, [HT_INT8] = -128, [HT_INT16] = -32768,
+                              [HT_INT32] = -2147483648.0, [HT_INT64] = -9223372036854775808.0};
+  static const double hi[] = {[HT_UINT8] = 255, [HT_INT8] = 127, [HT_INT16] = 32767,
+                              [HT_INT32] = 2147483647.0, [HT_INT64] = 9223372036854775807.0};
+  if (!ht_dtype_is_int(t)) return true;
+  return v >= lo[t] && (t == HT_INT64 ? v < 9223372036854775808.0 : v <= hi[t]);
+}
+
 ht_dtype ht_weak_scalar_dtype(ht_dtype other, double value, bool is_bool) {
-  if (other >= HT_NDTYPES) return is_bool ? HT_BOOL : (value == floor(value) ? HT_INT64 : HT_FLOAT64);
+  bool integral = ht_is_int_value(value);
+  if (other >= HT_NDTYPES) return is_bool ? HT_BOOL : (integral ? HT_INT64 : HT_FLOAT64);
   if (is_bool) return other;
-  if (value == floor(value) && !ht_dtype_is_float(other)) return other == HT_BOOL ? HT_INT64 : other;
+  if (integral && !ht_dtype_is_float(other)) return other == HT_BOOL ? HT_INT64 : other;
   if (ht_dtype_is_float(other)) return other;
-  return isfinite(value) && value == floor(value) ? other : HT_FLOAT64;
+  return HT_FLOAT64;
 }
 
 ht_dtype ht_float_result(ht_dtype t) {

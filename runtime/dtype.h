@@ -42,6 +42,11 @@ ht_dtype ht_promote(ht_dtype a, ht_dtype b);
 /* NEP 50: the dtype a Lua number takes next to an array of dtype `other`
  * (integral values keep the array's kind, a fraction makes ints float64). */
 ht_dtype ht_weak_scalar_dtype(ht_dtype other, double value, bool is_bool);
+/* A double that is an int64 exactly: finite, integral, |v| < 2^63 (inf, nan and 1e300 are
+ * not, so they make float arrays, never INT64_MIN). */
+bool ht_is_int_value(double v);
+/* NEP 50: an integral Lua number next to an integer array must fit its dtype. */
+bool ht_int_value_fits(ht_dtype t, double v);
 /* The float dtype that a true division or a mean of `t` produces (NumPy). */
 ht_dtype ht_float_result(ht_dtype t);
 

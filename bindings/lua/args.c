@@ -67,6 +67,13 @@ int lht_check_shape(lua_State *L, int idx, const char *fn, int64_t *shape) {
     lua_pop(L, 1);
     if (shape[i] < 0) luaL_error(L, "ht.%s: negative dimensions are not allowed", fn);
   }
+  /* the element count must fit (NumPy's message); the runtime checks it times itemsize */
+  int64_t size = 1;
+  for (int i = 0; i < n && size; i++) if (!shape[i]) size = 0;
+  for (int i = 0; i < n && size; i++)
+    if (__builtin_mul_overflow(size, shape[i], &size))
+      luaL_error(L, "ht.%s: array is too big; `arr.size * arr.dtype.itemsize` is larger than "
+                 "the maximum possible size", fn);
   return n;
 }
 
@@ -160,7 +167,32 @@ void lht_check_keys(lua_State *L, int opts, const char *fn, const char *const *k
         luaL_addstring(&b, *s);
       }
       luaL_pushresult(&b);
+      if (!*known) luaL_error(L, "ht.%s: unknown option '%s' (it takes no options)", fn, k);
       luaL_error(L, "ht.%s: unknown option '%s' (options: %s)", fn, k, lua_tostring(L, -1));
     }
   }
+}
+
+int lht_check_opts(lua_State *L, int idx, const char *fn, const char *const *known) {
+  int top = lua_gettop(L), has_dtype = 0;
+  if (idx > top) return 0;
+  if (top > idx)
+    luaL_error(L, "ht.%s: too many arguments (%d); options go in one trailing table", fn, top);
+  if (lua_isnil(L, idx)) return 0;
+  for (const char *const *k = known; *k; k++) has_dtype |= !strcmp(*k, "dtype");
+  if (has_dtype && lua_type(L, idx) == LUA_TSTRING) { /* NumPy's positional dtype */
+    lht_check_dtype(L, idx, fn);
+    lua_createtable(L, 0, 1);
+    lua_pushvalue(L, idx);
+    lua_setfield(L, -2, "dtype");
+    lua_replace(L, idx);
+    return idx;
+  }
+  if (!lht_is_opts(L, idx))
+    luaL_error(L, "ht.%s: argument #%d must be the options table%s, got %s%s", fn, idx,
+               has_dtype ? " or a dtype" : "", luaL_typename(L, idx),
+               lua_type(L, idx) == LUA_TNUMBER ? " (a shape of several dimensions is one "
+                                                 "table, e.g. {3, 4})" : "");
+  lht_check_keys(L, idx, fn, known);
+  return idx;
 }

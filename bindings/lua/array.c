@@ -1,5 +1,6 @@
 /* Arrays as Lua userdata: the metatable, properties, conversion to and from Lua values,
  * the distribution methods, and the garbage collector's view of C memory. */
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -86,7 +87,7 @@ typedef struct {
   int64_t shape[HT_MAXDIM];
   double *vals;
   int64_t n, cap;
-  int all_int, all_bool, any_bool;
+  int all_int, all_bool, any_bool, wide; /* wide: a finite value past float32's range */
 } nested;
 
 static void nested_push(lua_State *L, nested *s, double v, const char *fn) {
@@ -124,7 +125,8 @@ static void nested_walk(lua_State *L, int idx, int depth, nested *s, const char 
   if (t == LUA_TNUMBER) {
     v = lua_tonumber(L, idx);
     s->all_bool = 0;
-    if (v != floor(v)) s->all_int = 0;
+    if (!ht_is_int_value(v)) s->all_int = 0;
+    if (isfinite(v) && fabs(v) > FLT_MAX) s->wide = 1;
   } else if (t == LUA_TBOOLEAN) {
     v = lua_toboolean(L, idx);
     s->any_bool = 1;
@@ -156,11 +158,21 @@ ht_array *lht_from_table(lua_State *L, int idx, ht_dtype dtype, int split, ht_de
     free(s.vals);
     luaL_error(L, "ht.%s: split %d is out of range for an array of %d dimensions", fn, split, s.ndim);
   }
-  if (dtype == HT_NDTYPES) /* Heat: booleans -> bool, integers -> int64, else float32 */
-    dtype = (s.any_bool && s.all_bool) ? HT_BOOL : s.all_int ? HT_INT64 : HT_FLOAT32;
+  /* Heat: booleans -> bool, int64 when every number is one exactly, else float32 (float64
+   * when float32 would turn a finite value into inf) */
+  if (dtype == HT_NDTYPES)
+    dtype = (s.any_bool && s.all_bool) ? HT_BOOL : s.all_int ? HT_INT64
+                                                 : s.wide ? HT_FLOAT64 : HT_FLOAT32;
   ht_array *a = ht_from_buffer(dtype, s.ndim, s.shape, split, dev, HT_FLOAT64, s.vals);
   free(s.vals);
   return a;
+}
+
+static int is_comparison(const char *fn) {
+  static const char *const names[] = {"eq", "ne", "lt", "le", "gt", "ge", NULL};
+  for (const char *const *n = names; *n; n++)
+    if (!strcmp(fn, *n)) return 1;
+  return 0;
 }
 
 ht_array *lht_operand(lua_State *L, int idx, ht_dtype other, const char *fn, int *owned) {
@@ -171,7 +183,15 @@ ht_array *lht_operand(lua_State *L, int idx, ht_dtype other, const char *fn, int
   switch (lua_type(L, idx)) {
     case LUA_TNUMBER: {
       double v = lua_tonumber(L, idx);
-      a = ht_scalar(ht_weak_scalar_dtype(other, v, false), v);
+      ht_dtype t = ht_weak_scalar_dtype(other, v, false);
+      if (!ht_int_value_fits(t, v)) {
+        /* NEP 50: int8_array + 300 raises; a comparison is still exact in int64/float64 */
+        if (!is_comparison(fn))
+          luaL_error(L, "ht.%s: Lua integer %.17g is out of bounds for %s (NumPy 2, NEP 50)",
+                     fn, v, ht_dtype_name(t));
+        t = ht_int_value_fits(HT_INT64, v) ? HT_INT64 : HT_FLOAT64;
+      }
+      a = ht_scalar(t, v);
       break;
     }
     case LUA_TBOOLEAN:

@@ -26,12 +26,36 @@ static void operand_pair(lua_State *L, int i, const char *fn, const ht_array **x
   if (!*y) *y = operand(L, i + 1, (*x)->dtype, fn);
 }
 
-/* ht.add(x, y), x:add(y), x + y: the op is the closure's upvalue. */
+/* NumPy raises for an integer to a negative integer power (its result is not an
+ * integer). The minimum is a reduction, so every rank gets the same verdict. */
+static void check_int_power(lua_State *L, const ht_array *x, const ht_array *y) {
+  if (ht_dtype_is_float(x->dtype) || ht_dtype_is_float(y->dtype) || y->dtype == HT_BOOL ||
+      y->dtype == HT_UINT8 || ht_array_gsize(y) == 0)
+    return;
+  ht_reduce_opts o = {0};
+  ht_array *m = ht_reduce(HT_RMIN, y, &o);
+  if (!m) lht_raise(L);
+  double v = ht_get_f64(m->dtype, ht_array_data(m));
+  ht_array_free(m);
+  if (v < 0) luaL_error(L, "ht.pow: integers to negative integer powers are not allowed");
+}
+
+/* ht.add(x, y), x:add(y), x + y: the op is the closure's upvalue. No options (NumPy's
+ * out, where, dtype are not supported), so a third argument is an error, not ignored. */
 static int l_binary(lua_State *L) {
+  static const char *const none[] = {NULL};
   ht_binop op = (ht_binop)lua_tointeger(L, lua_upvalueindex(1));
+  const char *fn = ht_binop_name(op);
   const ht_array *x, *y;
+  if (lua_gettop(L) > 2) {
+    int opts = lht_opts(L, 3);
+    if (!opts || lua_gettop(L) > 3)
+      luaL_error(L, "ht.%s: takes two operands, got %d arguments", fn, lua_gettop(L));
+    lht_check_keys(L, opts, fn, none);
+  }
   lua_settop(L, 2);
-  operand_pair(L, 1, ht_binop_name(op), &x, &y);
+  operand_pair(L, 1, fn, &x, &y);
+  if (op == HT_POW) check_int_power(L, x, y);
   lht_pusharray(L, ht_binary(op, x, y));
   return 1;
 }
@@ -58,7 +82,10 @@ static int l_unary(lua_State *L) {
   ht_unop op = (ht_unop)lua_tointeger(L, lua_upvalueindex(1));
   const char *fn = ht_unop_name(op);
   if (op == HT_ROUND) { /* round(x, decimals) or round(x, {decimals = d}) */
+    static const char *const keys[] = {"decimals", NULL};
     int opts = lht_opts(L, 2);
+    if (lua_gettop(L) > 2) luaL_error(L, "ht.round: takes x and decimals, got %d arguments", lua_gettop(L));
+    lht_check_keys(L, opts, fn, keys);
     int64_t d = opts ? (int64_t)lht_opt_number(L, opts, "decimals", 0)
                      : lua_isnoneornil(L, 2) ? 0 : lht_check_int(L, 2, fn, "decimals");
     lua_settop(L, 1);
@@ -67,13 +94,21 @@ static int l_unary(lua_State *L) {
     lht_pusharray(L, ht_unary(op, x));
     return 1;
   }
-  lua_settop(L, 1);
+  if (lua_gettop(L) > 1) luaL_error(L, "ht.%s: takes one operand, got %d arguments", fn, lua_gettop(L));
   lht_pusharray(L, ht_unary(op, operand(L, 1, HT_NDTYPES, fn)));
   return 1;
 }
 
+/* -x: Lua passes x twice to __unm. */
+static int l_unm(lua_State *L) {
+  lua_settop(L, 1);
+  return l_unary(L);
+}
+
 /* ht.where(cond, x, y): x where cond is true, else y. */
 static int l_where(lua_State *L) {
+  if (lua_gettop(L) > 3)
+    return luaL_error(L, "ht.where: takes cond, x and y, got %d arguments", lua_gettop(L));
   lua_settop(L, 3);
   if (lua_isnil(L, 2) && lua_isnil(L, 3))
     return luaL_error(L, "ht.where: x and y are required (where(cond) alone is nonzero)");
@@ -85,6 +120,8 @@ static int l_where(lua_State *L) {
 
 /* ht.clip(x, lo, hi), x:clip(lo, hi): either bound may be nil. */
 static int l_clip(lua_State *L) {
+  if (lua_gettop(L) > 3)
+    return luaL_error(L, "ht.clip: takes x, lo and hi, got %d arguments", lua_gettop(L));
   lua_settop(L, 3);
   const ht_array *x = operand(L, 1, HT_NDTYPES, "clip");
   const ht_array *lo = lua_isnil(L, 2) ? NULL : operand(L, 2, x->dtype, "clip");
@@ -149,7 +186,7 @@ void lht_open_elementwise(lua_State *L) {
     set_op(L, core, methods, unary_names[i].name, l_unary, unary_names[i].op);
   for (size_t i = 0; i < sizeof operators / sizeof operators[0]; i++)
     set_op(L, mt, 0, operators[i].event, l_binary, operators[i].op);
-  set_op(L, mt, 0, "__unm", l_unary, HT_NEG);
+  set_op(L, mt, 0, "__unm", l_unm, HT_NEG);
   lua_pushcfunction(L, l_where);
   lua_setfield(L, core, "where");
   lua_pushcfunction(L, l_clip);

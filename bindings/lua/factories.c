@@ -24,8 +24,11 @@ static int table_depth(lua_State *L, int idx) {
   return depth;
 }
 
+static const char *const creation_keys[] = {"dtype", "split", "device", NULL};
+
 static int array_impl(lua_State *L, const char *fn, int copy_default) {
-  int opts = lht_opts(L, 2);
+  static const char *const keys[] = {"dtype", "split", "device", "copy", NULL};
+  int opts = lht_check_opts(L, 2, fn, keys);
   ht_device dev = lht_opt_device(L, opts, fn);
   ht_array *a = lht_toarray(L, 1);
   if (!a) {
@@ -73,7 +76,7 @@ static int shaped(lua_State *L, const char *fn, int has_value, double value, int
   int64_t shape[HT_MAXDIM];
   int ndim = lht_check_shape(L, 1, fn, shape);
   if (has_value) value = check_fill(L, 2, fn);
-  int opts = lht_opts(L, has_value ? 3 : 2);
+  int opts = lht_check_opts(L, has_value ? 3 : 2, fn, creation_keys);
   ht_dtype t = lht_opt_dtype(L, opts, fn, HT_FLOAT32);
   int split = lht_opt_split(L, opts, fn, ndim, -1);
   ht_device dev = lht_opt_device(L, opts, fn);
@@ -110,7 +113,7 @@ static ht_array *like(const ht_array *x, ht_dtype t, int split, ht_device dev, d
 static int shaped_like(lua_State *L, const char *fn, int has_value, double value, int fill) {
   ht_array *x = lht_checkarray(L, 1);
   if (has_value) value = check_fill(L, 2, fn);
-  int opts = lht_opts(L, has_value ? 3 : 2);
+  int opts = lht_check_opts(L, has_value ? 3 : 2, fn, creation_keys);
   ht_dtype t = lht_opt_dtype(L, opts, fn, x->dtype);
   int split = lht_opt_split(L, opts, fn, x->ndim, x->split);
   ht_device dev = opts ? lht_opt_device(L, opts, fn) : x->device;
@@ -134,9 +137,10 @@ static int l_arange(lua_State *L) {
   if (n == 0)
     luaL_error(L, "ht.arange: expected arange(stop), arange(start, stop) or "
                "arange(start, stop, step), got %s", luaL_typename(L, 1));
-  int opts = lht_opts(L, n + 1);
-  if (lua_gettop(L) > n + (opts ? 1 : 0))
+  if (lua_gettop(L) > n && !lua_isnil(L, n + 1) && lua_type(L, n + 1) != LUA_TTABLE &&
+      lua_type(L, n + 1) != LUA_TSTRING)
     luaL_error(L, "ht.arange: argument %d must be a number or the options table", n + 1);
+  int opts = lht_check_opts(L, n + 1, "arange", creation_keys);
   double start = n > 1 ? v[0] : 0, stop = n > 1 ? v[1] : v[0], step = n > 2 ? v[2] : 1;
   int integral = ht_is_exact_int(start) && ht_is_exact_int(stop) && ht_is_exact_int(step);
   int fits32 = fabs(start) <= INT32_MAX && fabs(stop) <= (double)INT32_MAX + 1;
@@ -156,8 +160,10 @@ static int l_arange(lua_State *L) {
 /* linspace/logspace(start, stop, num = 50, {endpoint, base, retstep, dtype, split}) */
 static int spaced(lua_State *L, const char *fn, int log) {
   double start = luaL_checknumber(L, 1), stop = luaL_checknumber(L, 2);
+  static const char *const keys[] = {"num", "endpoint", "base", "retstep", "dtype", "split",
+                                     "device", NULL};
   int has_num = lua_type(L, 3) == LUA_TNUMBER;
-  int opts = lht_opts(L, has_num ? 4 : 3);
+  int opts = lht_check_opts(L, has_num ? 4 : 3, fn, keys);
   int64_t num = has_num ? lht_check_int(L, 3, fn, "num")
                         : lht_to_int(L, lht_opt_number(L, opts, "num", 50), fn, "num");
   int endpoint = lht_opt_bool(L, opts, "endpoint", 1);
@@ -188,7 +194,8 @@ static int l_eye(lua_State *L) {
   int pos = 2;
   if (lua_type(L, pos) == LUA_TNUMBER) m = lht_check_int(L, pos++, "eye", "M");
   if (lua_type(L, pos) == LUA_TNUMBER) k = lht_check_int(L, pos++, "eye", "k");
-  int opts = lht_opts(L, pos);
+  static const char *const keys[] = {"M", "k", "dtype", "split", "device", NULL};
+  int opts = lht_check_opts(L, pos, "eye", keys);
   m = lht_to_int(L, lht_opt_number(L, opts, "M", (double)m), "eye", "M");
   k = lht_to_int(L, lht_opt_number(L, opts, "k", (double)k), "eye", "k");
   if (m < 0) luaL_error(L, "ht.eye: negative dimensions are not allowed");
@@ -229,17 +236,19 @@ static int l_seed(lua_State *L) {
   return 0;
 }
 
-/* The trailing options table, if the last argument is one; *npos = the arguments before. */
-static int trailing_opts(lua_State *L, int *npos) {
+/* The trailing options table, if the last argument is one (its keys checked against
+ * `known`); *npos = the arguments before. */
+static int trailing_opts(lua_State *L, int *npos, const char *fn, const char *const *known) {
   int top = lua_gettop(L), opts = top > 0 ? lht_opts(L, top) : 0;
   *npos = opts ? top - 1 : top;
+  lht_check_keys(L, opts, fn, known);
   return opts;
 }
 
 /* rand/randn(d0, d1, ...): dimensions as separate numbers (or one shape table). */
 static int dims_args(lua_State *L, const char *fn, int64_t *shape, int *opts) {
   int npos;
-  *opts = trailing_opts(L, &npos);
+  *opts = trailing_opts(L, &npos, fn, creation_keys);
   if (npos == 1 && lua_type(L, 1) == LUA_TTABLE) return lht_check_shape(L, 1, fn, shape);
   if (npos > HT_MAXDIM) luaL_error(L, "ht.%s: %d dimensions, at most %d are supported", fn, npos, HT_MAXDIM);
   for (int i = 0; i < npos; i++) {
@@ -313,7 +322,9 @@ static int l_randn(lua_State *L) {
 /* random(size), random_sample(size): uniform in [0, 1) */
 static int l_random(lua_State *L) {
   int64_t shape[HT_MAXDIM];
-  int npos, opts = trailing_opts(L, &npos);
+  static const char *const keys[] = {"size", "dtype", "split", "device", NULL};
+  int npos, opts = trailing_opts(L, &npos, "random.random", keys);
+  if (npos > 1) luaL_error(L, "ht.random.random: takes size and options, got %d arguments", npos);
   int ndim = size_arg(L, 1, npos, opts, "random.random", shape);
   return push_uniform(L, "random.random", ndim, shape, opts, 0.0, 1.0);
 }
@@ -322,7 +333,9 @@ static int l_random(lua_State *L) {
 static int l_uniform(lua_State *L) {
   int64_t shape[HT_MAXDIM];
   const char *fn = "random.uniform";
-  int npos, opts = trailing_opts(L, &npos);
+  static const char *const keys[] = {"low", "high", "size", "dtype", "split", "device", NULL};
+  int npos, opts = trailing_opts(L, &npos, fn, keys);
+  if (npos > 3) luaL_error(L, "ht.%s: takes low, high, size and options, got %d arguments", fn, npos);
   double low = num_arg(L, 1, npos, opts, "low", fn, 0.0);
   double high = num_arg(L, 2, npos, opts, "high", fn, 1.0);
   int ndim = size_arg(L, 3, npos, opts, fn, shape);
@@ -333,7 +346,10 @@ static int l_uniform(lua_State *L) {
 static int l_normal(lua_State *L) {
   int64_t shape[HT_MAXDIM];
   const char *fn = "random.normal";
-  int npos, opts = trailing_opts(L, &npos);
+  static const char *const keys[] = {"mean", "std", "loc", "scale", "size", "dtype", "split",
+                                     "device", NULL};
+  int npos, opts = trailing_opts(L, &npos, fn, keys);
+  if (npos > 3) luaL_error(L, "ht.%s: takes mean, std, size and options, got %d arguments", fn, npos);
   double mean = num_arg(L, 1, npos, opts, "mean", fn, lht_opt_number(L, opts, "loc", 0.0));
   double std = num_arg(L, 2, npos, opts, "std", fn, lht_opt_number(L, opts, "scale", 1.0));
   int ndim = size_arg(L, 3, npos, opts, fn, shape);
@@ -345,7 +361,9 @@ static int l_normal(lua_State *L) {
 static int l_randint(lua_State *L) {
   int64_t shape[HT_MAXDIM];
   const char *fn = "random.randint";
-  int npos, opts = trailing_opts(L, &npos);
+  static const char *const keys[] = {"low", "high", "size", "dtype", "split", "device", NULL};
+  int npos, opts = trailing_opts(L, &npos, fn, keys);
+  if (npos > 3) luaL_error(L, "ht.%s: takes low, high, size and options, got %d arguments", fn, npos);
   double lo = num_arg(L, 1, npos, opts, "low", fn, NAN);
   double hi = num_arg(L, 2, npos, opts, "high", fn, NAN);
   if (isnan(lo)) luaL_error(L, "ht.%s: low is required", fn);

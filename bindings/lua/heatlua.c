@@ -140,7 +140,10 @@ static void set_arg(lua_State *L, char **argv, int argc, int script) {
 
 static void run_script(lua_State *L, char **argv, int argc, int script) {
   set_arg(L, argv, argc, script);
-  if (strcmp(argv[script], "-") == 0 ? lht_load_stdin(L) : luaL_loadfile(L, argv[script]))
+  if (strcmp(argv[script], "-") == 0 ? lht_load_stdin(L)
+                                     : lht_load_explained(L, luaL_loadfilex(L, argv[script],
+                                                                             lht_load_mode()),
+                                                          argv[script]))
     fail(L);
   for (int i = script + 1; i < argc; i++) lua_pushstring(L, argv[i]);
   call(L, argc - script - 1);
@@ -224,7 +227,10 @@ int main(int argc, char **argv) {
   set_arg(L, argv, argc, script < argc ? script : argc - 1);
   for (int j = 1; j < script; j++) /* -e chunks in order */
     if (!strcmp(argv[j], "-e")) {
-      if (luaL_loadbuffer(L, argv[j + 1], strlen(argv[j + 1]), "=(command line)")) fail(L);
+      if (lht_load_explained(L, luaL_loadbufferx(L, argv[j + 1], strlen(argv[j + 1]),
+                                                 "=(command line)", lht_load_mode()),
+                             "the -e chunk"))
+        fail(L);
       call(L, 0);
       j++;
     }

@@ -97,14 +97,19 @@ static void add_item(lua_State *L, int i, ht_index *ix, const char *fn, bool nes
       check(L, ht_index_int(ix, ht_is_exact_int(d) ? (int64_t)d : 0, fn));
       return;
     }
-    case LUA_TSTRING:
-      if (ht_index_parse(ix, lua_tostring(L, i), fn)) {
+    case LUA_TSTRING: {
+      size_t len;
+      const char *str = lua_tolstring(L, i, &len);
+      if (strlen(str) != len) /* "1\0zzz" must not read as "1" */
+        luaL_error(L, "ht.%s: an index string must not contain a NUL byte", fn);
+      if (ht_index_parse(ix, str, fn)) {
         /* x.name that is neither a method nor a property arrives here too */
         if (!nested && is_identifier(lua_tostring(L, i)))
           luaL_error(L, "ht.Array has no field or method '%s'", lua_tostring(L, i));
         lht_raise(L);
       }
       return;
+    }
     case LUA_TTABLE:
       if (is_sentinel(L, i, &all_key)) {
         check(L, ht_index_all(ix, fn));
@@ -152,6 +157,7 @@ static void read_index(lua_State *L, int k, const ht_array *a, ht_index *ix, con
   int axis = ht_index_axis_of(ix, bad.item, a->ndim);
   char num[64];
   snprintf(num, sizeof num, "%.17g", bad.value);
+  if (isnan(bad.value)) snprintf(num, sizeof num, "nan"); /* glibc prints "-nan" for some */
   if (axis >= 0)
     luaL_error(L, "ht.%s: index %s for axis %d with size %d is not an integer", fn, num, axis,
                (int)a->gshape[axis]);

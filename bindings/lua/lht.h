@@ -53,6 +53,10 @@ int lht_is_opts(lua_State *L, int idx);
 /* Unknown option names are errors: a typo must not silently change a result. `known` is a
  * NULL-terminated list; the message names fn, the bad key and the valid ones. */
 void lht_check_keys(lua_State *L, int opts, const char *fn, const char *const *known);
+/* The last argument, at idx: an options table whose keys are checked, or a dtype string
+ * (NumPy's positional dtype; becomes {dtype = s} when `known` has dtype), or nothing.
+ * Arguments past idx are errors, never ignored. Returns the table's index or 0. */
+int lht_check_opts(lua_State *L, int idx, const char *fn, const char *const *known);
 /* Field readers; opts may be 0 (no table). They raise errors naming fn. */
 ht_dtype lht_opt_dtype(lua_State *L, int opts, const char *fn, ht_dtype def);
 /* split field: nil -> -1, negative counts from the end, out of range -> error. */

@@ -62,6 +62,20 @@ static int trailing_opts(lua_State *L) {
   return top >= 2 ? lht_opts(L, top) : 0;
 }
 
+/* Options are checked against the names fn knows, and positional arguments past maxpos
+ * are errors: a typo or a stray argument must not be ignored. Returns opts. */
+static int checked_opts(lua_State *L, int opts, const char *fn, int maxpos,
+                        const char *const *keys) {
+  int top = lua_gettop(L), npos = opts ? opts - 1 : top;
+  if (opts && opts != top) luaL_error(L, "ht.%s: the options table must be the last argument", fn);
+  if (npos > maxpos)
+    luaL_error(L, "ht.%s: takes at most %d positional arguments, got %d", fn, maxpos, npos);
+  lht_check_keys(L, opts, fn, keys);
+  return opts;
+}
+
+#define KEYS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
 /* An argument that may be given positionally (at idx) or as a field of opts. */
 static int opt_arg(lua_State *L, int idx, int opts, const char *field) {
   if (!lua_isnoneornil(L, idx) && idx != opts) {
@@ -138,6 +152,7 @@ static int l_reshape(lua_State *L) {
       shape[ndim++] = lht_check_int(L, i, "reshape", "shape entry");
     }
   }
+  checked_opts(L, opts, "reshape", 1 + HT_MAXDIM, KEYS("new_split"));
   int split = HT_SPLIT_DEFAULT;
   if (opts) {
     lua_getfield(L, opts, "new_split");
@@ -184,6 +199,7 @@ static int l_swapaxes(lua_State *L) {
 static int l_squeeze(lua_State *L) {
   ht_array *a = operand(L, 1, "squeeze");
   int opts = lht_opts(L, 2), axes[HT_MAXDIM], n = 0;
+  checked_opts(L, opts, "squeeze", 2, KEYS("axis"));
   if (opt_arg(L, 2, opts, "axis")) {
     n = axes_arg(L, lua_gettop(L), "squeeze", axes);
     if (n == 0) return luaL_error(L, "ht.squeeze: axis table is empty");
@@ -195,6 +211,7 @@ static int l_squeeze(lua_State *L) {
 static int l_expand_dims(lua_State *L) {
   ht_array *a = operand(L, 1, "expand_dims");
   int opts = lht_opts(L, 2);
+  checked_opts(L, opts, "expand_dims", 2, KEYS("axis"));
   if (!opt_arg(L, 2, opts, "axis")) return luaL_error(L, "ht.expand_dims: axis is required");
   lht_pusharray(L, ht_expand_dims(a, (int)lht_check_int(L, -1, "expand_dims", "axis")));
   return 1;
@@ -205,6 +222,7 @@ static int l_expand_dims(lua_State *L) {
 /* concatenate({a, b, ...}, axis) or ({...}, {axis = 1}) */
 static int l_concatenate(lua_State *L) {
   int n, opts = lht_opts(L, 2);
+  checked_opts(L, opts, "concatenate", 2, KEYS("axis"));
   int axis = (int)int_arg(L, 2, opts, "axis", "concatenate", 0);
   const ht_array *const *list = array_list(L, 1, "concatenate", &n);
   lht_pusharray(L, ht_concatenate(n, list, axis));
@@ -213,6 +231,7 @@ static int l_concatenate(lua_State *L) {
 
 static int l_stack(lua_State *L) {
   int n, opts = lht_opts(L, 2);
+  checked_opts(L, opts, "stack", 2, KEYS("axis"));
   int axis = (int)int_arg(L, 2, opts, "axis", "stack", 0);
   const ht_array *const *list = array_list(L, 1, "stack", &n);
   lht_pusharray(L, ht_stack(n, list, axis));
@@ -268,6 +287,7 @@ static int split_impl(lua_State *L, const char *fn, ht_array *a, int axis) {
 static int l_split(lua_State *L) {
   ht_array *a = operand(L, 1, "split");
   int opts = lht_opts(L, 3);
+  checked_opts(L, opts, "split", 3, KEYS("axis"));
   return split_impl(L, "split", a, (int)int_arg(L, 3, opts, "axis", "split", 0));
 }
 
@@ -288,6 +308,7 @@ static int l_vsplit(lua_State *L) {
 static int l_flip(lua_State *L) {
   ht_array *a = operand(L, 1, "flip");
   int opts = lht_opts(L, 2), axes[HT_MAXDIM], n = 0;
+  checked_opts(L, opts, "flip", 2, KEYS("axis"));
   if (opt_arg(L, 2, opts, "axis")) n = axes_arg(L, lua_gettop(L), "flip", axes);
   lht_pusharray(L, ht_flip(a, n, axes));
   return 1;
@@ -341,6 +362,7 @@ static int l_roll(lua_State *L) {
 static int l_repeat(lua_State *L) {
   ht_array *a = operand(L, 1, "repeat");
   int opts = lht_opts(L, 3), axis = -1;
+  checked_opts(L, opts, "repeat", 3, KEYS("axis"));
   if (opt_arg(L, 3, opts, "axis")) {
     axis = lht_norm_axis(L, lht_check_int(L, -1, "repeat", "axis"), "repeat", a->ndim);
     lua_pop(L, 1);
@@ -425,6 +447,7 @@ static int l_pad(lua_State *L) {
   int64_t w[HT_MAXDIM][2];
   int opts = lht_opts(L, lua_gettop(L));
   if (opts <= 2) opts = 0;
+  checked_opts(L, opts, "pad", 3, KEYS("mode", "constant_values"));
   if (lua_isnoneornil(L, 2)) return luaL_error(L, "ht.pad: pad_width is required");
   pad_widths(L, 2, a->ndim, w);
   const char *mode = "constant";
@@ -453,6 +476,7 @@ static int scan_impl(lua_State *L, const char *fn,
   ht_array *a = operand(L, 1, fn);
   int opts = lht_opts(L, lua_gettop(L));
   if (opts == 1) opts = 0;
+  checked_opts(L, opts, fn, 2, KEYS("axis", "dtype"));
   ht_dtype t = lht_opt_dtype(L, opts, fn, HT_NDTYPES);
   if (!opt_arg(L, 2, opts, "axis")) {
     int64_t n = ht_array_gsize(a);
@@ -472,6 +496,7 @@ static int l_diff(lua_State *L) {
   ht_array *a = operand(L, 1, "diff");
   int opts = lht_opts(L, lua_gettop(L));
   if (opts == 1) opts = 0;
+  checked_opts(L, opts, "diff", 3, KEYS("n", "axis", "prepend", "append"));
   if (opts) {
     lua_getfield(L, opts, "prepend");
     lua_getfield(L, opts, "append");
@@ -492,6 +517,7 @@ static int l_sort(lua_State *L) {
   ht_array *a = operand(L, 1, "sort"), *v = NULL, *ix = NULL;
   int opts = lht_opts(L, lua_gettop(L));
   if (opts == 1) opts = 0;
+  checked_opts(L, opts, "sort", 3, KEYS("axis", "descending"));
   int axis = (int)int_arg(L, 2, opts, "axis", "sort", -1);
   int desc = bool_arg(L, 3, opts, "descending", 0);
   if (ht_sort(a, axis, desc, &v, &ix)) return lht_raise(L);
@@ -504,6 +530,7 @@ static int l_argsort(lua_State *L) {
   ht_array *a = operand(L, 1, "argsort");
   int opts = lht_opts(L, lua_gettop(L));
   if (opts == 1) opts = 0;
+  checked_opts(L, opts, "argsort", 3, KEYS("axis", "descending"));
   int axis = (int)int_arg(L, 2, opts, "axis", "argsort", -1);
   int desc = bool_arg(L, 3, opts, "descending", 0);
   lht_pusharray(L, ht_argsort(a, axis, desc));
@@ -515,6 +542,7 @@ static int l_topk(lua_State *L) {
   ht_array *a = operand(L, 1, "topk"), *v = NULL, *ix = NULL;
   int opts = lht_opts(L, lua_gettop(L));
   if (opts <= 2) opts = 0;
+  checked_opts(L, opts, "topk", 5, KEYS("dim", "axis", "largest", "sorted"));
   int64_t k = lht_check_int(L, 2, "topk", "k");
   int64_t dim = -1; /* torch's dim, or NumPy's axis as an option */
   if (opt_arg(L, 3, opts, "dim") || (opts && opt_arg(L, opts, opts, "axis"))) {
@@ -533,6 +561,7 @@ static int l_topk(lua_State *L) {
 static int l_unique(lua_State *L) {
   ht_array *a = operand(L, 1, "unique"), *v = NULL, *inv = NULL, *cnt = NULL;
   int opts = lht_opts(L, 2);
+  checked_opts(L, opts, "unique", 1, KEYS("sorted", "return_inverse", "return_counts", "axis", "return_index"));
   int want_inv = lht_opt_bool(L, opts, "return_inverse", 0);
   int want_cnt = lht_opt_bool(L, opts, "return_counts", 0);
   if (opts) {

@@ -11,16 +11,20 @@ static int l_nprocs(lua_State *L) { return lua_pushinteger(L, ht_comm_size()), 1
 static int l_barrier(lua_State *L) { return (void)L, ht_comm_barrier(), 0; }
 
 /* Writes one string per rank, in rank order (collective). */
+/* Each rank's text, printed by rank 0 in rank order: writes from several ranks reach
+ * mpirun through separate pipes, so barriers between them do not fix the order. */
 static int l_writeall(lua_State *L) {
   size_t n;
   const char *s = luaL_checklstring(L, 1, &n);
-  for (int r = 0; r < ht_comm_size(); r++) {
-    if (r == ht_comm_rank()) {
-      fwrite(s, 1, n, stdout);
-      fflush(stdout);
-    }
-    ht_comm_barrier();
-  }
+  int p = ht_comm_size(), me = ht_comm_rank();
+  int64_t mine = (int64_t)n, *lens = lua_newuserdata(L, sizeof(int64_t) * 3 * (size_t)p);
+  int64_t *counts = lens + p, *displs = lens + 2 * p, total = 0;
+  for (int r = 0; r < p; r++) counts[r] = sizeof(int64_t), displs[r] = r * (int64_t)sizeof(int64_t);
+  if (ht_comm_allgatherv(&mine, sizeof mine, lens, counts, displs)) return lht_raise(L);
+  for (int r = 0; r < p; r++) displs[r] = total, total += lens[r];
+  char *all = lua_newuserdata(L, me == 0 ? (size_t)total + 1 : 1);
+  if (ht_comm_gatherv(s, mine, all, lens, displs, 0)) return lht_raise(L);
+  if (me == 0) fwrite(all, 1, (size_t)total, stdout), fflush(stdout);
   return 0;
 }
 

@@ -122,7 +122,7 @@ static const char *read_line(reader *r, const char *prompt, lht_line_status *st)
 /* 1 if src compiles, 0 if it has a syntax error, -1 if it only ends too early (the
  * parser's message ends in '<eof>', lua.c's test for an unfinished chunk). */
 static int compiles(lua_State *L, const char *src, size_t n) {
-  int st = luaL_loadbuffer(L, src, n, CHUNKNAME), res = st == 0;
+  int st = lht_load_explained(L, luaL_loadbufferx(L, src, n, CHUNKNAME, lht_load_mode()), "the input"), res = st == 0;
   if (st == LUA_ERRSYNTAX) {
     size_t lm;
     const char *m = lua_tolstring(L, -1, &lm);
@@ -229,7 +229,8 @@ static int identity(lua_State *L) { return lua_gettop(L); }
 static int eval(lua_State *L, const text *chunk) {
   int base = lua_gettop(L);
   lua_pushcfunction(L, traceback);
-  int st = luaL_loadbuffer(L, chunk->s, chunk->n, CHUNKNAME);
+  int st = lht_load_explained(
+      L, luaL_loadbufferx(L, chunk->s, chunk->n, CHUNKNAME, lht_load_mode()), "the input");
   if (st == 0) {
     lua_pushcfunction(L, identity); /* the `...` of expression_chunk */
     running_L = L;
@@ -440,6 +441,21 @@ void lht_repl(lua_State *L, lht_input input) {
   free(c.call.s);
 }
 
+const char *lht_load_mode(void) {
+  const char *b = getenv("HEATLUA_BYTECODE");
+  return b && !strcmp(b, "1") ? "bt" : "t";
+}
+
+int lht_load_explained(lua_State *L, int status, const char *what) {
+  const char *m = status ? lua_tostring(L, -1) : NULL;
+  if (m && strstr(m, "wrong mode")) {
+    lua_pop(L, 1);
+    lua_pushfstring(L, "%s starts like LuaJIT bytecode (an escape byte); heatlua loads Lua "
+                    "text only (HEATLUA_BYTECODE=1 runs trusted bytecode)", what);
+  }
+  return status;
+}
+
 int lht_load_stdin(lua_State *L) {
   text t = {0};
   int64_t n = 0;
@@ -462,7 +478,8 @@ int lht_load_stdin(lua_State *L) {
   size_t skip = 0;
   if (n > 0 && t.s[0] == '#')
     while (skip < (size_t)n && t.s[skip] != '\n') skip++;
-  int st = luaL_loadbuffer(L, t.s + skip, (size_t)n - skip, CHUNKNAME);
+  int st = lht_load_explained(
+      L, luaL_loadbufferx(L, t.s + skip, (size_t)n - skip, CHUNKNAME, lht_load_mode()), "stdin");
   free(t.s);
   return st;
 }

@@ -21,6 +21,13 @@ void lht_repl(lua_State *L, lht_input input);
  * rank (as luaL_loadfile would: a first line starting with '#' is skipped). Collective;
  * returns lua_load's status, with the function or the message on the stack. */
 int lht_load_stdin(lua_State *L);
+/* The load mode for scripts, -e, stdin and the REPL: "t", text only (untrusted bytecode
+ * can crash LuaJIT, and an escape byte first would read as bytecode), or "bt" when
+ * HEATLUA_BYTECODE=1 asks for it. */
+const char *lht_load_mode(void);
+/* Passes a load status through, replacing LuaJIT's "wrong mode" message with one that
+ * says what happened to `what` (the file name, "stdin", ...). */
+int lht_load_explained(lua_State *L, int status, const char *what);
 
 /* The marker that tells the front process which prompt rank 0 waits with: MARK, the
  * prompt text, then BEL (an OSC sequence, so a terminal that sees one ignores it). */

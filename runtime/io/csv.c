@@ -120,9 +120,13 @@ typedef struct lines {
   int64_t ncols;   /* fields in my first non-blank line, -1 without one */
 } lines;
 
-static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+/* Python's whitespace but the newline: strtod skips \f and \v too, so they must never be
+ * the first character it sees (it would read the next line's value). */
+static bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
 
-static bool is_pad(char c, char sep) { return (c == ' ' || c == '\t' || c == '\r') && c != sep; }
+static bool is_pad(char c, char sep) { return is_blank(c) && c != sep; }
 static bool is_sep(char c, char sep) { return sep == ' ' ? is_blank(c) : c == sep; }
 static bool at_eol(const char *s) { return *s == '\n' || !*s; }
 
@@ -149,7 +153,7 @@ static int64_t count_fields(const char *s, char sep) {
   return last && *last == sep ? n - 1 : n;
 }
 
-static int index_lines(const text *t, char sep, lines *l) {
+static int index_lines(const text *t, char sep, lines *l, const char *path) {
   memset(l, 0, sizeof *l);
   l->ncols = -1;
   const char *base = t->buf + (t->start - t->lo), *end = t->buf + (t->end - t->lo);
@@ -160,6 +164,8 @@ static int index_lines(const text *t, char sep, lines *l) {
   for (const char *s = base; s < end;) {
     const char *nl = memchr(s, '\n', (size_t)(end - s));
     const char *e = nl ? nl : end, *q = s;
+    if (memchr(s, 0, (size_t)(e - s))) /* the parser would take it for the line's end */
+      return ht_error("load_csv: '%s' holds a NUL byte (is it a text file?)", path);
     while (q < e && is_blank(*q)) q++;
     if (q < e) { /* not blank */
       if (l->nrows == cap) {
@@ -327,7 +333,7 @@ static ht_array *parse(const text *t, const ht_csv_load_opts *o, const char *pat
   lines l = {0};
   ht_array *a = NULL;
   int64_t *all = malloc(sizeof(int64_t) * 4 * (size_t)p);
-  int status = all ? index_lines(t, o->sep, &l) : ht_error("load_csv: out of memory");
+  int status = all ? index_lines(t, o->sep, &l, path) : ht_error("load_csv: out of memory");
   if (ht_comm_agree(status) || ht_comm_agree(share_counts(&l, all))) goto done;
   int64_t *counts = all + 3 * p, nrows = 0, ncols = -1, lines_before = skipped;
   for (int r = 0; r < p; r++) {
@@ -491,7 +497,9 @@ static int format_local(const char *data, int64_t rows, int64_t cols, ht_dtype t
   for (int k = 0; k < nt; k++) total += parts[k].n, oom |= parts[k].oom;
   if (!oom) sb_reserve(out, total + 1);
   if (!oom && !out->oom)
-    for (int k = 0; k < nt; k++) memcpy(out->s + out->n, parts[k].s, (size_t)parts[k].n), out->n += parts[k].n;
+    for (int k = 0; k < nt; k++)
+      if (parts[k].n) /* a rank without rows has parts[k].s == NULL: memcpy's UB */
+        memcpy(out->s + out->n, parts[k].s, (size_t)parts[k].n), out->n += parts[k].n;
   for (int k = 0; k < nt; k++) free(parts[k].s);
   free(parts);
   return oom || out->oom ? ht_error("save_csv: out of memory formatting %" PRId64 " rows", rows) : 0;

@@ -3,8 +3,11 @@
 #define _GNU_SOURCE
 #include "iofile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +87,28 @@ done:
   return status;
 }
 
+/* Temporaries of earlier saves of this target that were killed midway: named
+ * .BASE.tmpPID.X, their process gone from this host and untouched for a minute (a save
+ * running on another host of a shared file system keeps its file fresh). */
+static void remove_stale(const char *dir, const char *base) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  char prefix[HT_IO_PATHMAX], full[HT_IO_PATHMAX];
+  int n = snprintf(prefix, sizeof prefix, ".%s.tmp", base);
+  time_t now = time(NULL);
+  for (struct dirent *e; (e = readdir(d));) {
+    char *end;
+    if (n <= 0 || (size_t)n >= sizeof prefix || strncmp(e->d_name, prefix, (size_t)n)) continue;
+    long pid = strtol(e->d_name + n, &end, 10);
+    struct stat st;
+    if (end == e->d_name + n || *end != '.' || pid <= 0) continue;
+    if ((size_t)snprintf(full, sizeof full, "%s/%s", dir, e->d_name) >= sizeof full) continue;
+    if (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+    if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime > 60) unlink(full);
+  }
+  closedir(d);
+}
+
 /* Rank 0's half of ht_io_begin: the file-system checks and the temporary. */
 static int plan(ht_io_target *t, const char *fn) {
   struct stat st;
@@ -103,6 +128,7 @@ static int plan(ht_io_target *t, const char *fn) {
   char dir[HT_IO_PATHMAX];
   const char *base;
   split_path(t->path, dir, sizeof dir, &base);
+  remove_stale(dir, base);
   static unsigned counter;
   for (int attempt = 0;; attempt++) {
     int len = snprintf(t->work, sizeof t->work, "%s/.%s.tmp%ld.%x%x", dir, base,

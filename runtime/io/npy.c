@@ -29,24 +29,28 @@ static const char *skip_space(const char *s) {
   return s;
 }
 
-/* The value after 'key': in the header's dict literal, or NULL. */
-static const char *dict_value(const char *h, const char *key) {
-  char q1[40], q2[40];
-  snprintf(q1, sizeof q1, "'%s'", key);
-  snprintf(q2, sizeof q2, "\"%s\"", key);
-  const char *p = strstr(h, q1);
-  if (!p) p = strstr(h, q2);
-  if (!p) return NULL;
-  p = skip_space(p + strlen(q1));
-  return *p == ':' ? skip_space(p + 1) : NULL;
+/* A quoted Python string without escapes into out; returns the end, or NULL. */
+static const char *parse_string(const char *v, char *out, size_t cap) {
+  char q = *v;
+  size_t n = 0;
+  if (q != '\'' && q != '"') return NULL;
+  for (v++; *v && *v != q; v++) {
+    if (*v == '\\' || *v == '\n' || n + 1 >= cap) return NULL;
+    out[n++] = *v;
+  }
+  out[n] = 0;
+  return *v == q ? v + 1 : NULL;
 }
 
-static int parse_descr(const char *v, npy_header *h, const char *path) {
-  char descr[16];
-  size_t n = 0;
-  if (*v != '\'' && *v != '"') goto bad;
-  for (v++; *v && *v != '\'' && *v != '"' && n + 1 < sizeof descr; v++) descr[n++] = *v;
-  descr[n] = 0;
+/* True or False as a whole Python word. */
+static const char *parse_bool(const char *v, bool *out) {
+  size_t n = !strncmp(v, "True", 4) ? 4 : !strncmp(v, "False", 5) ? 5 : 0;
+  if (!n || isalnum((unsigned char)v[n]) || v[n] == '_') return NULL;
+  *out = n == 4;
+  return v + n;
+}
+
+static int parse_descr(const char *descr, npy_header *h, const char *path) {
   static const struct { const char *code; ht_dtype t; } codes[] = {
       {"b1", HT_BOOL},   {"u1", HT_UINT8},  {"i1", HT_INT8},    {"i2", HT_INT16},
       {"i4", HT_INT32},  {"i8", HT_INT64},  {"f4", HT_FLOAT32}, {"f8", HT_FLOAT64}};
@@ -61,25 +65,77 @@ static int parse_descr(const char *v, npy_header *h, const char *path) {
     }
   return ht_error("load_npy: '%s' holds dtype '%s', which heatlua does not support (bool, "
                   "uint8, int8, int16, int32, int64, float32, float64)", path, descr);
-bad:
-  return ht_error("load_npy: '%s' has a malformed header (descr)", path);
 }
 
-static int parse_shape(const char *v, npy_header *h, const char *path) {
-  if (*v != '(') return ht_error("load_npy: '%s' has a malformed header (shape)", path);
+/* A Python tuple of non-negative decimal integers: "(4)" is an int, not a tuple (NumPy:
+ * "shape is not valid"); returns the end, or NULL with the error set. */
+static const char *parse_shape(const char *v, npy_header *h, const char *path) {
+  bool comma = false;
+  if (*v != '(') return ht_error("load_npy: '%s' has a malformed header (shape)", path), NULL;
   h->ndim = 0;
   for (v = skip_space(v + 1); *v != ')'; v = skip_space(v)) {
-    char *end;
-    long long d = strtoll(v, &end, 10);
-    if (end == v || d < 0) return ht_error("load_npy: '%s' has a malformed header (shape)", path);
+    const char *d0 = v;
+    int64_t d = 0;
+    for (; isdigit((unsigned char)*v); v++)
+      if (__builtin_mul_overflow(d, 10, &d) || __builtin_add_overflow(d, *v - '0', &d))
+        return ht_error("load_npy: '%s' has a shape entry past 2^63", path), NULL;
+    if (v == d0 || (*d0 == '0' && v - d0 > 1))
+      return ht_error("load_npy: '%s' has a malformed header (shape)", path), NULL;
     if (h->ndim == HT_MAXDIM)
-      return ht_error("load_npy: '%s' has more than %d dimensions", path, HT_MAXDIM);
+      return ht_error("load_npy: '%s' has more than %d dimensions", path, HT_MAXDIM), NULL;
     h->shape[h->ndim++] = d;
-    v = skip_space(end);
-    if (*v == ',') v++;
-    else if (*v != ')') return ht_error("load_npy: '%s' has a malformed header (shape)", path);
+    v = skip_space(v);
+    comma = *v == ',';
+    if (comma) v++;
+    else if (*v != ')') return ht_error("load_npy: '%s' has a malformed header (shape)", path), NULL;
   }
-  return 0;
+  if (h->ndim == 1 && !comma)
+    return ht_error("load_npy: '%s' has a malformed header (shape is not a tuple)", path), NULL;
+  return v + 1;
+}
+
+/* The header's dict literal, parsed as strictly as NumPy's literal_eval and key check:
+ * exactly descr, fortran_order and shape; a repeated key keeps its last value. */
+static int parse_dict(const char *v, npy_header *h, const char *path) {
+  char key[32], descr[32];
+  bool fortran = false;
+  int seen = 0;
+  if (*(v = skip_space(v)) != '{') goto bad;
+  for (v = skip_space(v + 1); *v != '}';) {
+    if (!(v = parse_string(v, key, sizeof key))) goto bad;
+    v = skip_space(v);
+    if (*v != ':') goto bad;
+    v = skip_space(v + 1);
+    if (!strcmp(key, "descr")) {
+      if (*v != '\'' && *v != '"')
+        return ht_error("load_npy: '%s' holds a structured dtype, which heatlua does not "
+                        "support", path);
+      v = parse_string(v, descr, sizeof descr), seen |= 1;
+    } else if (!strcmp(key, "fortran_order")) {
+      v = parse_bool(v, &fortran), seen |= 2;
+    } else if (!strcmp(key, "shape")) {
+      if (!(v = parse_shape(v, h, path))) return -1;
+      seen |= 4;
+    } else {
+      return ht_error("load_npy: '%s' has a malformed header (unexpected key '%s'; NumPy "
+                      "writes descr, fortran_order and shape)", path, key);
+    }
+    if (!v) goto bad;
+    v = skip_space(v);
+    if (*v == ',') v = skip_space(v + 1);
+    else if (*v != '}') goto bad;
+  }
+  if (*skip_space(v + 1)) goto bad;
+  if (seen != 7)
+    return ht_error("load_npy: '%s' has a malformed header (needs descr, fortran_order "
+                    "and shape)", path);
+  if (fortran)
+    return ht_error("load_npy: '%s' is stored in Fortran order, heatlua reads C order "
+                    "only (save it from np.ascontiguousarray)", path);
+  return parse_descr(descr, h, path);
+bad:
+  return ht_error("load_npy: '%s' has a malformed header (not a dict literal of descr, "
+                  "fortran_order and shape)", path);
 }
 
 /* Every rank reads and parses the header: the same bytes give the same answer. */
@@ -111,31 +167,28 @@ static int read_header(MPI_File fh, const char *path, npy_header *h) {
   status = ht_comm_agree(ht_io_read_at_all(fh, hstart, text, hlen, path, "load_npy"));
   if (!status) {
     text[hlen] = 0;
-    const char *d = dict_value(text, "descr"), *f = dict_value(text, "fortran_order"),
-               *s = dict_value(text, "shape");
-    if (!d || !f || !s)
-      status = ht_error("load_npy: '%s' has a malformed header (needs descr, fortran_order "
-                        "and shape)", path);
-    else if (!strncmp(f, "True", 4))
-      status = ht_error("load_npy: '%s' is stored in Fortran order, heatlua reads C order "
-                        "only (save it from np.ascontiguousarray)", path);
-    else if (strncmp(f, "False", 5))
-      status = ht_error("load_npy: '%s' has a malformed header (fortran_order)", path);
-    else
-      status = parse_descr(d, h, path) ? -1 : parse_shape(s, h, path);
+    status = memchr(text, 0, (size_t)hlen)
+                 ? ht_error("load_npy: '%s' has a malformed header (a NUL byte)", path)
+                 : parse_dict(text, h, path);
   }
   free(text);
   if (status) return -1;
   h->data_offset = hstart + hlen;
-  int64_t n = 1;
-  for (int i = 0; i < h->ndim; i++) n *= h->shape[i];
-  if (h->data_offset + n * (int64_t)ht_dtype_size(h->dtype) > size) {
-    char sh[160];
+  /* the data must fit the file before anything is allocated: checked products */
+  int64_t n = (int64_t)ht_dtype_size(h->dtype);
+  char sh[160];
+  for (int i = 0; i < h->ndim && n; i++)
+    if (!h->shape[i]) n = 0;
+  for (int i = 0; i < h->ndim && n; i++)
+    if (__builtin_mul_overflow(n, h->shape[i], &n))
+      return ht_error("load_npy: '%s' has shape %s: array is too big; `arr.size * "
+                      "arr.dtype.itemsize` is larger than the maximum possible size", path,
+                      ht_fmt_shape(sh, sizeof sh, h->ndim, h->shape));
+  if (n > size - h->data_offset)
     return ht_error("load_npy: '%s' is truncated: shape %s of %s needs %" PRId64
                     " bytes of data, the file has %" PRId64, path,
                     ht_fmt_shape(sh, sizeof sh, h->ndim, h->shape), ht_dtype_name(h->dtype),
-                    n * (int64_t)ht_dtype_size(h->dtype), size - h->data_offset);
-  }
+                    n, size - h->data_offset);
   return 0;
 }
 

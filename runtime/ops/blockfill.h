@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "array.h"
+#include "comm.h"
 #include "device.h"
 #include "error.h"
 
@@ -54,8 +55,8 @@ static inline void ht_int_limits(ht_dtype t, int64_t *lo, int64_t *hi) {
 }
 
 /* The checks every factory shares; messages start with fn. 0 or -1. */
-static inline int ht_check_factory(const char *fn, int ndim, const int64_t *gshape, int split,
-                                   ht_device dev) {
+static inline int ht_check_factory(const char *fn, ht_dtype t, int ndim, const int64_t *gshape,
+                                   int split, ht_device dev) {
   char sh[128];
   if (ndim < 0 || ndim > HT_MAXDIM)
     return ht_error("%s: %d dimensions, at most %d are supported", fn, ndim, HT_MAXDIM);
@@ -64,7 +65,24 @@ static inline int ht_check_factory(const char *fn, int ndim, const int64_t *gsha
   if (split < -1 || split >= ndim)
     return ht_error("%s: split %d is out of range for shape %s", fn, split,
                     ht_fmt_shape(sh, sizeof sh, ndim, gshape));
-  return ht_device_unsupported(dev, fn);
+  if (ht_device_unsupported(dev, fn)) return -1;
+  return ht_check_size(fn, t, ndim, gshape, split, NULL, dev);
+}
+
+/* A factory's new array. Every rank calls a factory with the same arguments, so a failed
+ * data-sized allocation is agreed (one allreduce, negligible next to filling 1 MiB) and
+ * raised everywhere; a smaller one that fails ends the job rather than risk a hang. */
+static inline ht_array *ht_factory_empty(ht_dtype t, int ndim, const int64_t *gshape, int split,
+                                         ht_device dev) {
+  ht_array *a = ht_array_empty(t, ndim, gshape, split, dev);
+  int64_t n = (int64_t)ht_dtype_size(t);
+  for (int d = 0; d < ndim; d++) n *= gshape[d]; /* checked by ht_check_size */
+  if (n >= (1 << 20)) {
+    if (ht_comm_agree(a ? 0 : -1)) return ht_array_free(a), NULL;
+  } else if (!a) {
+    ht_fatal("%s", ht_errmsg());
+  }
+  return a;
 }
 
 #endif

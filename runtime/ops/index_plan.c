@@ -21,7 +21,8 @@ static void slice_norm(const ht_index_item *it, int64_t n, int64_t *first, int64
             : it->start < 0 ? max64(it->start + n, -1)
                             : min64(it->start, n - 1);
     stop = !it->has_stop ? -1 : it->stop < 0 ? max64(it->stop + n, -1) : min64(it->stop, n - 1);
-    *len = start > stop ? (start - stop - 1) / (-step) + 1 : 0;
+    /* -step in unsigned arithmetic: step may be INT64_MIN */
+    *len = start > stop ? (int64_t)((uint64_t)(start - stop - 1) / (0 - (uint64_t)step)) + 1 : 0;
   }
   *first = start;
 }
@@ -30,8 +31,8 @@ static void slice_norm(const ht_index_item *it, int64_t n, int64_t *first, int64
 static void slice_part(int64_t first, int64_t step, int64_t len, int64_t lo, int64_t hi,
                        int64_t *k0, int64_t *k1) {
   int64_t a = lo - first, b = hi - first;
-  *k0 = a <= 0 ? 0 : min64((a + step - 1) / step, len);
-  *k1 = b <= 0 ? 0 : min64((b + step - 1) / step, len);
+  *k0 = a <= 0 ? 0 : min64((a - 1) / step + 1, len); /* ceil(a / step); a + step may overflow */
+  *k1 = b <= 0 ? 0 : min64((b - 1) / step + 1, len);
   if (*k1 < *k0) *k1 = *k0;
 }
 
@@ -197,6 +198,7 @@ int ht_index_plan_make(const ht_array *a, const ht_index *ix, const char *fn, ht
     } else if (it->kind == HT_INDEX_SLICE) {
       int64_t first, len, step = it->step;
       slice_norm(it, a->gshape[d], &first, &len);
+      if (len <= 1) step = 1; /* NumPy too: one element needs no stride; stride * step may overflow */
       v.gshape[od] = len;
       if (d != a->split) {
         v.lshape[od] = len, v.strides[od] = a->strides[d] * step;

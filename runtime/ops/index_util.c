@@ -262,6 +262,3 @@ void ht_ix_adv_first_perm(int ndim, int ax, int n, int *perm) {
     perm[k++] = d;
 }
 
-int ht_ix_check_host(const ht_array *a, const char *fn) {
-  return ht_require_host(a, fn);
-}

@@ -2,6 +2,7 @@
  * split along the sorted axis goes through a sample sort (local sort, splitters from
  * regular samples, one all-to-all, local sort of the received runs, rebalance); an n-d
  * one is resplit along another axis, sorted locally and resplit back. */
+#include <math.h>
 #include <stdlib.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -128,6 +129,27 @@ static int pick_splitters(const ht_kv *mine, const int64_t *counts, ht_kv *spl) 
   return status;
 }
 
+/* -0.0 and 0.0 have one key (they sort together) and values are rebuilt from keys after
+ * the exchange, so a zero's sign travels in the low bit of idx: doubling every idx keeps
+ * the (key, idx) order. */
+static void mark_negative_zeros(ht_dtype t, const void *data, int64_t n, ht_kv *kv) {
+  for (int64_t j = 0; j < n; j++) {
+    double v = t == HT_FLOAT32 ? ((const float *)data)[j]
+             : t == HT_FLOAT64 ? ((const double *)data)[j] : 1.0;
+    kv[j].idx = 2 * kv[j].idx + (v == 0 && signbit(v));
+  }
+}
+
+static void restore_negative_zeros(ht_dtype t, ht_kv *kv, int64_t n, void *values) {
+  for (int64_t j = 0; j < n; j++) {
+    if (values && (kv[j].idx & 1)) {
+      if (t == HT_FLOAT32) ((float *)values)[j] = -0.0f;
+      else ((double *)values)[j] = -0.0;
+    }
+    kv[j].idx >>= 1;
+  }
+}
+
 static int sample_sort(const ht_array *a, bool desc, ht_array **values, ht_array **indices) {
   const int p = ht_comm_size();
   const int64_t c = a->lshape[0], item = sizeof(ht_kv);
@@ -140,6 +162,7 @@ static int sample_sort(const ht_array *a, bool desc, ht_array **values, ht_array
   int status = ht_comm_agree(!ca || !mine || !spl || !cnt ? ht_error("sort: out of memory") : 0);
   if (status || (status = ht_xchg_init(&x, "sort"))) goto done;
   ht_keys_encode(a->dtype, ht_array_data(ca), 1, c, desc, ht_array_lstart(a), mine);
+  mark_negative_zeros(a->dtype, ht_array_data(ca), c, mine);
   ht_sort_kv(mine, c, mine + c);
   if ((status = pick_splitters(mine, a->counts, spl))) goto done;
   /* my run cut at the splitters: part q goes to rank q */
@@ -163,6 +186,7 @@ static int sample_sort(const ht_array *a, bool desc, ht_array **values, ht_array
   if (indices) ix = ht_array_empty_counts(HT_INT64, 1, a->gshape, 0, cnt, a->device);
   if ((status = ht_comm_agree((values && !v) || (indices && !ix) ? -1 : 0))) goto done;
   if (v) ht_keys_decode(a->dtype, recv, m, desc, ht_array_data(v));
+  restore_negative_zeros(a->dtype, recv, m, v ? ht_array_data(v) : NULL);
   for (int64_t j = 0; ix && j < m; j++) ((int64_t *)ht_array_data(ix))[j] = recv[j].idx;
   /* back to the input's distribution */
   if (memcmp(cnt, a->counts, sizeof(int64_t) * (size_t)p)) {

@@ -90,10 +90,13 @@ describe("binary arithmetic", function()
     end
   end)
 
-  it("ints to negative powers give the truncated 1 / a^|b| (NumPy raises)", function()
-    -- 1/1, 1/(-1)^3, 1/(-1)^2, 1/5^2 truncated, 0 for the zero base
+  it("ints to negative powers raise on every rank, as NumPy does", function()
+    -- np.arange(5) ** -1: ValueError: Integers to negative integer powers are not allowed.
     local a = arr({ 1, -1, -1, 5, 0 }, "int64", 0)
-    T.assert_equal(a ^ arr({ -2, -3, -2, -2, -1 }, "int64"), { 1, -1, 1, 0, 0 })
+    local msg = "ht.pow: integers to negative integer powers are not allowed"
+    T.assert_error(function() return a ^ arr({ 2, 3, 2, 2, -1 }, "int64", 0) end, msg)
+    T.assert_error(function() return a ^ -1 end, msg)
+    T.assert_equal(a ^ arr({ 2, 3, 2, 2, 1 }, "int64"), { 1, -1, 1, 25, 0 }) -- a ** [2, 3, 2, 2, 1]
   end)
 
   it("uint8 and int8 wrap around like NumPy", function()
