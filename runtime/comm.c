@@ -203,6 +203,51 @@ int ht_comm_gatherv(const void *send, int64_t sendbytes, void *recv, const int64
   return rc;
 }
 
+int ht_comm_sendrecv(const void *send, int64_t sendbytes, int dest, void *recv,
+                     int64_t recvbytes, int src) {
+  if (dest != rank_) bytes_sent += sendbytes;
+  /* both sides know both sizes, so they agree on the number of pieces */
+  int64_t most = sendbytes > recvbytes ? sendbytes : recvbytes;
+  for (int64_t done = 0; done == 0 || done < most; done += HT_MAX_MSG) {
+    int64_t s = sendbytes - done, r = recvbytes - done;
+    s = s < 0 ? 0 : s > HT_MAX_MSG ? HT_MAX_MSG : s;
+    r = r < 0 ? 0 : r > HT_MAX_MSG ? HT_MAX_MSG : r;
+    int rc = MPI_Sendrecv((const char *)send + (s ? done : 0), (int)s, MPI_BYTE, dest, 8,
+                          (char *)recv + (r ? done : 0), (int)r, MPI_BYTE, src, 8, comm,
+                          MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS) return mpi_failed("sendrecv", rc);
+  }
+  return 0;
+}
+
+int ht_comm_reduce_scatter(const void *send, void *recv, const int64_t *counts, ht_dtype t,
+                           MPI_Op op) {
+  const int64_t item = (int64_t)ht_dtype_size(t), chunk = HT_MAX_MSG / item;
+  int64_t total = 0;
+  for (int r = 0; r < size_; r++) total += counts[r];
+  if (size_ > 1) bytes_sent += total * item;
+  if (total <= INT_MAX) {
+    int *ic = malloc((size_t)size_ * sizeof(int));
+    if (!ic) return ht_error("reduce_scatter: out of memory");
+    for (int r = 0; r < size_; r++) ic[r] = (int)counts[r];
+    int rc = MPI_Reduce_scatter(send, recv, ic, ht_mpi_type(t), op, comm);
+    free(ic);
+    return rc == MPI_SUCCESS ? 0 : mpi_failed("reduce_scatter", rc);
+  }
+  /* past int counts: one rooted reduce per rank's part, in pieces (same on every rank) */
+  const char *s = send;
+  for (int r = 0; r < size_; r++) {
+    for (int64_t done = 0; done < counts[r]; done += chunk) {
+      int n = (int)(counts[r] - done < chunk ? counts[r] - done : chunk);
+      int rc = MPI_Reduce(s + done * item, (char *)recv + done * item, n, ht_mpi_type(t), op,
+                          r, comm);
+      if (rc != MPI_SUCCESS) return mpi_failed("reduce_scatter", rc);
+    }
+    s += counts[r] * item;
+  }
+  return 0;
+}
+
 void ht_comm_barrier(void) { MPI_Barrier(comm); }
 
 int ht_comm_agree(int status) {

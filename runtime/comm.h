@@ -38,6 +38,13 @@ int ht_comm_allgatherv(const void *send, int64_t sendbytes, void *recv,
                        const int64_t *rcounts, const int64_t *rdispls);
 int ht_comm_gatherv(const void *send, int64_t sendbytes, void *recv, const int64_t *rcounts,
                     const int64_t *rdispls, int root);
+/* Sends sendbytes to dest while receiving recvbytes from src (a ring's shift). */
+int ht_comm_sendrecv(const void *send, int64_t sendbytes, int dest, void *recv,
+                     int64_t recvbytes, int src);
+/* Sums (op) every rank's send and leaves on rank r the counts[r] elements that start at
+ * displacement sum(counts[0..r)) of the result. */
+int ht_comm_reduce_scatter(const void *send, void *recv, const int64_t *counts, ht_dtype t,
+                           MPI_Op op);
 void ht_comm_barrier(void);
 /* Bytes this rank has sent to other ranks so far (for tests, the profiler and bench). */
 int64_t ht_comm_bytes_sent(void);

@@ -55,6 +55,8 @@ int ht_broadcast_shapes(const char *fn, int na, const int64_t *sa, int nb, const
                         int *nout, int64_t *out);
 
 ht_array *ht_binary(ht_binop op, const ht_array *a, const ht_array *b);
+/* out = a op b in place of out (add, sub, mul, div); 0 or -1. */
+int ht_binary_out(ht_binop op, const ht_array *a, const ht_array *b, ht_array *out);
 ht_array *ht_unary(ht_unop op, const ht_array *a);
 /* where(cond, a, b); cond is cast to bool. */
 ht_array *ht_where(const ht_array *cond, const ht_array *a, const ht_array *b);

@@ -60,6 +60,18 @@ static int l_binary(lua_State *L) {
   return 1;
 }
 
+/* x:add_(y) ... x:div_(y): x = x op y in place, returns x (Torch's trailing underscore). */
+static int l_binary_inplace(lua_State *L) {
+  ht_binop op = (ht_binop)lua_tointeger(L, lua_upvalueindex(1));
+  lua_settop(L, 2);
+  ht_array *x = lht_checkarray(L, 1);
+  const ht_array *y = lht_toarray(L, 2);
+  if (!y) y = operand(L, 2, x->dtype, ht_binop_name(op));
+  if (ht_binary_out(op, x, y, x)) return lht_raise(L);
+  lua_settop(L, 1);
+  return 1;
+}
+
 /* NumPy's round(x, decimals): rint(x * 10^d) / 10^d (d < 0: rint(x / 10^-d) * 10^-d). */
 static int round_decimals(lua_State *L, const ht_array *x, int64_t d) {
   if (!ht_dtype_is_float(x->dtype)) {
@@ -187,6 +199,9 @@ void lht_open_elementwise(lua_State *L) {
   for (size_t i = 0; i < sizeof operators / sizeof operators[0]; i++)
     set_op(L, mt, 0, operators[i].event, l_binary, operators[i].op);
   set_op(L, mt, 0, "__unm", l_unm, HT_NEG);
+  static const struct { const char *name; ht_binop op; } inplace[] = {
+      {"add_", HT_ADD}, {"sub_", HT_SUB}, {"mul_", HT_MUL}, {"div_", HT_DIV}};
+  for (int k = 0; k < 4; k++) set_op(L, methods, 0, inplace[k].name, l_binary_inplace, inplace[k].op);
   lua_pushcfunction(L, l_where);
   lua_setfield(L, core, "where");
   lua_pushcfunction(L, l_clip);

@@ -83,6 +83,10 @@ void lht_open_factories(lua_State *L);    /* factories.c: also the `random` subt
 void lht_open_io(lua_State *L);           /* io.c: load_*, save_*, the `io` subtable */
 void lht_open_indexing(lua_State *L);     /* indexing.c: methods __getitem, __setitem */
 void lht_open_manipulation(lua_State *L); /* manipulation.c: reshape, concatenate, sort... */
+void lht_open_linalg(lua_State *L);       /* linalg.c: matmul, dot, norms... */
+void lht_open_decomp(lua_State *L);       /* decomp.c: _qr, _svd, _eigh, _hsvd, solvers */
+void lht_open_ml(lua_State *L);           /* ml.c: the estimators' column statistics */
+void lht_open_spatial(lua_State *L);      /* spatial.c: distances and k-means kernels */
 /* A lua_CFunction: runs the functions registered with core.atexit, in order (module.c). */
 int lht_run_atexit(lua_State *L);
 /* Each lht_open_* is called with the heat.core module table on top of the stack and

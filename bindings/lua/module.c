@@ -101,5 +101,9 @@ int luaopen_heat_core(lua_State *L) {
   lht_open_io(L);
   lht_open_indexing(L);
   lht_open_manipulation(L);
+  lht_open_linalg(L);
+  lht_open_decomp(L);
+  lht_open_ml(L);
+  lht_open_spatial(L);
   return 1;
 }

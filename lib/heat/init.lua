@@ -44,7 +44,18 @@ local dbg = require "heat.debug"
 core._methods.info = dbg.info
 ht.info = dbg.info
 
+ht.linalg = require "heat.linalg"
+for k, v in pairs(require "heat.linalg_decomp") do ht.linalg[k] = v end
+
+ht.preprocessing = require "heat.preprocessing"
+ht.regression = require "heat.regression"
+ht.decomposition = require "heat.decomposition"
+
 -- the profiler: HEATLUA_PROFILE=1 starts it here; the runner reports at exit
 ht.profile = require("heat.profile").init(ht)
+
+ht.spatial = require "heat.spatial"
+ht.cluster = require "heat.cluster"
+ht.metrics = require "heat.metrics"
 
 return ht

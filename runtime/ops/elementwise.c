@@ -293,6 +293,50 @@ ht_array *ht_binary(ht_binop op, const ht_array *a, const ht_array *b) {
   return run_elementwise(&c);
 }
 
+/* out = a op b written into out (NumPy's out=, Torch's x.add_(y)): computed in out's dtype
+ * (a same-kind cast of the operands, as NumPy's default casting), operands aligned to out's
+ * distribution, no full-size temporary when they already match it. */
+int ht_binary_out(ht_binop op, const ht_array *a, const ht_array *b, ht_array *out) {
+  if (op >= HT_NBINOPS || ht_binop_kind(op) == HT_EW_BOOL) /* a bool result has no place */
+    return ht_error("%s_: no in-place form (its result is bool)", ht_binop_name(op));
+  char fn[32], s1[128], s2[128];
+  snprintf(fn, sizeof fn, "%s_", ht_binop_name(op));
+  ht_dtype t = binary_dtype(op, a->dtype, b->dtype);
+  if (t == HT_NDTYPES) return -1;
+  if (ht_dtype_is_float(t) && !ht_dtype_is_float(out->dtype))
+    return ht_error("%s: cannot write the %s result of %s and %s into an %s array", fn,
+                    ht_dtype_name(t), ht_dtype_name(a->dtype), ht_dtype_name(b->dtype),
+                    ht_dtype_name(out->dtype));
+  ew_call c = {.fn = fn, .nin = 2, .in = {a, b}, .read = {out->dtype, out->dtype},
+               .out_dtype = out->dtype,
+               .loop = ht_backend_of(HT_CPU)->binary_loop(op, out->dtype)};
+  if (!c.loop) return ht_error("%s: not supported for dtype %s", fn, ht_dtype_name(out->dtype));
+  if (ht_require_host(a, fn) || ht_require_host(b, fn) || ht_require_host(out, fn)) return -1;
+  int nout;
+  int64_t gshape[HT_MAXDIM];
+  if (broadcast_all(fn, 2, c.in, &nout, gshape)) return -1;
+  if (nout != out->ndim || memcmp(gshape, out->gshape, sizeof(int64_t) * (size_t)nout))
+    return ht_error("%s: the result shape %s differs from the output's %s", fn,
+                    ht_fmt_shape(s1, sizeof s1, nout, gshape),
+                    ht_fmt_shape(s2, sizeof s2, out->ndim, out->gshape));
+  /* out leads the alignment, so split operands follow its axis and counts; a split
+   * operand next to a replicated out is gathered */
+  const ht_array *use[MAXIN] = {out, a, b};
+  ht_array *tmp[MAXIN] = {NULL};
+  int rc = 0;
+  for (int k = 1; k < 3 && out->split < 0; k++)
+    if (use[k]->split >= 0 && (rc = replace(use, tmp, k, ht_resplit(use[k], -1)))) break;
+  for (int k = 1; k < 3 && rc == 0; k++) /* an operand overlapping out another way is copied */
+    if (use[k]->buf == out->buf && (use[k]->offset != out->offset || use[k]->ndim != out->ndim ||
+        memcmp(use[k]->strides, out->strides, sizeof(int64_t) * (size_t)out->ndim)))
+      rc = replace(use, tmp, k, ht_copy(use[k]));
+  const ht_array *ref;
+  if (rc == 0 && align_splits(3, nout, gshape, use, tmp, &ref) < -1) rc = -1;
+  if (rc == 0 && ht_array_lsize(out) > 0) run_local(&c, use + 1, out);
+  for (int k = 0; k < MAXIN; k++) ht_array_free(tmp[k]);
+  return rc;
+}
+
 ht_array *ht_unary(ht_unop op, const ht_array *a) {
   if (op >= HT_NUNOPS) return ht_error("unary: unknown operation %d", (int)op), NULL;
   ew_call c = {.fn = ht_unop_name(op), .nin = 1, .in = {a}};

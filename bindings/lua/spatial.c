@@ -1,0 +1,101 @@
+/* heat.core's private entry points of ht.spatial and ht.cluster (lib/heat/spatial.lua,
+ * lib/heat/cluster.lua check the options and call these). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../runtime/spatial.h"
+#include "lht.h"
+
+static ht_array *opt_array(lua_State *L, int idx) {
+  if (lua_isnoneornil(L, idx)) return NULL;
+  return lht_checkarray(L, idx);
+}
+
+/* _cdist(x, y|nil, metric, quadratic, sigma) */
+static int l_cdist(lua_State *L) {
+  static const char *const names[] = {"euclidean", "sqeuclidean", "rbf", "manhattan", NULL};
+  static const ht_dist_metric metrics[] = {HT_DIST_EUCLIDEAN, HT_DIST_SQEUCLIDEAN, HT_DIST_RBF,
+                                           HT_DIST_MANHATTAN};
+  ht_array *x = lht_checkarray(L, 1), *y = opt_array(L, 2);
+  int m = luaL_checkoption(L, 3, NULL, names);
+  lht_pusharray(L, ht_cdist(x, y, metrics[m], lua_toboolean(L, 4), luaL_optnumber(L, 5, 1.0)));
+  return 1;
+}
+
+/* _kmeans_assign(x, c, w|nil, labels|nil, mind|nil, want_sums) -> inertia, changed
+ * [, sums (k, F) float64, wsum (k,) float64] */
+static int l_kmeans_assign(lua_State *L) {
+  ht_array *x = lht_checkarray(L, 1), *c = lht_checkarray(L, 2);
+  ht_array *w = opt_array(L, 3), *labels = opt_array(L, 4), *mind = opt_array(L, 5);
+  const int want = lua_toboolean(L, 6);
+  const int64_t k = c->gshape[0], f = c->ndim == 2 ? c->gshape[1] : 0;
+  double *sums = want ? malloc(sizeof(double) * (size_t)(k * f + k + 1)) : NULL;
+  if (want && !sums) return luaL_error(L, "ht.kmeans: out of memory");
+  double inertia = 0;
+  int64_t changed = 0;
+  if (ht_kmeans_assign(x, c, w, labels, mind, sums, sums ? sums + k * f : NULL, &inertia,
+                       &changed)) {
+    free(sums);
+    return lht_raise(L);
+  }
+  lua_pushnumber(L, inertia);
+  lua_pushnumber(L, (lua_Number)changed);
+  if (!want) return 2;
+  int64_t s2[2] = {k, f};
+  ht_array *a = ht_from_buffer(HT_FLOAT64, 2, s2, -1, HT_CPU, HT_FLOAT64, sums);
+  ht_array *b = a ? ht_from_buffer(HT_FLOAT64, 1, s2, -1, HT_CPU, HT_FLOAT64, sums + k * f) : NULL;
+  free(sums);
+  if (!b) ht_array_free(a);
+  lht_pusharray(L, a);
+  lht_pusharray(L, b);
+  return 4;
+}
+
+/* x itself when C-contiguous (the kernels' input), else a contiguous copy */
+static int l_contiguous(lua_State *L) {
+  ht_array *x = lht_checkarray(L, 1);
+  if (ht_array_is_contiguous(x)) return lua_settop(L, 1), 1;
+  lht_pusharray(L, ht_contiguous(x));
+  return 1;
+}
+
+/* _kmeans_local(x, k, {u1..uk}, max_iter, tol) -> rank-local centres */
+static int l_kmeans_local(lua_State *L) {
+  ht_array *x = lht_checkarray(L, 1);
+  const int64_t k = lht_check_int(L, 2, "kmeans", "n_clusters");
+  luaL_checktype(L, 3, LUA_TTABLE);
+  if (k < 1 || (int64_t)lua_objlen(L, 3) < k) return luaL_error(L, "ht.kmeans: %d uniforms needed", (int)k);
+  double *u = malloc(sizeof(double) * (size_t)k);
+  if (!u) return luaL_error(L, "ht.kmeans: out of memory");
+  for (int64_t j = 0; j < k; j++) {
+    lua_rawgeti(L, 3, (int)j + 1);
+    u[j] = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+  }
+  ht_array *c = ht_kmeans_local(x, k, u, lht_check_int(L, 4, "kmeans", "max_iter"),
+                                luaL_checknumber(L, 5));
+  free(u);
+  lht_pusharray(L, c);
+  return 1;
+}
+
+static int l_local_rows(lua_State *L) {
+  lht_pusharray(L, ht_local_rows(lht_checkarray(L, 1)));
+  return 1;
+}
+
+static int l_stack_local_rows(lua_State *L) {
+  lht_pusharray(L, ht_stack_local_rows(lht_checkarray(L, 1)));
+  return 1;
+}
+
+void lht_open_spatial(lua_State *L) {
+  static const luaL_Reg fns[] = {{"_cdist", l_cdist},
+                                 {"_kmeans_assign", l_kmeans_assign},
+                                 {"_local_rows", l_local_rows},
+                                 {"_kmeans_local", l_kmeans_local},
+                                 {"_contiguous", l_contiguous},
+                                 {"_stack_local_rows", l_stack_local_rows},
+                                 {NULL, NULL}};
+  luaL_setfuncs(L, fns, 0);
+}

@@ -1,0 +1,62 @@
+/* Pairwise distances (ht.spatial) and the k-means family's assignment step (ht.cluster)
+ * on distributed row-major matrices. Every function is collective; all return NULL (or -1)
+ * with ht_errmsg() set, identically on every rank. */
+#ifndef HT_SPATIAL_H
+#define HT_SPATIAL_H
+
+#include <stdbool.h>
+
+#include "array.h"
+
+typedef enum {
+  HT_DIST_EUCLIDEAN, /* sqrt(sum (x - y)^2) */
+  HT_DIST_SQEUCLIDEAN,
+  HT_DIST_RBF,       /* exp(-|x - y|^2 / (2 sigma^2)) */
+  HT_DIST_MANHATTAN  /* sum |x - y| */
+} ht_dist_metric;
+
+/* ---- distances (runtime/ops/distance.c, kernels in runtime/cpu/distance.c) ---- */
+/* d[i, j] = metric(x[i], y[j]) for x (n, F) and y (m, F); y NULL: x with itself. Integer
+ * inputs become float64, float32 stays float32 (mixed: float64). quadratic: the squared
+ * distance as |x|^2 - 2 x.y + |y|^2 through GEMM (negative rounding clamped to 0), else
+ * the exact direct form; Manhattan is always direct. The result is split like Heat's:
+ * rows of x (split 0) when x is split, columns (split 1) when only y is, else replicated;
+ * a split y travels round a ring of the ranks. An array split along its features (1) is
+ * first redistributed by rows. */
+ht_array *ht_cdist(const ht_array *x, const ht_array *y, ht_dist_metric metric,
+                   bool quadratic, double sigma);
+
+/* ---- k-means (runtime/ops/cluster.c) ---- */
+/* One assignment step of Lloyd's algorithm: for every row of x (n, F; float32/float64,
+ * split 0 or replicated) the nearest of the k rows of c (k, F; replicated, x's dtype),
+ * by |x|^2 - 2 x.c + |c|^2 in row blocks (GEMM), ties to the lower index. Optional
+ * outputs, each NULL when not wanted:
+ *   labels  int64 (n,) distributed like x: overwritten; *changed counts rows whose label
+ *           differed from the value it held before
+ *   mind    x's dtype (n,) like x: squared distance to the chosen centre (direct form)
+ *   sums    k*F float64: per-cluster sums of w[i] x[i]; wsum k float64: sum of w[i]
+ * w: sample weights (n,) like x in x's dtype, or NULL (all ones). *inertia = sum of
+ * w[i] * the exact squared distance to the chosen centre. When x is split the sums, wsum,
+ * inertia and changed are global: one allreduce of k*F + k + 2 values. */
+int ht_kmeans_assign(const ht_array *x, const ht_array *c, const ht_array *w,
+                     ht_array *labels, ht_array *mind, double *sums, double *wsum,
+                     double *inertia, int64_t *changed);
+
+/* batchparallel's local phase: k-means++ (D^2 sampling driven by the k uniforms u in
+ * [0, 1), the same draws on every rank) and Lloyd iterations (at most max_iter, until no
+ * label changes or the squared centre shift is <= tol times the mean column variance) on
+ * this rank's own rows of x only. Returns a rank-local array (split None) of
+ * min(k, local rows) centres; a rank without rows returns 0 rows. Collective only in that
+ * every rank agrees on failures once at the end. */
+ht_array *ht_kmeans_local(const ht_array *x, int64_t k, const double *u, int64_t max_iter,
+                          double tol);
+
+/* The rank's own rows as a replicated-looking array (its shape is the local chunk's, so
+ * it differs between ranks): for rank-local work such as batchparallel's local k-means.
+ * Only operations that do not communicate may be applied to it. */
+ht_array *ht_local_rows(const ht_array *x);
+/* The inverse: every rank's 2-D local array stacked by rows into one array split 0
+ * (counts gathered). Collective. */
+ht_array *ht_stack_local_rows(const ht_array *local);
+
+#endif
