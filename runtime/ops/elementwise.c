@@ -1,6 +1,7 @@
 /* Distributed elementwise ops: NumPy's dtype resolution and broadcasting over global
  * shapes, Heat's rules for aligning the operands' splits, then the CPU's typed loops on
  * the local chunks through the broadcasting iterator. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,6 +356,23 @@ ht_array *ht_unary(ht_unop op, const ht_array *a) {
   if (!c.loop)
     return ht_error("%s: not supported for dtype %s", c.fn, ht_dtype_name(a->dtype)), NULL;
   return run_elementwise(&c);
+}
+
+ht_array *ht_round(const ht_array *a, int64_t d) {
+  if (d == 0) return ht_unary(HT_ROUND, a);
+  if (!ht_dtype_is_float(a->dtype)) {
+    if (d < 0)
+      return ht_error("round: negative decimals of an %s array are not supported",
+                      ht_dtype_name(a->dtype)), NULL;
+    return ht_copy(a);
+  }
+  ht_binop up = d > 0 ? HT_MUL : HT_DIV, down = d > 0 ? HT_DIV : HT_MUL;
+  ht_array *scale = ht_scalar(a->dtype, pow(10.0, (double)(d > 0 ? d : -d)));
+  ht_array *s = scale ? ht_binary(up, a, scale) : NULL;
+  ht_array *r = s ? ht_unary(HT_ROUND, s) : NULL;
+  ht_array *out = r ? ht_binary(down, r, scale) : NULL;
+  ht_array_free(scale), ht_array_free(s), ht_array_free(r);
+  return out;
 }
 
 ht_array *ht_where(const ht_array *cond, const ht_array *a, const ht_array *b) {
