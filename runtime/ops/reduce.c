@@ -7,6 +7,7 @@
 
 #include "../comm.h"
 #include "../cpu/reduce.h"
+#include "../device.h"
 #include "../iter.h"
 #include "../ops.h"
 
@@ -94,7 +95,7 @@ static MPI_Op mpi_op(ht_kop op, bool f64) {
 /* Runs the kernel (when this rank is fine) and, across ranks, agrees on the status and
  * allreduces the n accumulators. */
 static int reduce_pass(const ht_rjob *j, void *acc, int64_t n, bool across, int status) {
-  if (status == 0) ht_cpu_reduce(j, acc);
+  if (status == 0) ht_backend_of(HT_CPU)->reduce(j, acc);
   if (!across || ht_comm_size() == 1) return status; /* one rank: nothing to join */
   if (ht_comm_agree(status) < 0) return -1;
   return ht_comm_allreduce(acc, n, j->f64 ? HT_FLOAT64 : HT_INT64, mpi_op(j->op, j->f64));
@@ -244,8 +245,7 @@ ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts) 
   if ((unsigned)op >= HT_NREDOPS) return ht_error("reduce: unknown reduction %d", (int)op), NULL;
   if (!opts) opts = &every;
   if (check_axes(fn, op, a, opts, red)) return NULL;
-  if (a->device != HT_CPU)
-    return ht_error("%s: arrays on device gpu are not supported yet", fn), NULL;
+  if (ht_require_host(a, fn)) return NULL;
 
   /* global result: shape, count of reduced elements, split */
   int64_t N = 1, oshape[HT_MAXDIM];
@@ -287,7 +287,7 @@ ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts) 
 
   if (is_arg(op)) {
     if (!status) {
-      ht_cpu_reduce(&j, acc);
+      ht_backend_of(HT_CPU)->reduce(&j, acc);
       globalise(a, opts, acc, n);
     }
     if (across) status = arg_across(&j, acc, n, status);
