@@ -166,6 +166,9 @@ lloyd = function(self, X, w, C, tol_abs, bar)
     local shift = (d * d):sum():item()
     C = Cn
     if bar then bar:update(i, { inertia = inertia, shift = shift }) end
+    -- no label moved and the centres stayed bitwise the same: this pass was already the
+    -- final E-step (scikit-learn's strict convergence), no second pass
+    if changed == 0 and shift == 0 then return C, labels, inertia, it end
     if changed == 0 or shift <= tol_abs then break end
   end
   -- labels and inertia of the final centres (scikit-learn's last E-step)

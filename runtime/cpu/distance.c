@@ -21,19 +21,34 @@ static inline double getv(ht_dtype t, const void *p, int64_t i) {
   return t == HT_FLOAT32 ? (double)((const float *)p)[i] : ((const double *)p)[i];
 }
 
+/* Squared distance of two rows (squared norm when b is NULL), accumulated in float64 over
+ * 8 independent partial sums: one running sum made the FP-add latency the assignment
+ * step's bottleneck. A fixed order, so the same bits for any thread or rank count. */
+#define HT_SQ_BODY(T)                                                                      \
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                   \
+  int64_t q = 0;                                                                           \
+  for (; q + 8 <= f; q += 8)                                                               \
+    for (int u = 0; u < 8; u++) {                                                          \
+      const double d = (double)a[q + u] - (b ? (double)b[q + u] : 0.0);                    \
+      s[u] += d * d;                                                                       \
+    }                                                                                      \
+  for (int u = 0; q < f; q++, u++) {                                                       \
+    const double d = (double)a[q] - (b ? (double)b[q] : 0.0);                              \
+    s[u] += d * d;                                                                         \
+  }                                                                                        \
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+static inline double sq_f32(const float *a, const float *b, int64_t f) { HT_SQ_BODY(float) }
+static inline double sq_f64(const double *a, const double *b, int64_t f) { HT_SQ_BODY(double) }
+#undef HT_SQ_BODY
+
+static inline double sq_row(ht_dtype t, const void *a, const void *b, int64_t f) {
+  return t == HT_FLOAT32 ? sq_f32(a, b, f) : sq_f64(a, b, f);
+}
+
 static void row_norms(ht_dtype t, int64_t n, int64_t f, const void *x, double *out) {
+  const size_t row = (size_t)f * ht_dtype_size(t);
 #pragma omp parallel for schedule(static) if (n * f > 65536)
-  for (int64_t i = 0; i < n; i++) {
-    double s = 0;
-    if (t == HT_FLOAT32) {
-      const float *r = (const float *)x + i * f;
-      for (int64_t j = 0; j < f; j++) s += (double)r[j] * r[j];
-    } else {
-      const double *r = (const double *)x + i * f;
-      for (int64_t j = 0; j < f; j++) s += r[j] * r[j];
-    }
-    out[i] = s;
-  }
+  for (int64_t i = 0; i < n; i++) out[i] = sq_row(t, (const char *)x + (size_t)i * row, NULL, f);
 }
 
 static inline double finish(ht_dist_metric m, double d2, double gamma) {
@@ -49,22 +64,12 @@ static inline double direct_pair(ht_dtype t, ht_dist_metric m, int64_t f, const 
   double s = 0;
   if (t == HT_FLOAT32) {
     const float *a = x, *b = y;
-    if (m == HT_DIST_MANHATTAN)
-      for (int64_t j = 0; j < f; j++) s += fabs((double)a[j] - b[j]);
-    else
-      for (int64_t j = 0; j < f; j++) {
-        double d = (double)a[j] - b[j];
-        s += d * d;
-      }
+    if (m != HT_DIST_MANHATTAN) return sq_f32(a, b, f);
+    for (int64_t j = 0; j < f; j++) s += fabs((double)a[j] - b[j]);
   } else {
     const double *a = x, *b = y;
-    if (m == HT_DIST_MANHATTAN)
-      for (int64_t j = 0; j < f; j++) s += fabs(a[j] - b[j]);
-    else
-      for (int64_t j = 0; j < f; j++) {
-        double d = a[j] - b[j];
-        s += d * d;
-      }
+    if (m != HT_DIST_MANHATTAN) return sq_f64(a, b, f);
+    for (int64_t j = 0; j < f; j++) s += fabs(a[j] - b[j]);
   }
   return s;
 }
@@ -143,13 +148,21 @@ static double assign_rows(const assign_job *j, int64_t i0, int64_t nb, const voi
     const int64_t row = i0 + i;
     int64_t best = 0;
     double bd = INFINITY;
-    for (int64_t c = 0; c < j->k; c++) {
-      double v = getv(j->t, d, i * j->k + c) + j->cn[c];
-      if (v < bd) bd = v, best = c;
+    if (j->t == HT_FLOAT32) {
+      const float *g = (const float *)d + i * j->k;
+      for (int64_t c = 0; c < j->k; c++) {
+        const double v = (double)g[c] + j->cn[c];
+        if (v < bd) bd = v, best = c;
+      }
+    } else {
+      const double *g = (const double *)d + i * j->k;
+      for (int64_t c = 0; c < j->k; c++) {
+        const double v = g[c] + j->cn[c];
+        if (v < bd) bd = v, best = c;
+      }
     }
     const char *xr = (const char *)j->x + (size_t)(row * j->f) * item;
-    double d2 = direct_pair(j->t, HT_DIST_SQEUCLIDEAN, j->f, xr,
-                            (const char *)j->c + (size_t)(best * j->f) * item);
+    const double d2 = sq_row(j->t, xr, (const char *)j->c + (size_t)(best * j->f) * item, j->f);
     const double wi = j->w ? getv(j->t, j->w, row) : 1.0;
     inertia += wi * d2;
     if (j->labels) {
@@ -235,14 +248,7 @@ static void potential_rows(ht_dtype t, int64_t i0, int64_t nb, int64_t f, int64_
                            const double *mind, double *pot, double *d) {
   for (int64_t i = 0; i < nb; i++) {
     const int64_t row = i0 + i;
-    double xn = 0;
-    if (t == HT_FLOAT32) {
-      const float *r = (const float *)x + row * f;
-      for (int64_t q = 0; q < f; q++) xn += (double)r[q] * r[q];
-    } else {
-      const double *r = (const double *)x + row * f;
-      for (int64_t q = 0; q < f; q++) xn += r[q] * r[q];
-    }
+    const double xn = sq_row(t, (const char *)x + (size_t)(row * f) * ht_dtype_size(t), NULL, f);
     const double m = mind ? mind[row] : INFINITY, wi = w ? getv(t, w, row) : 1.0;
     for (int64_t j = 0; j < L; j++) {
       double v = (t == HT_FLOAT32 ? (double)((const float *)g)[i * L + j]
