@@ -3,7 +3,9 @@
 --   mpirun -n P heatlua bench/cluster_bench.lua [rows=1000000] [features=64] [k=25]
 -- Prints, from rank 0: cdist GFLOP/s and its fraction of the sgemm probe; KMeans(k) fit +
 -- predict seconds for init = "k-means++" and "batchparallel", iterations, inertia, the
--- ARI against the generating clusters, and peak array memory per rank.
+-- ARI against the generating clusters, and peak array memory per rank; then, in the same
+-- run, scikit-learn's KMeans on data of the same recipe (bench/peers/sklearn_kmeans.py, with
+-- $BENCH_PYTHON or python3; skipped with a note when scikit-learn is missing).
 local ht = require "heat"
 local core = require "heat.core"
 
@@ -67,3 +69,15 @@ for _, init in ipairs { "k-means++", "batchparallel" } do
 end
 print(string.format("array bytes live on rank 0 after the runs: %.1f MiB (data %.1f MiB)",
   core._bytes_live() / 2 ^ 20, base / 2 ^ 20))
+
+-- the peer, after heatlua's runs so they do not compete for the cores
+if ht.rank() == 0 then
+  local py = os.getenv("BENCH_PYTHON") or "python3"
+  local dir = (debug.getinfo(1, "S").source:match("^@(.*/)") or "bench/")
+  local p = io.popen(string.format("%s %speers/sklearn_kmeans.py %d %d %d 2>&1", py, dir, N, F, K))
+  local out = p and p:read("*a") or ""
+  if p then p:close() end
+  if out:match("scikit%-learn KMeans") then io.write(out)
+  else print("scikit-learn peer skipped (" .. py .. " without scikit-learn? set BENCH_PYTHON)") end
+end
+ht.barrier()

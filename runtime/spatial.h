@@ -49,10 +49,12 @@ static inline int64_t ht_kmeanspp_trials(int64_t k) {
   return l;
 }
 
-/* Greedy k-means++'s step: pot[j] = sum_i w[i] min(mind[i], |x[i] - cand[j]|^2) for the L
- * rows of cand (replicated, x's dtype); mind (n,) like x, w like x or NULL. Allreduced. */
-int ht_kmeans_potential(const ht_array *x, const ht_array *cand, const ht_array *mind,
-                        const ht_array *w, double *pot);
+/* Greedy k-means++ (scikit-learn's) over all rows of x (split 0: collective; replicated:
+ * local): k centres, each the best of ht_kmeanspp_trials(k) rows drawn with probability
+ * w[i] * (squared distance to the closest centre so far), driven by 1 + (k - 1) * trials
+ * uniforms u in [0, 1), the same on every rank, so the centres do not depend on the rank
+ * count. w (n,) like x or NULL. Returns k x F replicated centres of x's dtype. */
+ht_array *ht_kmeanspp(const ht_array *x, const ht_array *w, int64_t k, const double *u);
 
 /* batchparallel's local phase: greedy k-means++ on a strided sample of at most
  * max(20000, 100 k) of the rank's rows, driven by 1 + (k - 1) * ht_kmeanspp_trials(k)

@@ -59,41 +59,42 @@ static int l_contiguous(lua_State *L) {
   return 1;
 }
 
-/* _kmeans_potential(x, cand, mind, w|nil) -> {pot_1, ..., pot_L} */
-static int l_kmeans_potential(lua_State *L) {
-  ht_array *x = lht_checkarray(L, 1), *cand = lht_checkarray(L, 2), *mind = lht_checkarray(L, 3);
-  ht_array *w = opt_array(L, 4);
-  const int64_t n = cand->ndim == 2 ? cand->gshape[0] : 0;
-  double *pot = malloc(sizeof(double) * (size_t)(n + 1));
-  if (!pot) return luaL_error(L, "ht.kmeans++: out of memory");
-  if (ht_kmeans_potential(x, cand, mind, w, pot)) return free(pot), lht_raise(L);
-  lua_createtable(L, (int)n, 0);
-  for (int64_t j = 0; j < n; j++) {
-    lua_pushnumber(L, pot[j]);
-    lua_rawseti(L, -2, (int)j + 1);
-  }
-  free(pot);
-  return 1;
-}
-
-/* _kmeans_local(x, k, {u...}, max_iter, tol) -> rank-local centres; 1 + (k - 1) *
- * ht_kmeanspp_trials(k) uniforms */
-static int l_kmeans_local(lua_State *L) {
-  ht_array *x = lht_checkarray(L, 1);
-  const int64_t k = lht_check_int(L, 2, "kmeans", "n_clusters");
-  luaL_checktype(L, 3, LUA_TTABLE);
+/* The k-means++ uniforms at stack index idx: 1 + (k - 1) * ht_kmeanspp_trials(k) numbers
+ * (a Lua table); malloc'ed, or raises. */
+static double *check_uniforms(lua_State *L, int idx, int64_t k) {
+  luaL_checktype(L, idx, LUA_TTABLE);
   const int64_t nu = k >= 1 ? 1 + (k - 1) * ht_kmeanspp_trials(k) : 0;
-  if (k < 1 || (int64_t)lua_objlen(L, 3) < nu)
-    return luaL_error(L, "ht.kmeans: %d uniforms needed", (int)nu);
+  if (k < 1 || (int64_t)lua_objlen(L, idx) < nu)
+    luaL_error(L, "ht.kmeans: %d uniforms needed", (int)nu);
   double *u = malloc(sizeof(double) * (size_t)nu);
-  if (!u) return luaL_error(L, "ht.kmeans: out of memory");
+  if (!u) luaL_error(L, "ht.kmeans: out of memory");
   for (int64_t j = 0; j < nu; j++) {
-    lua_rawgeti(L, 3, (int)j + 1);
+    lua_rawgeti(L, idx, (int)j + 1);
     u[j] = lua_tonumber(L, -1);
     lua_pop(L, 1);
   }
-  ht_array *c = ht_kmeans_local(x, k, u, lht_check_int(L, 4, "kmeans", "max_iter"),
-                                luaL_checknumber(L, 5));
+  return u;
+}
+
+/* _kmeans_local(x, k, {u...}, max_iter, tol) -> rank-local centres */
+static int l_kmeans_local(lua_State *L) {
+  ht_array *x = lht_checkarray(L, 1);
+  const int64_t k = lht_check_int(L, 2, "kmeans", "n_clusters");
+  const int64_t max_iter = lht_check_int(L, 4, "kmeans", "max_iter");
+  const double tol = luaL_checknumber(L, 5);
+  double *u = check_uniforms(L, 3, k);
+  ht_array *c = ht_kmeans_local(x, k, u, max_iter, tol);
+  free(u);
+  lht_pusharray(L, c);
+  return 1;
+}
+
+/* _kmeanspp(x, w|nil, k, {u...}) -> k x F replicated centres (greedy k-means++) */
+static int l_kmeanspp(lua_State *L) {
+  ht_array *x = lht_checkarray(L, 1), *w = opt_array(L, 2);
+  const int64_t k = lht_check_int(L, 3, "kmeans++", "n_clusters");
+  double *u = check_uniforms(L, 4, k);
+  ht_array *c = ht_kmeanspp(x, w, k, u);
   free(u);
   lht_pusharray(L, c);
   return 1;
@@ -114,7 +115,7 @@ void lht_open_spatial(lua_State *L) {
                                  {"_kmeans_assign", l_kmeans_assign},
                                  {"_local_rows", l_local_rows},
                                  {"_kmeans_local", l_kmeans_local},
-                                 {"_kmeans_potential", l_kmeans_potential},
+                                 {"_kmeanspp", l_kmeanspp},
                                  {"_contiguous", l_contiguous},
                                  {"_stack_local_rows", l_stack_local_rows},
                                  {NULL, NULL}};

@@ -80,33 +80,12 @@ local function trials(k) return 2 + math.floor(math.log(k)) end
 -- Greedy k-means++ (Arthur & Vassilvitskii, as scikit-learn runs it; Heat's
 -- "probability_based" without the greedy step): each step draws `trials(k)` rows with
 -- probability proportional to w * their squared distance to the closest centre and keeps
--- the one that lowers the sum of those distances most. All uniforms come from one draw.
+-- the one that lowers the sum of those distances most. One C call (ht_kmeanspp: two passes
+-- over the rows per centre); all uniforms come from one replicated draw, so the centres do
+-- not depend on the rank count.
 local function init_kmeanspp(X, k, w)
-  local n, L = X.shape[1], trials(k)
-  local u = ht.random.rand(1 + (k - 1) * L, { dtype = ht.float64 }):totable()
-  local mind, tmp = ht.zeros_like(X[{ ht.all, 0 }]), ht.zeros_like(X[{ ht.all, 0 }])
-  local rows = { row(X, math.min(math.floor(u[1] * n), n - 1)) }
-  core._kmeans_assign(X, rows[1], nil, nil, mind, false)
-  for c = 2, k do
-    local p = mind:astype(ht.float64)
-    if w then p = p * w end
-    local cum = ht.cumsum(p, 0)
-    local total = cum[n - 1]:item()
-    local idx = {}
-    for l = 1, L do
-      local r = u[1 + (c - 2) * L + l]
-      -- the first row whose cumulative weight exceeds r * total (uniform when all are 0)
-      idx[l] = math.min(total > 0 and cum:le(r * total):sum():item() or math.floor(r * n), n - 1)
-    end
-    local cand = core._contiguous(X[ht.array(idx, { dtype = ht.int64 })]:resplit(nil))
-    local pot = core._kmeans_potential(X, cand, mind, w)
-    local best = 1
-    for l = 2, L do if pot[l] < pot[best] then best = l end end
-    rows[c] = row(cand, best - 1)
-    core._kmeans_assign(X, rows[c], nil, nil, tmp, false)
-    mind = ht.minimum(mind, tmp)
-  end
-  return ht.concatenate(rows, 0)
+  local u = ht.random.rand(1 + (k - 1) * trials(k), { dtype = ht.float64 }):totable()
+  return core._kmeanspp(X, w, k, u)
 end
 
 local lloyd
@@ -187,6 +166,9 @@ lloyd = function(self, X, w, C, tol_abs, bar)
     local shift = (d * d):sum():item()
     C = Cn
     if bar then bar:update(i, { inertia = inertia, shift = shift }) end
+    -- no label moved and the centres stayed bitwise the same: this pass was already the
+    -- final E-step (scikit-learn's strict convergence), no second pass
+    if changed == 0 and shift == 0 then return C, labels, inertia, it end
     if changed == 0 or shift <= tol_abs then break end
   end
   -- labels and inertia of the final centres (scikit-learn's last E-step)

@@ -21,19 +21,34 @@ static inline double getv(ht_dtype t, const void *p, int64_t i) {
   return t == HT_FLOAT32 ? (double)((const float *)p)[i] : ((const double *)p)[i];
 }
 
+/* Squared distance of two rows (squared norm when b is NULL), accumulated in float64 over
+ * 8 independent partial sums: one running sum made the FP-add latency the assignment
+ * step's bottleneck. A fixed order, so the same bits for any thread or rank count. */
+#define HT_SQ_BODY(T)                                                                      \
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                   \
+  int64_t q = 0;                                                                           \
+  for (; q + 8 <= f; q += 8)                                                               \
+    for (int u = 0; u < 8; u++) {                                                          \
+      const double d = (double)a[q + u] - (b ? (double)b[q + u] : 0.0);                    \
+      s[u] += d * d;                                                                       \
+    }                                                                                      \
+  for (int u = 0; q < f; q++, u++) {                                                       \
+    const double d = (double)a[q] - (b ? (double)b[q] : 0.0);                              \
+    s[u] += d * d;                                                                         \
+  }                                                                                        \
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+static inline double sq_f32(const float *a, const float *b, int64_t f) { HT_SQ_BODY(float) }
+static inline double sq_f64(const double *a, const double *b, int64_t f) { HT_SQ_BODY(double) }
+#undef HT_SQ_BODY
+
+static inline double sq_row(ht_dtype t, const void *a, const void *b, int64_t f) {
+  return t == HT_FLOAT32 ? sq_f32(a, b, f) : sq_f64(a, b, f);
+}
+
 static void row_norms(ht_dtype t, int64_t n, int64_t f, const void *x, double *out) {
+  const size_t row = (size_t)f * ht_dtype_size(t);
 #pragma omp parallel for schedule(static) if (n * f > 65536)
-  for (int64_t i = 0; i < n; i++) {
-    double s = 0;
-    if (t == HT_FLOAT32) {
-      const float *r = (const float *)x + i * f;
-      for (int64_t j = 0; j < f; j++) s += (double)r[j] * r[j];
-    } else {
-      const double *r = (const double *)x + i * f;
-      for (int64_t j = 0; j < f; j++) s += r[j] * r[j];
-    }
-    out[i] = s;
-  }
+  for (int64_t i = 0; i < n; i++) out[i] = sq_row(t, (const char *)x + (size_t)i * row, NULL, f);
 }
 
 static inline double finish(ht_dist_metric m, double d2, double gamma) {
@@ -49,22 +64,12 @@ static inline double direct_pair(ht_dtype t, ht_dist_metric m, int64_t f, const 
   double s = 0;
   if (t == HT_FLOAT32) {
     const float *a = x, *b = y;
-    if (m == HT_DIST_MANHATTAN)
-      for (int64_t j = 0; j < f; j++) s += fabs((double)a[j] - b[j]);
-    else
-      for (int64_t j = 0; j < f; j++) {
-        double d = (double)a[j] - b[j];
-        s += d * d;
-      }
+    if (m != HT_DIST_MANHATTAN) return sq_f32(a, b, f);
+    for (int64_t j = 0; j < f; j++) s += fabs((double)a[j] - b[j]);
   } else {
     const double *a = x, *b = y;
-    if (m == HT_DIST_MANHATTAN)
-      for (int64_t j = 0; j < f; j++) s += fabs(a[j] - b[j]);
-    else
-      for (int64_t j = 0; j < f; j++) {
-        double d = a[j] - b[j];
-        s += d * d;
-      }
+    if (m != HT_DIST_MANHATTAN) return sq_f64(a, b, f);
+    for (int64_t j = 0; j < f; j++) s += fabs(a[j] - b[j]);
   }
   return s;
 }
@@ -143,13 +148,21 @@ static double assign_rows(const assign_job *j, int64_t i0, int64_t nb, const voi
     const int64_t row = i0 + i;
     int64_t best = 0;
     double bd = INFINITY;
-    for (int64_t c = 0; c < j->k; c++) {
-      double v = getv(j->t, d, i * j->k + c) + j->cn[c];
-      if (v < bd) bd = v, best = c;
+    if (j->t == HT_FLOAT32) {
+      const float *g = (const float *)d + i * j->k;
+      for (int64_t c = 0; c < j->k; c++) {
+        const double v = (double)g[c] + j->cn[c];
+        if (v < bd) bd = v, best = c;
+      }
+    } else {
+      const double *g = (const double *)d + i * j->k;
+      for (int64_t c = 0; c < j->k; c++) {
+        const double v = g[c] + j->cn[c];
+        if (v < bd) bd = v, best = c;
+      }
     }
     const char *xr = (const char *)j->x + (size_t)(row * j->f) * item;
-    double d2 = direct_pair(j->t, HT_DIST_SQEUCLIDEAN, j->f, xr,
-                            (const char *)j->c + (size_t)(best * j->f) * item);
+    const double d2 = sq_row(j->t, xr, (const char *)j->c + (size_t)(best * j->f) * item, j->f);
     const double wi = j->w ? getv(j->t, j->w, row) : 1.0;
     inertia += wi * d2;
     if (j->labels) {
@@ -228,38 +241,58 @@ int ht_cpu_kmeans_assign(ht_dtype t, int64_t n, int64_t f, int64_t k, const void
   return status ? -1 : 0;
 }
 
-int ht_cpu_kmeans_potential(ht_dtype t, int64_t n, int64_t f, int64_t L, const void *x,
-                            const void *c, const void *w, ht_dtype mt, const void *mind,
-                            double *pot) {
-  const size_t item = ht_dtype_size(t);
-  const int64_t B = block_rows(L, item);
-  double *cn = malloc(sizeof(double) * (size_t)L);
-  void *d = malloc((size_t)((n < B ? n : B) * L) * item + 64);
-  if (!cn || !d) {
-    free(cn), free(d);
-    return ht_error("kmeans++: out of memory (block of %lld x %lld distances)", (long long)B,
-                    (long long)L);
-  }
-  row_norms(t, L, f, c, cn);
-  void *zero = calloc((size_t)f + 1, item);
-  if (!zero) return free(cn), free(d), ht_error("kmeans++: out of memory");
-  for (int64_t i0 = 0; i0 < n; i0 += B) {
-    const int64_t nb = n - i0 < B ? n - i0 : B;
-    const char *xb = (const char *)x + (size_t)(i0 * f) * item;
-    if (ht_blas_gemm(t, false, true, nb, L, f, -2.0, xb, f, c, f, 0.0, d, L))
-      return free(cn), free(d), free(zero), -1;
-    for (int64_t i = 0; i < nb; i++) {
-      const double xn = direct_pair(t, HT_DIST_SQEUCLIDEAN, f, xb + (size_t)(i * f) * item,
-                                    zero);
-      const double m = ht_get_f64(mt, (const char *)mind + (size_t)(i0 + i) * ht_dtype_size(mt));
-      const double wi = w ? getv(t, w, i0 + i) : 1.0;
-      for (int64_t j = 0; j < L; j++) {
-        double v = getv(t, d, i * L + j) + xn + cn[j];
-        v = v > 0 ? v : 0;
-        pot[j] += wi * (v < m ? v : m);
-      }
+/* Rows [i0, i0 + nb) against the GEMM block g (nb x L holding -2 x.c): adds to pot[j] the
+ * weighted min(mind, d_ij) and stores d_ij in d (n x L) when asked. */
+static void potential_rows(ht_dtype t, int64_t i0, int64_t nb, int64_t f, int64_t L,
+                           const void *x, const void *g, const double *cn, const void *w,
+                           const double *mind, double *pot, double *d) {
+  for (int64_t i = 0; i < nb; i++) {
+    const int64_t row = i0 + i;
+    const double xn = sq_row(t, (const char *)x + (size_t)(row * f) * ht_dtype_size(t), NULL, f);
+    const double m = mind ? mind[row] : INFINITY, wi = w ? getv(t, w, row) : 1.0;
+    for (int64_t j = 0; j < L; j++) {
+      double v = (t == HT_FLOAT32 ? (double)((const float *)g)[i * L + j]
+                                  : ((const double *)g)[i * L + j]) + xn + cn[j];
+      v = v > 0 ? v : 0;
+      if (d) d[row * L + j] = v;
+      pot[j] += wi * (v < m ? v : m);
     }
   }
-  free(cn), free(d), free(zero);
-  return 0;
+}
+
+int ht_cpu_kmeans_potential(ht_dtype t, int64_t n, int64_t f, int64_t L, const void *x,
+                            const void *c, const void *w, const double *mind, double *pot,
+                            double *d) {
+  const size_t item = ht_dtype_size(t);
+  const int64_t B = block_rows(L, item), nblk = (n + B - 1) / B;
+  const int64_t nch = nblk < HT_KM_CHUNKS ? (nblk > 0 ? nblk : 1) : HT_KM_CHUNKS;
+  const int nt = omp_get_max_threads();
+  const int64_t bsz = (n < B ? n : B) * L;
+  double *cn = malloc(sizeof(double) * (size_t)L), *acc = calloc((size_t)(nch * L), sizeof(double));
+  char *g = malloc((size_t)(nt * bsz) * item + 64); /* one GEMM block per thread */
+  if (!cn || !acc || !g) {
+    free(cn), free(acc), free(g);
+    return ht_error("kmeans++: out of memory (%d blocks of %lld x %lld distances)", nt,
+                    (long long)B, (long long)L);
+  }
+  row_norms(t, L, f, c, cn);
+  int status = 0;
+  const int bt = ht_blas_threads();
+  if (nt > 1 && nch > 1) ht_blas_set_threads(1);
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : status) if (nch > 1)
+  for (int64_t ch = 0; ch < nch; ch++) {
+    char *gb = g + (size_t)(omp_get_thread_num() * bsz) * item;
+    for (int64_t b = ch * nblk / nch; b < (ch + 1) * nblk / nch && !status; b++) {
+      const int64_t i0 = b * B, nb = n - i0 < B ? n - i0 : B;
+      int rc = ht_blas_gemm(t, false, true, nb, L, f, -2.0,
+                            (const char *)x + (size_t)(i0 * f) * item, f, c, f, 0.0, gb, L);
+      status |= rc;
+      if (!rc) potential_rows(t, i0, nb, f, L, x, gb, cn, w, mind, acc + ch * L, d);
+    }
+  }
+  ht_blas_set_threads(bt);
+  for (int64_t ch = 0; ch < nch; ch++)
+    for (int64_t j = 0; j < L; j++) pot[j] += acc[ch * L + j];
+  free(cn), free(acc), free(g);
+  return status ? -1 : 0;
 }

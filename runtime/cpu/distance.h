@@ -21,10 +21,11 @@ int ht_cpu_kmeans_assign(ht_dtype t, int64_t n, int64_t f, int64_t k, const void
                          double *sums, double *wsum, double *inertia, int64_t *changed);
 
 /* Greedy k-means++'s test of L candidate centres c (L x f): pot[j] += sum_i w[i] *
- * min(mind[i], |x[i] - c[j]|^2), mind of dtype mt, w NULL (ones) or of dtype t. The
- * squared distances come from the GEMM expansion in row blocks. 0 or -1. */
+ * min(mind[i], d_ij) with d_ij = |x[i] - c[j]|^2 from the GEMM expansion in row blocks;
+ * mind NULL counts as infinity, w NULL as ones; d (n x L) receives d_ij when not NULL.
+ * Chunk partials are added in chunk order (the same bits for any thread count). 0 or -1. */
 int ht_cpu_kmeans_potential(ht_dtype t, int64_t n, int64_t f, int64_t L, const void *x,
-                            const void *c, const void *w, ht_dtype mt, const void *mind,
-                            double *pot);
+                            const void *c, const void *w, const double *mind, double *pot,
+                            double *d);
 
 #endif

@@ -113,57 +113,130 @@ ht_array *ht_stack_local_rows(const ht_array *local) {
   return out;
 }
 
-/* ---- batchparallel's local phase: no communication until the final agreement ---- */
+/* ---- greedy k-means++ (scikit-learn's), rank-local or over the rows of a split array ---- */
 
-/* D^2 sampling: the first row whose cumulative mind exceeds u * total (uniform when every
- * row sits on a chosen centre already). */
-static int64_t pick_row(const double *mind, int64_t n, double u) {
-  double total = 0;
-  for (int64_t i = 0; mind && i < n; i++) total += mind[i];
-  int64_t idx = (int64_t)(u * (double)n);
-  if (total > 0) {
-    const double r = u * total;
-    double cum = 0;
-    for (idx = 0; idx < n - 1; idx++) {
-      cum += mind[idx];
-      if (cum > r) break;
-    }
-  }
-  return idx < n ? idx : n - 1;
+/* the sampling weight of row i: w[i] * mind[i], either factor 1 when NULL */
+static inline double weight(ht_dtype t, const void *w, const double *mind, int64_t i) {
+  return (w ? ht_get_f64(t, (const char *)w + (size_t)i * ht_dtype_size(t)) : 1.0) *
+         (mind ? mind[i] : 1.0);
 }
 
-/* Greedy k-means++ (scikit-learn's): each step draws L candidates by D^2 sampling and
- * keeps the one that lowers the potential most. xs: ns rows; mind: ns doubles. */
-static int greedy_pp(ht_dtype t, int64_t ns, int64_t f, int64_t k, const void *xs, void *c,
-                     const double *u, double *mind, void *tmp) {
+/* D^2 sampling of L rows into cand (L x f, replicated when dist): for target u[l] * total,
+ * the first row in global order whose cumulative weight w[i] * mind[i] exceeds it (the
+ * first centre: mind NULL, by w as scikit-learn >= 1.3); uniform over the global rows when
+ * every weight is 0 or there are none. Only the owner of a row
+ * writes it, so the allreduce of cand adds zeros: exact. Collective when dist. */
+static int sample_rows(ht_dtype t, int64_t n, int64_t f, const void *x, const void *w,
+                       const double *mind, const double *u, int64_t L, bool dist, void *cand) {
+  const int p = dist ? ht_comm_size() : 1, me = dist ? ht_comm_rank() : 0;
   const size_t item = ht_dtype_size(t), row = (size_t)f * item;
+  double *g = calloc((size_t)(2 * p), sizeof(double)); /* local totals, then row counts */
+  int status = g ? 0 : ht_error("kmeans++: out of memory");
+  if (dist && ht_comm_agree(status)) return free(g), -1;
+  if (status) return -1;
+  double tl = 0;
+  for (int64_t i = 0; (mind || w) && i < n; i++) tl += weight(t, w, mind, i);
+  g[me] = tl, g[p + me] = (double)n; /* row counts exact below 2^53 */
+  if (dist && ht_comm_allreduce(g, 2 * p, HT_FLOAT64, MPI_SUM)) return free(g), -1;
+  double total = 0, off = 0, nglob = 0, roff = 0;
+  for (int r = 0; r < p; r++) {
+    if (r == me) off = total, roff = nglob;
+    total += g[r], nglob += g[p + r];
+  }
+  memset(cand, 0, (size_t)L * row);
+  for (int64_t l = 0; l < L; l++) {
+    int64_t idx = -1; /* local row this rank contributes, if any */
+    if (total > 0) {
+      const double target = u[l] * total;
+      int owner = -1, last = -1;
+      double cum = 0;
+      for (int r = 0; r < p && owner < 0; r++) {
+        if (g[r] > 0) last = r;
+        if (g[r] > 0 && cum + g[r] > target) owner = r;
+        cum += g[r];
+      }
+      if (owner < 0) owner = last; /* rounding: target at the very end */
+      if (owner == me) {
+        const double rt = target - off;
+        double c = 0;
+        for (idx = 0; idx < n - 1; idx++) {
+          c += weight(t, w, mind, idx);
+          if (c > rt) break;
+        }
+      }
+    } else {
+      int64_t gi = (int64_t)(u[l] * nglob);
+      if (gi > (int64_t)nglob - 1) gi = (int64_t)nglob - 1;
+      if (gi >= (int64_t)roff && gi < (int64_t)roff + n) idx = gi - (int64_t)roff;
+    }
+    if (idx >= 0) memcpy((char *)cand + (size_t)l * row, (const char *)x + (size_t)idx * row, row);
+  }
+  free(g);
+  return dist ? ht_comm_allreduce(cand, L * f, t, MPI_SUM) : 0;
+}
+
+/* Greedy k-means++: each step draws L = ht_kmeanspp_trials(k) candidates by D^2 sampling
+ * and keeps the one that lowers the potential sum_i w[i] min(mind[i], |x[i] - c|^2) most.
+ * Two passes over the local rows per centre (sampling over mind, one GEMM pass for the L
+ * candidates that also keeps their distances, n x L doubles, for the update of mind).
+ * u: 1 + (k - 1) L uniforms, the same on every rank. dist: the rows of all ranks together
+ * (collective, every failure agreed); else this rank's rows alone. */
+static int greedy_pp(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x, const void *w,
+                     const double *u, bool dist, void *c) {
+  const size_t row = (size_t)f * ht_dtype_size(t);
   const int64_t L = ht_kmeanspp_trials(k);
   char *cand = malloc((size_t)L * row + 64);
   double *pot = malloc(sizeof(double) * (size_t)L);
-  int status = cand && pot ? 0 : ht_error("kmeans++: out of memory");
-  for (int64_t j = 0; j < k && !status; j++) {
-    if (j == 0) {
-      memcpy(c, (const char *)xs + (size_t)pick_row(NULL, ns, u[0]) * row, row);
-    } else {
-      for (int64_t l = 0; l < L; l++)
-        memcpy(cand + (size_t)l * row,
-               (const char *)xs + (size_t)pick_row(mind, ns, u[1 + (j - 1) * L + l]) * row, row);
-      memset(pot, 0, sizeof(double) * (size_t)L);
-      status = ht_cpu_kmeans_potential(t, ns, f, L, xs, cand, NULL, HT_FLOAT64, mind, pot);
-      int64_t best = 0;
-      for (int64_t l = 1; l < L; l++) if (pot[l] < pot[best]) best = l;
-      memcpy((char *)c + (size_t)j * row, cand + (size_t)best * row, row);
-    }
-    if (!status)
-      status = ht_cpu_kmeans_assign(t, ns, f, 1, xs, (char *)c + (size_t)j * row, NULL, NULL,
-                                    tmp, NULL, NULL, NULL, NULL);
-    for (int64_t i = 0; i < ns && !status; i++) {
-      const double d = ht_get_f64(t, (char *)tmp + (size_t)i * item);
-      if (j == 0 || d < mind[i]) mind[i] = d;
-    }
+  double *mind = malloc(sizeof(double) * (size_t)n + 8), *d = malloc(sizeof(double) * (size_t)(n * L) + 8);
+  int status = cand && pot && mind && d ? 0 : ht_error("kmeans++: out of memory (%lld x %lld "
+                                                       "distances)", (long long)n, (long long)L);
+  for (int64_t j = 0; j < k; j++) {
+    const int64_t nc = j == 0 ? 1 : L;
+    if (dist && ht_comm_agree(status)) status = -1;
+    if (status) break;
+    status = sample_rows(t, n, f, x, w, j == 0 ? NULL : mind, j == 0 ? u : u + 1 + (j - 1) * L,
+                         nc, dist, cand);
+    if (status) break; /* collective failures are already agreed */
+    memset(pot, 0, sizeof(double) * (size_t)nc);
+    status = ht_cpu_kmeans_potential(t, n, f, nc, x, cand, w, j == 0 ? NULL : mind, pot,
+                                     j == 0 ? mind : d);
+    if (dist && ht_comm_agree(status)) status = -1;
+    if (status || (dist && ht_comm_allreduce(pot, nc, HT_FLOAT64, MPI_SUM))) break;
+    int64_t best = 0;
+    for (int64_t l = 1; l < nc; l++) if (pot[l] < pot[best]) best = l;
+    memcpy((char *)c + (size_t)j * row, cand + (size_t)best * row, row);
+    if (j > 0)
+      for (int64_t i = 0; i < n; i++) {
+        const double v = d[i * L + best];
+        if (v < mind[i]) mind[i] = v;
+      }
   }
-  free(cand), free(pot);
-  return status;
+  free(cand), free(pot), free(mind), free(d);
+  return status ? -1 : 0;
+}
+
+ht_array *ht_kmeanspp(const ht_array *x, const ht_array *w, int64_t k, const double *u) {
+  char sx[128];
+  if (x->ndim != 2 || !ht_dtype_is_float(x->dtype) || x->split == 1 || !ht_array_is_contiguous(x) ||
+      x->device != HT_CPU)
+    return ht_error("kmeans++: X must be a contiguous 2-D float array split 0 or replicated, got "
+                    "shape %s, dtype %s, split %d", ht_fmt_shape(sx, sizeof sx, x->ndim, x->gshape),
+                    ht_dtype_name(x->dtype), x->split), NULL;
+  if (k < 1 || k > x->gshape[0])
+    return ht_error("kmeans++: n_clusters=%lld must be in [1, %lld] (the rows of X)", (long long)k,
+                    (long long)x->gshape[0]), NULL;
+  if (w && (same_rows("sample_weight", x, w, 1) ||
+            (w->dtype != x->dtype && ht_error("kmeans++: sample_weight must have X's dtype"))))
+    return NULL;
+  const int64_t shape[2] = {k, x->gshape[1]};
+  ht_array *c = ht_array_empty(x->dtype, 2, shape, -1, HT_CPU);
+  const bool dist = x->split >= 0;
+  if (dist && ht_comm_agree(c ? 0 : -1)) return ht_array_free(c), NULL;
+  if (!c) return NULL;
+  if (greedy_pp(x->dtype, x->lshape[0], x->gshape[1], k, ht_array_data(x),
+                w ? ht_array_data(w) : NULL, u, dist, ht_array_data(c)))
+    return ht_array_free(c), NULL;
+  return c;
 }
 
 static int local_lloyd(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x, void *c,
@@ -172,16 +245,15 @@ static int local_lloyd(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *
   /* the initialisation needs a few rows per cluster, not all of them: a strided sample */
   int64_t ns = 100 * k > 20000 ? 100 * k : 20000;
   if (ns > n) ns = n;
-  double *mind = malloc(sizeof(double) * (size_t)ns), *sums = malloc(sizeof(double) * (size_t)(k * f + k));
-  void *tmp = malloc((size_t)ns * item + 64);
+  double *sums = malloc(sizeof(double) * (size_t)(k * f + k));
   char *xs = ns < n ? malloc((size_t)(ns * f) * item + 64) : (char *)x;
   int64_t *labels = malloc(sizeof(int64_t) * (size_t)n);
-  int status = mind && sums && tmp && labels && xs ? 0 : ht_error("kmeans: out of memory (local phase)");
+  int status = sums && labels && xs ? 0 : ht_error("kmeans: out of memory (local phase)");
   if (!status && ns < n)
     for (int64_t i = 0; i < ns; i++)
       memcpy(xs + (size_t)(i * f) * item, (const char *)x + (size_t)((i * n / ns) * f) * item,
              (size_t)f * item);
-  if (!status) status = greedy_pp(t, ns, f, k, xs, c, u, mind, tmp);
+  if (!status) status = greedy_pp(t, ns, f, k, xs, NULL, u, false, c);
   if (xs != x) free(xs);
   for (int64_t i = 0; i < n; i++) labels[i] = -1;
   for (int64_t it = 0; it < max_iter && !status; it++) {
@@ -201,7 +273,7 @@ static int local_lloyd(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *
     }
     if (changed == 0 || shift <= tol) break;
   }
-  free(mind), free(sums), free(tmp), free(labels);
+  free(sums), free(labels);
   return status;
 }
 
@@ -220,24 +292,4 @@ ht_array *ht_kmeans_local(const ht_array *x, int64_t k, const double *u, int64_t
   }
   if (x->split >= 0 ? ht_comm_agree(status) : status) return ht_array_free(c), NULL;
   return c;
-}
-
-int ht_kmeans_potential(const ht_array *x, const ht_array *cand, const ht_array *mind,
-                        const ht_array *w, double *pot) {
-  if (x->ndim != 2 || !ht_dtype_is_float(x->dtype) || x->split == 1 || !ht_array_is_contiguous(x))
-    return ht_error("kmeans++: X must be a contiguous 2-D float array split 0 or replicated");
-  if (cand->ndim != 2 || cand->gshape[1] != x->gshape[1] || cand->dtype != x->dtype ||
-      cand->split >= 0 || !ht_array_is_contiguous(cand))
-    return ht_error("kmeans++: candidates must be replicated rows of X's dtype and width");
-  if (same_rows("distances", x, mind, 1) || (w && same_rows("sample_weight", x, w, 1)))
-    return -1;
-  if (w && w->dtype != x->dtype) return ht_error("kmeans++: sample_weight must have X's dtype");
-  const int64_t L = cand->gshape[0];
-  memset(pot, 0, sizeof(double) * (size_t)L);
-  int status = ht_cpu_kmeans_potential(x->dtype, x->lshape[0], x->gshape[1], L, ht_array_data(x),
-                                       ht_array_data(cand), w ? ht_array_data(w) : NULL,
-                                       mind->dtype, ht_array_data(mind), pot);
-  if (x->split < 0) return status;
-  if (ht_comm_agree(status)) return -1;
-  return ht_comm_allreduce(pot, L, HT_FLOAT64, MPI_SUM);
 }

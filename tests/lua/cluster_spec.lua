@@ -139,6 +139,29 @@ describe("ht.cluster.KMeans", function()
     assert.are.equal(2, k2.inertia_) -- four points at squared distance 0.5
   end)
 
+  it("draws k-means++ centres only from rows of positive weight, at any rank count", function()
+    -- exact: a zero-weight row has probability 0 and a chosen row's distance is 0, so the
+    -- three centres are the three weighted rows (iris rows 10, 70, 130), in some order
+    local X = load("iris", 0)
+    local w = ht.zeros({ 150 }, { dtype = ht.float64, split = 0 })
+    for _, i in ipairs { 10, 70, 130 } do w[i] = 1 end
+    local C = require("heat.core")._kmeanspp(X, w, 3, ht.random.rand(1 + 2 * 3, { dtype = ht.float64 }):totable())
+    T.assert_split(C, nil)
+    local want = X[ht.array({ 10, 70, 130 }, { dtype = ht.int64 })]:resplit(nil):totable()
+    local got = C:totable()
+    table.sort(got, function(a, b) return a[1] < b[1] end)
+    table.sort(want, function(a, b) return a[1] < b[1] end)
+    assert.are.same(want, got)
+    -- the same uniforms give the same centres for X split and replicated (ranks without rows too)
+    local u = ht.random.rand(1 + 2 * 3, { dtype = ht.float64 }):totable()
+    local Xs = X[{ { 140, 150 } }] -- 10 rows: unbalanced, none on most ranks
+    T.assert_equal(require("heat.core")._kmeanspp(Xs, nil, 3, u),
+      require("heat.core")._kmeanspp(Xs:resplit(nil), nil, 3, u):totable())
+    T.assert_error(function() require("heat.core")._kmeanspp(Xs, nil, 11, {}) end, "uniforms needed")
+    T.assert_error(function() require("heat.core")._kmeanspp(Xs[{ ht.all, 0 }], nil, 2, u) end,
+      "kmeans++: X must be a contiguous 2-D float array")
+  end)
+
   it("promotes integer X to float64", function()
     local X = ht.array({ { 0, 0 }, { 0, 2 }, { 10, 0 }, { 10, 2 } }, { dtype = ht.int32, split = 0 })
     local km = ht.cluster.KMeans(2, { init = ht.array({ { 0, 1 }, { 10, 1 } }) }):fit(X)
