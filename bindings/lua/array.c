@@ -46,7 +46,17 @@ ht_array *lht_checkarray(lua_State *L, int idx) {
   return u->a;
 }
 
-int lht_raise(lua_State *L) { return luaL_error(L, "ht.%s", ht_errmsg()); }
+/* A runtime message names its function ("add: shapes ..."); one from a shared helper that
+ * cannot know it (an allocation) gets the name of the binding that called it. */
+int lht_raise(lua_State *L) {
+  const char *msg = ht_errmsg();
+  lua_Debug ar;
+  if (!strncmp(msg, "out of memory", 13) && lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) &&
+      ar.name)
+    return luaL_error(L, "ht.%s: %s", ar.name[0] == '_' && ar.name[1] == '_' ? ar.name + 2 : ar.name,
+                      msg);
+  return luaL_error(L, "ht.%s", msg);
+}
 
 void lht_push_metatable(lua_State *L) { luaL_getmetatable(L, LHT_ARRAY); }
 
@@ -307,6 +317,29 @@ static int push_property(lua_State *L, const ht_array *a, const char *k) {
 
 /* x.name: methods first, then properties; other keys are indices (getitem, defined by
  * the indexing part as method __getitem). */
+/* Runs the method on top (getitem or setitem) with nargs arguments; an error message
+ * without a position gets the caller's file:line, like errors of the other operators
+ * (luaL_error names the caller of a C function, here mt_index, not the script). */
+static int call_located(lua_State *L, int nargs, int nres) {
+  if (lua_pcall(L, nargs, nres, 0) == 0) return nres;
+  const char *msg = lua_tostring(L, -1);
+  luaL_where(L, 1);
+  const char *where = lua_tostring(L, -1);
+  if (msg && lua_type(L, -2) == LUA_TSTRING && where[0] && strncmp(msg, where, strlen(where))) {
+    lua_insert(L, -2);
+    lua_concat(L, 2);
+  } else {
+    lua_pop(L, 1);
+  }
+  return lua_error(L);
+}
+
+/* x < y and x <= y must give one boolean in Lua, so an elementwise comparison is a method */
+static int mt_compare(lua_State *L) {
+  return luaL_error(L, "ht.Array: '<' and '<=' cannot compare arrays elementwise in Lua; use "
+                    "x:lt(y), x:le(y), x:gt(y), x:ge(y) (or ht.less(x, y)...)");
+}
+
 static int mt_index(lua_State *L) {
   ht_array *a = lht_checkarray(L, 1);
   if (lua_type(L, 2) == LUA_TSTRING) {
@@ -326,8 +359,7 @@ static int mt_index(lua_State *L) {
   }
   lua_pushvalue(L, 1);
   lua_pushvalue(L, 2);
-  lua_call(L, 2, 1);
-  return 1;
+  return call_located(L, 2, 1);
 }
 
 static int mt_newindex(lua_State *L) {
@@ -339,8 +371,7 @@ static int mt_newindex(lua_State *L) {
   lua_pushvalue(L, 1);
   lua_pushvalue(L, 2);
   lua_pushvalue(L, 3);
-  lua_call(L, 3, 0);
-  return 0;
+  return call_located(L, 3, 0);
 }
 
 static int mt_gc(lua_State *L) {
@@ -457,6 +488,10 @@ void lht_open_array(lua_State *L) {
   lua_setfield(L, -2, "__gc");
   lua_pushcfunction(L, mt_len);
   lua_setfield(L, -2, "__len");
+  lua_pushcfunction(L, mt_compare);
+  lua_setfield(L, -2, "__lt");
+  lua_pushcfunction(L, mt_compare);
+  lua_setfield(L, -2, "__le");
   lua_setfield(L, -2, "_metatable"); /* core._metatable: the Lua layer adds __tostring */
   lht_register(L, methods);
   lht_push_methods(L);

@@ -3,13 +3,14 @@
  * pipe). Lines go to rank 0 through mpirun's stdin; rank 0's prompt comes back in-band
  * on stdout as a marker that this process strips. Ctrl-C here interrupts the statement
  * (SIGUSR1 to mpirun, which forwards it) instead of ending the job. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* prctl */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -203,6 +204,9 @@ int lht_front(const char *argv0, const char *nprocs, int argc, char **argv, int 
    * heatlua -n 4 script.lua is just mpirun -n 4 heatlua script.lua */
   int interactive = want_repl && isatty(0) && isatty(1);
   const char *flag = interactive ? "--serve-stdin" : want_repl ? "-i" : NULL;
+  /* the ranks report their failures themselves (one message, heatlua.c): mpirun's own
+   * banners after a non-zero status would only repeat it */
+  setenv("OMPI_MCA_orte_execute_quiet", "1", 0);
   char **args = words ? build_argv(words, nprocs, self, flag, argc, argv) : NULL;
   if (!args) {
     fprintf(stderr, "heatlua: out of memory\n");
@@ -219,6 +223,7 @@ int lht_front(const char *argv0, const char *nprocs, int argc, char **argv, int 
     perror("heatlua: pipe");
     return 1;
   }
+  pid_t front_pid = getpid();
   pid_t child = fork();
   if (child < 0) {
     perror("heatlua: fork");
@@ -227,6 +232,10 @@ int lht_front(const char *argv0, const char *nprocs, int argc, char **argv, int 
   if (child == 0) {
     /* its own process group: Ctrl-C in the terminal reaches this process only */
     setpgid(0, 0);
+    /* this process dying in any way (Ctrl-\, SIGKILL) sends mpirun SIGTERM, which ends
+     * every rank; a front that died before the call is seen as a new parent */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != front_pid) _exit(1);
     dup2(in[0], 0);
     dup2(out[1], 1);
     close(in[0]), close(in[1]), close(out[0]), close(out[1]);

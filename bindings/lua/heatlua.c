@@ -55,42 +55,98 @@ static int rank0_print(lua_State *L) {
   return 0;
 }
 
+static int end_ok(void);
+
 /* os.exit must leave MPI cleanly, or mpirun reports the job as aborted */
 static int mpi_exit(lua_State *L) {
   int code = lua_isboolean(L, 1) ? (lua_toboolean(L, 1) ? 0 : 1) : (int)luaL_optinteger(L, 1, 0);
   fflush(stdout);
   fflush(stderr);
+  end_ok();
   ht_comm_finalize();
   exit(code);
   return 0;
 }
 
-static int traceback(lua_State *L) {
-  const char *msg = lua_tostring(L, 1);
-  if (!msg) msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-  luaL_traceback(L, L, msg, 1);
-  return 1;
+/* The end of the run is agreed on a communicator of its own, so that the agreement never
+ * matches a collective of the runtime that a failing rank left. */
+static MPI_Comm end_comm = MPI_COMM_NULL;
+
+/* Seconds a failing rank waits for the others at the end before it ends the job alone
+ * (they may be blocked in a collective it left): HEATLUA_FAIL_WAIT, default 5. */
+static double fail_wait(void) {
+  const char *s = getenv("HEATLUA_FAIL_WAIT");
+  double w = s ? atof(s) : 5.0;
+  return w > 0 ? w : 5.0;
 }
 
-/* Reports the error on this rank and ends the job on every rank: the others may be
- * waiting in a collective that this rank will never reach. */
+/* Every rank says whether it failed; returns the lowest failing rank (-1 if none), or -2
+ * when this failing rank waited fail_wait() seconds without hearing from every rank.
+ * A rank that did not fail waits as long as it takes (it would wait in MPI_Finalize). */
+static int end_agree(int failed) {
+  int p = ht_comm_size();
+  if (end_comm == MPI_COMM_NULL) return failed ? ht_comm_rank() : -1;
+  int *all = malloc(sizeof(int) * (size_t)p);
+  if (!all) return failed ? -2 : -1;
+  MPI_Request req;
+  if (MPI_Iallgather(&failed, 1, MPI_INT, all, 1, MPI_INT, end_comm, &req)) {
+    free(all);
+    return -2;
+  }
+  struct timespec nap = {0, 1000000};
+  double start = ht_comm_wtime(), limit = fail_wait();
+  int done = 0, first = -1;
+  for (;;) {
+    MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+    if (done) break;
+    if (failed && ht_comm_wtime() - start > limit) {
+      free(all);
+      return -2;
+    }
+    nanosleep(&nap, NULL);
+  }
+  for (int r = p - 1; r >= 0; r--)
+    if (all[r]) first = r;
+  free(all);
+  return first;
+}
+
+/* Ends the job after the error on top of L. When every rank reaches the end, the first
+ * failing rank alone prints the message with its traceback (an error raised by all ranks
+ * together prints once), the other failing ranks one line each, and MPI ends cleanly;
+ * only a rank that cannot tell the rest (they are blocked in a collective it left) ends
+ * the job with MPI_Abort. */
 static void fail(lua_State *L) {
-  fprintf(stderr, "%s: rank %d: %s\n", progname, ht_comm_rank(), lua_tostring(L, -1));
-  fflush(stderr);
+  const char *msg = lua_tostring(L, -1);
+  int me = ht_comm_rank(), first = end_agree(1);
   fflush(stdout);
-  if (ht_comm_size() > 1) {
-    struct timespec pause = {0, 200000000}; /* let ranks failing together print first */
-    nanosleep(&pause, NULL);
+  if (first == me || first == -2)
+    fprintf(stderr, "%s: rank %d: %s\n", progname, me, msg ? msg : "(no message)");
+  else
+    fprintf(stderr, "%s: rank %d: stopped because rank %d failed\n", progname, me, first);
+  if (first == -2) {
+    fprintf(stderr, "%s: rank %d: the other ranks did not reach the end within %g s "
+                    "(HEATLUA_FAIL_WAIT): ending the job\n", progname, me, fail_wait());
+    fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
+  fflush(stderr);
   lua_close(L);
+  if (end_comm != MPI_COMM_NULL) MPI_Comm_free(&end_comm);
   ht_comm_finalize();
   exit(1);
 }
 
+/* The normal end of a rank: if another rank failed, this one ends with status 1 too. */
+static int end_ok(void) {
+  int first = end_agree(0);
+  if (end_comm != MPI_COMM_NULL) MPI_Comm_free(&end_comm);
+  return first >= 0;
+}
+
 static void call(lua_State *L, int nargs) {
   int base = lua_gettop(L) - nargs;
-  lua_pushcfunction(L, traceback);
+  lua_pushcfunction(L, lht_traceback);
   lua_insert(L, base);
   if (lua_pcall(L, nargs, 0, base)) fail(L);
   lua_remove(L, base);
@@ -211,6 +267,7 @@ int main(int argc, char **argv) {
   }
   ht_comm_init(&argc, &argv);
   ht_threads_setup();
+  if (ht_comm_started() && ht_comm_size() > 1) MPI_Comm_dup(MPI_COMM_WORLD, &end_comm);
   if (script < 0) {
     if (ht_comm_rank() == 0) usage();
     ht_comm_finalize();
@@ -251,6 +308,7 @@ int main(int argc, char **argv) {
   }
   at_end(L);
   lua_close(L);
+  int other_failed = end_ok();
   ht_comm_finalize();
-  return 0;
+  return other_failed;
 }

@@ -307,6 +307,7 @@ static int cmp_names(const void *a, const void *b) {
  * ["/"] = {attr = ...}}, path, opts): several datasets in one atomic save. */
 static int l_save_hdf5(lua_State *L) {
   const char *fn = "save_hdf5";
+  int name_type = lua_type(L, 3); /* before the options table is looked up */
   ht_array *x = lht_toarray(L, 1);
   if (!x && lua_type(L, 1) != LUA_TTABLE) lht_checkarray(L, 1);
   const char *path = luaL_checkstring(L, 2);
@@ -317,7 +318,11 @@ static int l_save_hdf5(lua_State *L) {
   lua_newtable(L);
   int anchor = lua_gettop(L);
   if (x) {
-    ht_h5_item item = {x, luaL_checkstring(L, 3), 0, NULL};
+    if (name_type != LUA_TSTRING)
+      return luaL_error(L, "ht.save_hdf5: the dataset name is missing: ht.save_hdf5(x, \"%s\", "
+                        "\"name\"[, options]) (HDF5 keeps arrays under names inside the file), "
+                        "got %s as argument 3", path, name_type == LUA_TNONE ? "nothing" : lua_typename(L, name_type));
+    ht_h5_item item = {x, lua_tostring(L, 3), 0, NULL};
     if (opt_field(L, opts, "attrs")) {
       luaL_checktype(L, -1, LUA_TTABLE);
       item.nattrs = to_attrs(L, lua_gettop(L), anchor, fn, (ht_io_attr **)&item.attrs);

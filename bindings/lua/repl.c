@@ -216,9 +216,13 @@ static int bcast_chunk(text *chunk, int have) {
 
 /* ---- evaluation on every rank ---- */
 
-static int traceback(lua_State *L) {
+int lht_traceback(lua_State *L) {
   const char *msg = lua_tostring(L, 1);
   if (!msg) msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  /* x < 3 on an array never reaches a metamethod in Lua 5.1: Lua's own message then */
+  if (strstr(msg, "attempt to compare") && strstr(msg, "userdata"))
+    msg = lua_pushfstring(L, "%s (heat arrays compare elementwise with methods: x:lt(3), "
+                          "x:le(y), x:gt(y), x:ge(y), x:eq(y), x:ne(y))", msg);
   luaL_traceback(L, L, msg, 1);
   return 1;
 }
@@ -228,10 +232,14 @@ static int identity(lua_State *L) { return lua_gettop(L); }
 /* Runs the chunk; leaves its values above the stack's old top, or the error message. */
 static int eval(lua_State *L, const text *chunk) {
   int base = lua_gettop(L);
-  lua_pushcfunction(L, traceback);
+  lua_pushcfunction(L, lht_traceback);
   int st = lht_load_explained(
       L, luaL_loadbufferx(L, chunk->s, chunk->n, CHUNKNAME, lht_load_mode()), "the input");
   if (st == 0) {
+    /* LuaJIT's compiled loops never look at hooks, so `while true do end` typed here
+     * could not be interrupted: the REPL's own code (and functions defined in it) runs in
+     * the interpreter; the heat library stays compiled */
+    luaJIT_setmode(L, -1, LUAJIT_MODE_ALLFUNC | LUAJIT_MODE_OFF);
     lua_pushcfunction(L, identity); /* the `...` of expression_chunk */
     running_L = L;
     st = lua_pcall(L, 1, LUA_MULTRET, base + 1);
@@ -420,7 +428,7 @@ void lht_repl(lua_State *L, lht_input input) {
     }
     lua_pushcfunction(L, tostring_all);
     lua_insert(L, base + 1);
-    lua_pushcfunction(L, traceback);
+    lua_pushcfunction(L, lht_traceback);
     lua_insert(L, base + 1);
     st = lua_pcall(L, lua_gettop(L) - base - 2, 1, base + 1);
     if (!agree(st != 0, st ? lua_tostring(L, -1) : NULL) && me == 0) {

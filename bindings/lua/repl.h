@@ -28,6 +28,9 @@ const char *lht_load_mode(void);
 /* Passes a load status through, replacing LuaJIT's "wrong mode" message with one that
  * says what happened to `what` (the file name, "stdin", ...). */
 int lht_load_explained(lua_State *L, int status, const char *what);
+/* The message handler of every pcall of user code: the message, a hint for Lua traps that
+ * NumPy users fall into (x < 3 on an array), and the traceback. */
+int lht_traceback(lua_State *L);
 
 /* The marker that tells the front process which prompt rank 0 waits with: MARK, the
  * prompt text, then BEL (an OSC sequence, so a terminal that sees one ignores it). */

@@ -2,6 +2,7 @@
  * what a file holds (ht.io.hdf5_info). Every rank runs the same calls on the same file
  * (metadata is read once and broadcast by HDF5), so outcomes agree. */
 #define _POSIX_C_SOURCE 200809L /* strdup */
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,15 @@ hid_t ht_h5_open(const char *path, unsigned flags, const char *fn) {
   hid_t fapl = ht_h5_fapl();
   hid_t f = H5Fopen(path, flags, fapl);
   H5Pclose(fapl);
-  if (ht_comm_agree(f >= 0 ? 0 : ht_h5_error("%s: cannot open '%s'", fn, path))) {
+  /* the signature was found, so a failure here is a file cut short (a copy or a write
+   * that did not finish) or damaged, which is what the user needs to hear */
+  struct stat st;
+  long long bytes = stat(path, &st) == 0 ? (long long)st.st_size : -1;
+  if (ht_comm_agree(f >= 0 ? 0
+                           : ht_h5_error("%s: cannot open '%s' (%lld bytes): it starts like an "
+                                         "HDF5 file but its structure cannot be read, so it "
+                                         "looks truncated or damaged",
+                                         fn, path, bytes))) {
     /* never close a handle some rank lacks: closing is collective */
     return -1;
   }

@@ -90,6 +90,21 @@ rc=$?
 [ "$rc" -eq 0 ] && values | grep -qx "after the interrupt"; check "the REPL goes on after an interrupt (rc=$rc)" $?
 grep -q "ranks\? [0-9,-]* of 3: .*interrupted" "$tmp/out"; check "the interrupt is reported with its ranks" $?
 
+# a pure Lua loop, which LuaJIT would compile into code that never looks at hooks: the
+# REPL runs its chunks in the interpreter, so the interrupt stops it on every rank
+background 2
+wait_for "$tmp/out" "on 2 ranks" 30
+printf 'while true do end\n' >&3
+sleep 2
+kill -USR1 "$job"
+wait_for "$tmp/out" "interrupted" 20; check "SIGUSR1 interrupts while true do end" $?
+printf 'print("after " .. "the loop")\n' >&3
+exec 3>&-
+wait "$guard"
+rc=$?
+[ "$rc" -eq 0 ] && values | grep -qx "after the loop" && grep -q "ranks 0-1 of 2: .*interrupted" "$tmp/out"
+check "while true do end stops on both ranks, the REPL goes on (rc=$rc)" $?
+
 # a chunk that fails on rank 1 before a collective that the others wait in: rank 1 says
 # so, and interrupting twice ends the job instead of leaving it hanging
 background 3
@@ -218,6 +233,30 @@ else
   see "status=0" 30; check "tmux: Ctrl-D ends every rank with status 0" $?
   grep -qF 'f(21)' "$HOME/.heatlua_history" && grep -qF 'f(5)' "$HOME/.heatlua_history"
   check "tmux: lines are saved in ~/.heatlua_history" $?
+
+  # the front process killed (SIGKILL: no handler runs) while the ranks spin in a loop:
+  # mpirun and every rank end with it, nothing is left running
+  T send-keys -t repl -l "HEATLUA_MPIRUN='$mpiexec --oversubscribe' '$heatlua' -n 2"
+  T send-keys -t repl Enter
+  see "on 2 ranks" 60
+  type_line 'while true do end'
+  sleep 1
+  shell=$(T display-message -p -t repl '#{pane_pid}')
+  front=$(pgrep -P "$shell" | head -1)
+  mpirun_pid=$(pgrep -P "$front" | head -1)
+  ranks=$(pgrep -P "$mpirun_pid" | tr '\n' ' ')
+  [ -n "$front" ] && [ -n "$mpirun_pid" ] && [ -n "$ranks" ]; check "tmux: the front, mpirun and ranks run" $?
+  kill -KILL "$front"
+  for ((i = 0; i < 150; i++)); do
+    alive=0
+    for pid in $mpirun_pid $ranks; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" -eq 0 ] && break
+    sleep 0.1
+  done
+  [ "$alive" -eq 0 ]; check "tmux: killing the front ends mpirun and both ranks" $?
+  for pid in $mpirun_pid $ranks; do kill -KILL "$pid" 2>/dev/null; done
+  T send-keys -t repl -l "stty sane"
+  T send-keys -t repl Enter
 fi
 
 echo "repl: $passes passed, $failures failed"

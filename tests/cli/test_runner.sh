@@ -34,6 +34,33 @@ grep -q "heatlua: rank 1: .*boom on one rank" "$tmp/err"; check "the failing ran
 grep -q "stack traceback" "$tmp/err"; check "the error carries a traceback" $?
 ! grep -q unreachable "$tmp/out"; check "nothing runs after the error" $?
 
+# one failure, one message: an error raised by every rank together prints once, with one
+# traceback; the others say in one line why they stopped; MPI ends without MPI_Abort
+for n in 2 3 4; do
+  run "$n" -e 'local x = ht.zeros({3}, {split = 0}); local y = x + ht.zeros({4})'
+  [ "$rc" -eq 1 ] && [ "$(grep -c 'cannot be broadcast' "$tmp/err")" -eq 1 ] &&
+    [ "$(grep -c 'stack traceback' "$tmp/err")" -eq 1 ] && ! grep -q MPI_ABORT "$tmp/err" &&
+    [ "$(grep -c "stopped because rank 0 failed" "$tmp/err")" -eq $((n - 1)) ]
+  check "an error on all $n ranks prints one message, no MPI_ABORT (rc=$rc)" $?
+done
+run 3 -e 'if ht.rank() == 2 then error("late") end'
+[ "$rc" -eq 1 ] && [ "$(grep -c 'heatlua: rank' "$tmp/err")" -eq 1 ] &&
+  grep -q "heatlua: rank 2: (command line):1: late" "$tmp/err" && ! grep -q MPI_ABORT "$tmp/err"
+check "an error on one rank while the others finish: its message only, no MPI_ABORT (rc=$rc)" $?
+# the others blocked in a collective the failing rank left: it ends the job after the wait
+HEATLUA_FAIL_WAIT=1 run 3 "$tmp/one.lua"
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q "did not reach the end within 1 s" "$tmp/err"
+check "a rank that cannot tell the others ends the job after HEATLUA_FAIL_WAIT (rc=$rc)" $?
+
+# Lua's message for x < 3 on an array gets the method to use; an allocation that fails
+# names the function and the size
+run 2 -e 'local x = ht.zeros({3}, {split = 0}); if x < 3 then end'
+[ "$rc" -eq 1 ] && grep -q "attempt to compare userdata with number (heat arrays compare elementwise with methods: x:lt(3)" "$tmp/err"
+check "x < 3 says to use x:lt(3) (rc=$rc)" $?
+(ulimit -v 2000000; timeout 60 "$heatlua" -e 'local x = ht.zeros({1e9})') >"$tmp/out" 2>"$tmp/err"
+grep -q "(command line):1: ht.zeros: out of memory allocating 4000000000 bytes" "$tmp/err"
+check "out of memory names ht.zeros and the 4e9 bytes asked for" $?
+
 run 2 -e 'error("everywhere")'
 [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]; check "an error on every rank gives a non-zero status" $?
 grep -q "heatlua: rank 0: .*everywhere" "$tmp/err"; check "rank 0 reports it" $?
