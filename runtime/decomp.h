@@ -41,7 +41,8 @@ typedef struct ht_hsvd_opts {
 /* Heat's hsvd (Iwen & Ong; Himpe, Leibner & Rave): local truncated SVDs merged along a
  * tree. u: m x r left singular vectors (split 0 like a when a is split 0, else
  * replicated); s (r) and v (n x r) when both pointers are given; *err the a-posteriori
- * estimate of |A - U S V^T|_F / |A|_F. */
+ * estimate of |A - U S V^T|_F / |A|_F. u NULL (s and v then required): U is not kept, and
+ * for a row-split a never held whole (S from blocks of A V). */
 int ht_hsvd(const ht_array *a, const ht_hsvd_opts *o, ht_array **u, ht_array **s,
             ht_array **v, double *err);
 

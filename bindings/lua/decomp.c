@@ -39,7 +39,8 @@ static int l_eigh(lua_State *L) {
 }
 
 /* _hsvd(A, maxrank, maxmergedim, rtol (nil: none), safetyshift, no_of_merges (nil: no
- * limit), compute_sv) -> U, err or U, S, V, err */
+ * limit), compute_sv, compute_u (nil: true)) -> U, err or U, S, V, err; without U:
+ * nil, S, V, err */
 static int l_hsvd(lua_State *L) {
   ht_array *a = lht_checkarray(L, 1), *u = NULL, *s = NULL, *v = NULL;
   ht_hsvd_opts o;
@@ -48,10 +49,11 @@ static int l_hsvd(lua_State *L) {
   o.rtol = lua_isnil(L, 4) ? -1 : luaL_checknumber(L, 4);
   o.safetyshift = lht_check_int(L, 5, "linalg.hsvd", "safetyshift");
   o.no_of_merges = lua_isnil(L, 6) ? 0 : lht_check_int(L, 6, "linalg.hsvd", "no_of_merges");
-  int sv = lua_toboolean(L, 7);
+  int cu = lua_isnoneornil(L, 8) || lua_toboolean(L, 8), sv = lua_toboolean(L, 7) || !cu;
   double err = 0;
-  if (ht_hsvd(a, &o, &u, sv ? &s : NULL, sv ? &v : NULL, &err)) return fail(L);
-  lht_pusharray(L, u);
+  if (ht_hsvd(a, &o, cu ? &u : NULL, sv ? &s : NULL, sv ? &v : NULL, &err)) return fail(L);
+  if (cu) lht_pusharray(L, u);
+  else lua_pushnil(L);
   if (sv) lht_pusharray(L, s), lht_pusharray(L, v);
   lua_pushnumber(L, err);
   return sv ? 4 : 2;

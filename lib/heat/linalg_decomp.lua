@@ -131,24 +131,33 @@ local function int_opt(fn, name, v, min)
   return v
 end
 
-local function run_hsvd(fn, A, maxrank, maxmergedim, rtol, ss, merges, compute_sv, silent)
-  local r = { pcall(core._hsvd, A, maxrank, maxmergedim, rtol, ss, merges, compute_sv) }
+-- compute_u = false (a heatlua extension, docs/linalg.md): nil, S, V, err, and a row-split A's
+-- n x r U is never held, for callers that need only the rank, the spectrum or the error
+local function run_hsvd(fn, A, maxrank, maxmergedim, rtol, ss, merges, opts)
+  local compute_u = opts.compute_u
+  if compute_u ~= nil and type(compute_u) ~= "boolean" then
+    fail(string.format("ht.linalg.%s: compute_u must be a boolean, got %s", fn,
+      type(compute_u)))
+  end
+  local r = { pcall(core._hsvd, A, maxrank, maxmergedim, rtol, ss, merges,
+                    opts.compute_sv == true, compute_u ~= false) }
   -- every rank raises together; re-raised so that the position is the user's line
   if not r[1] then fail((tostring(r[2]):gsub("^[^\n]-:%d+: ", ""))) end
   table.remove(r, 1)
-  if silent == false then
+  if opts.silent == false then
     print(string.format("ht.linalg.%s: rank %d, relative error estimate %.3e", fn,
-      r[1].shape[2], r[#r]))
+      compute_u == false and r[2].shape[1] or r[1].shape[2], r[#r]))
   end
+  if compute_u == false then return nil, r[2], r[3], r[4] end
   return unpack(r)
 end
 
--- hsvd_rank(A, maxrank, {compute_sv, maxmergedim, safetyshift = 5, silent})
+-- hsvd_rank(A, maxrank, {compute_sv, compute_u, maxmergedim, safetyshift = 5, silent})
 function M.hsvd_rank(A, maxrank, opts, ...)
   est.checknargs("linalg.hsvd_rank", select("#", ...) + 3, 3)
   check_2d_float("hsvd_rank", A)
   opts = est.checkopts("linalg.hsvd_rank", opts,
-    { "compute_sv", "maxmergedim", "safetyshift", "silent" })
+    { "compute_sv", "compute_u", "maxmergedim", "safetyshift", "silent" })
   maxrank = int_opt("hsvd_rank", "maxrank", maxrank, 1)
   if maxrank == nil then error("ht.linalg.hsvd_rank: maxrank is required", 2) end
   local ss = int_opt("hsvd_rank", "safetyshift", opts.safetyshift, 0) or 5
@@ -161,10 +170,11 @@ function M.hsvd_rank(A, maxrank, opts, ...)
     local loc = max_local_cols(A)
     mmd = loc >= 2 * (maxrank + ss) and loc or 2 * (maxrank + ss) + 1
   end
-  return run_hsvd("hsvd_rank", A, maxrank, mmd, nil, ss, nil, opts.compute_sv == true, opts.silent)
+  return run_hsvd("hsvd_rank", A, maxrank, mmd, nil, ss, nil, opts)
 end
 
--- hsvd_rtol(A, rtol, {compute_sv, maxrank, maxmergedim, safetyshift = 5, no_of_merges, silent})
+-- hsvd_rtol(A, rtol, {compute_sv, compute_u, maxrank, maxmergedim, safetyshift = 5,
+-- no_of_merges, silent})
 function M.hsvd_rtol(A, rtol, opts, ...)
   est.checknargs("linalg.hsvd_rtol", select("#", ...) + 3, 3)
   check_2d_float("hsvd_rtol", A)
@@ -172,7 +182,8 @@ function M.hsvd_rtol(A, rtol, opts, ...)
     error("ht.linalg.hsvd_rtol: rtol must be a non-negative number, got " .. tostring(rtol), 2)
   end
   opts = est.checkopts("linalg.hsvd_rtol", opts,
-    { "compute_sv", "maxrank", "maxmergedim", "safetyshift", "no_of_merges", "silent" })
+    { "compute_sv", "compute_u", "maxrank", "maxmergedim", "safetyshift", "no_of_merges",
+      "silent" })
   local ss = int_opt("hsvd_rtol", "safetyshift", opts.safetyshift, 0) or 5
   local maxrank = int_opt("hsvd_rtol", "maxrank", opts.maxrank, 1)
   local mmd = int_opt("hsvd_rtol", "maxmergedim", opts.maxmergedim, 1)
@@ -195,17 +206,17 @@ function M.hsvd_rtol(A, rtol, opts, ...)
     maxrank = A.shape[2]
   end
   if merges and merges < 2 then error("ht.linalg.hsvd_rtol: no_of_merges must be >= 2", 2) end
-  return run_hsvd("hsvd_rtol", A, maxrank, mmd, rtol, ss, merges, opts.compute_sv == true,
-    opts.silent)
+  return run_hsvd("hsvd_rtol", A, maxrank, mmd, rtol, ss, merges, opts)
 end
 
 -- hsvd(A, {maxrank, maxmergedim, rtol, safetyshift = 0, no_of_merges = 2, compute_sv,
--- silent, warnings_off}): the low-level routine; missing sizes default to the full rank.
+-- compute_u, silent, warnings_off}): the low-level routine; missing sizes default to the
+-- full rank.
 function M.hsvd(A, opts, ...)
   est.checknargs("linalg.hsvd", select("#", ...) + 2, 2)
   check_2d_float("hsvd", A)
   opts = est.checkopts("linalg.hsvd", opts, { "maxrank", "maxmergedim", "rtol", "safetyshift",
-    "no_of_merges", "compute_sv", "silent", "warnings_off" })
+    "no_of_merges", "compute_sv", "compute_u", "silent", "warnings_off" })
   local ss = int_opt("hsvd", "safetyshift", opts.safetyshift, 0) or 0
   local maxrank = int_opt("hsvd", "maxrank", opts.maxrank, 1) or
     math.max(1, math.min(A.shape[1], A.shape[2]))
@@ -214,8 +225,7 @@ function M.hsvd(A, opts, ...)
   if opts.rtol ~= nil and (type(opts.rtol) ~= "number" or opts.rtol < 0) then
     error("ht.linalg.hsvd: rtol must be a non-negative number", 2)
   end
-  return run_hsvd("hsvd", A, maxrank, mmd, opts.rtol, ss, merges, opts.compute_sv == true,
-    opts.silent)
+  return run_hsvd("hsvd", A, maxrank, mmd, opts.rtol, ss, merges, opts)
 end
 
 -- ---- incremental SVD (Brand 2006, Sect. 2; Heat's svdtools.isvd) ----

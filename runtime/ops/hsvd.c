@@ -300,6 +300,9 @@ int ht_hsvd(const ht_array *a, const ht_hsvd_opts *o, ht_array **u, ht_array **s
                     "safetyshift (%lld) and no_of_merges (%lld) non-negative",
                     (long long)o->maxrank, (long long)o->maxmergedim,
                     (long long)o->safetyshift, (long long)o->no_of_merges);
+  if (!u && !(s && v))
+    return ht_error("hsvd: without U the caller must take S and V (all three pointers NULL "
+                    "would compute nothing)");
   ht_array *x = ht_decomp_input("hsvd", a);
   if (!x) return -1;
   const ht_dtype t = x->dtype;
@@ -394,17 +397,33 @@ int ht_hsvd(const ht_array *a, const ht_hsvd_opts *o, ht_array **u, ht_array **s
   int64_t root_shape[2] = {d, r}, wshape[2] = {rows ? m : n, r}, sshape[1] = {r};
   ht_array *R = ht_array_empty(t, 2, root_shape, -1, HT_CPU);
   const int wsplit = split ? 0 : -1;
+  /* u NULL for a row-split A: sigma from W's column norms taken block by block, so no
+   * m x r W is ever held (the caller wants S, V and the error only) */
+  const bool blocked = rows && !u;
   const bool need_w = rows || (s && v);
-  ht_array *W = need_w ? ht_array_empty_counts(t, 2, wshape, wsplit, rows ? x->counts : NULL,
+  ht_array *W = need_w && !blocked ? ht_array_empty_counts(t, 2, wshape, wsplit, rows ? x->counts : NULL,
                                                HT_CPU)
                        : NULL;
   ht_array *S = need_w ? ht_array_empty(t, 1, sshape, -1, HT_CPU) : NULL;
-  st = R && (!need_w || (W && S)) ? 0 : ht_error("hsvd: out of memory for the factors");
+  st = R && (!need_w || ((W || blocked) && S)) ? 0
+                                                : ht_error("hsvd: out of memory for the factors");
   if (!st) memcpy(ht_array_data(R), fa.f, (size_t)(d * r) * sz);
   free(fa.f);
   double *nrm = calloc((size_t)r + 1, sizeof(double));
   if (!st && !nrm) st = ht_error("hsvd: out of memory");
-  if (!st && need_w) {
+  if (!st && blocked) { /* rows of A U_t, 4096 at a time, only their norms kept */
+    const int64_t lr = x->lshape[0], bs = 4096;
+    char *buf = malloc((size_t)((lr < bs ? lr : bs) * r) * sz + 1);
+    if (!buf) st = ht_error("hsvd: out of memory for a (%lld, %lld) block", (long long)bs,
+                            (long long)r);
+    for (int64_t i0 = 0; !st && i0 < lr; i0 += bs) {
+      const int64_t nb = lr - i0 < bs ? lr - i0 : bs;
+      st = ht_blas_gemm(t, false, false, nb, r, n, 1.0, (const char *)xd + (size_t)(i0 * n) * sz,
+                        n, ht_array_data(R), r, 0.0, buf, r);
+      if (!st) col_sumsq(t, nb, r, buf, nrm);
+    }
+    free(buf);
+  } else if (!st && need_w) {
     const int64_t wr = W->lshape[0];
     if (rows) /* A_i (m_i x n) . U_t (n x r) */
       st = ht_blas_gemm(t, false, false, wr, r, n, 1.0, xd, n, ht_array_data(R), r, 0.0,
@@ -421,13 +440,14 @@ int ht_hsvd(const ht_array *a, const ht_hsvd_opts *o, ht_array **u, ht_array **s
       nrm[j] = sqrt(nrm[j]);
       ht_set_f64(t, (char *)ht_array_data(S) + (size_t)j * sz, nrm[j]);
     }
-    scale_cols(t, W->lshape[0], r, ht_array_data(W), nrm);
+    if (W) scale_cols(t, W->lshape[0], r, ht_array_data(W), nrm);
   }
   free(nrm);
   ht_array_free(x);
   if (st) return ht_array_free(R), ht_array_free(W), ht_array_free(S), -1;
   /* split 0: U = W (rows of A), V = root; otherwise U = root, V = W */
-  *u = rows ? W : R;
+  if (u) *u = rows ? W : R;
+  else ht_array_free(rows ? W : R);
   if (s && v) {
     *s = S;
     *v = rows ? R : W;

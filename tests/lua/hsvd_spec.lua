@@ -132,6 +132,31 @@ describe("ht.linalg.hsvd", function()
     T.assert_allclose(S, S_ex:totable(), 1e-10)
   end)
 
+  it("compute_u = false gives nil and the same S, V and error (heatlua extension)", function()
+    -- S, V and err must equal the compute_sv call's: U is only not kept (a row-split A's S
+    -- comes from blocks of A V then); rows 5..7 leave ranks with no rows at 3-4 ranks
+    for _, dtype in ipairs { "float64", "float32" } do
+      for _, split in ipairs { false, 0, 1 } do
+        local full = ht.array(A, { dtype = dtype, split = split or nil })
+        for _, X in ipairs { full, full[{ { 5, 8 } }] } do
+          local _, S, V, err = ht.linalg.hsvd_rtol(X, 0.05, { compute_sv = true })
+          local U2, S2, V2, err2 = ht.linalg.hsvd_rtol(X, 0.05, { compute_u = false })
+          assert.is_nil(U2)
+          T.assert_allclose(S2, S:totable(), tols[dtype])
+          T.assert_allclose(V2, V:totable(), 0, tols[dtype])
+          assert.are.equal(err, err2)
+          local U3, S3, V3, err3 = ht.linalg.hsvd_rank(X, 2, { compute_u = false })
+          assert.is_nil(U3)
+          T.assert_shape(S3, { 2 })
+          T.assert_shape(V3, { 5, 2 })
+          assert.is_number(err3)
+        end
+        local _, S4 = ht.linalg.hsvd(full, { maxrank = 3, compute_u = false })
+        T.assert_allclose(S4, { 10, 5, 1 }, tols[dtype] * 100)
+      end
+    end
+  end)
+
   it("rejects bad input on every rank", function()
     local X = ht.array(A, { split = 0 })
     T.assert_error(function() ht.linalg.hsvd_rank(X, 2, { maxmergedim = 5 }) end,
@@ -142,6 +167,8 @@ describe("ht.linalg.hsvd", function()
     T.assert_error(function() ht.linalg.hsvd_rtol(X, 0.1, { max_rank = 3 }) end,
       "unknown option 'max_rank'")
     T.assert_error(function() ht.linalg.hsvd_rank(X, 0) end, "maxrank must be an integer >= 1")
+    T.assert_error(function() ht.linalg.hsvd_rtol(X, 0.1, { compute_u = 0 }) end,
+      "hsvd_rtol: compute_u must be a boolean, got number")
     T.assert_error(function() ht.linalg.hsvd_rank(ht.ones(5, { split = 0 }), 2) end,
       "expected a 2-D array")
     local N = ht.array(A, { split = 1, dtype = "float64" })
