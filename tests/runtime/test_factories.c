@@ -132,6 +132,24 @@ START_TEST(from_buffer_casts_and_splits) {
 }
 END_TEST
 
+/* Heat's arange dtype rule and NumPy's length, decided by the runtime (the binding passes
+ * HT_NDTYPES): np.arange(0, 5) has 5 elements, np.arange(0, 1, 0.25) 4, np.arange(0, 3e9,
+ * 1e9) 3 (past int32: int64). */
+START_TEST(arange_dtype_rule) {
+  const struct { double start, stop, step; ht_dtype t; int64_t n; } c[3] = {
+      {0, 5, 1, HT_INT32, 5}, {0, 1, 0.25, HT_FLOAT32, 4}, {0, 3e9, 1e9, HT_INT64, 3}};
+  for (int k = 0; k < 3; k++) {
+    ht_array *a = ht_arange(HT_NDTYPES, c[k].start, c[k].stop, c[k].step, 0, HT_CPU);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_int_eq(a->dtype, c[k].t);
+    ck_assert_int_eq(a->gshape[0], c[k].n);
+    ht_array_free(a);
+  }
+  ck_assert_ptr_null(ht_arange(HT_NDTYPES, 0, INFINITY, 1, -1, HT_CPU));
+  ck_assert_str_eq(ht_errmsg(), "arange: cannot compute length from start 0, stop inf, step 1");
+}
+END_TEST
+
 START_TEST(errors) {
   int64_t neg[2] = {3, -1}, ok[2] = {3, 2};
   ck_assert_ptr_null(ht_full(HT_FLOAT32, 2, neg, 0, HT_CPU, 0));
@@ -162,6 +180,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, long_sequence);
   tcase_add_test(tc, eye_with_k);
   tcase_add_test(tc, from_buffer_casts_and_splits);
+  tcase_add_test(tc, arange_dtype_rule);
   tcase_add_test(tc, errors);
   suite_add_tcase(s, tc);
   return s;
