@@ -52,13 +52,17 @@ ht_array *ht_roll(const ht_array *a, int naxes, const int64_t *shifts, const int
 /* nrep 1: every element repeated repeats[0] times, else one count per index along axis.
  * axis -1: the flattened array (NumPy's axis=None). */
 ht_array *ht_repeat(const ht_array *a, int64_t nrep, const int64_t *repeats, int axis);
+/* The same with the counts in a 0-d or 1-D integer array (gathered on every rank). */
+ht_array *ht_repeat_array(const ht_array *a, const ht_array *repeats, int axis);
 ht_array *ht_tile(const ht_array *a, int nreps, const int64_t *reps);
 /* width[d] = {before, after} for each of a's axes; constant mode. Along the split axis the
  * first rank takes the leading pad and the last rank the trailing one (no data moves). */
 ht_array *ht_pad(const ht_array *a, const int64_t (*width)[2], double value);
 
 /* ---- scans and differences (runtime/ops/scan.c) ---- */
-/* t HT_NDTYPES: NumPy's dtype (bool and ints -> int64, floats keep theirs). */
+/* t HT_NDTYPES: NumPy's dtype (bool and ints -> int64, floats keep theirs). axis
+ * HT_AXIS_NONE: the flattened array (NumPy's axis=None). */
+#define HT_AXIS_NONE INT32_MIN
 ht_array *ht_cumsum(const ht_array *a, int axis, ht_dtype t);
 ht_array *ht_cumprod(const ht_array *a, int axis, ht_dtype t);
 /* n-th discrete difference along axis (bool: not_equal, as NumPy). */

@@ -99,25 +99,22 @@ ht_dtype lht_check_dtype(lua_State *L, int idx, const char *fn) {
   return t;
 }
 
-static int getfield(lua_State *L, int opts, const char *field) {
+int lht_opt_field(lua_State *L, int opts, const char *field) {
   if (!opts) return 0;
   lua_getfield(L, opts, field);
-  if (lua_isnil(L, -1)) {
-    lua_pop(L, 1);
-    return 0;
-  }
+  if (lua_isnil(L, -1)) return lua_pop(L, 1), 0;
   return 1;
 }
 
 ht_dtype lht_opt_dtype(lua_State *L, int opts, const char *fn, ht_dtype def) {
-  if (!getfield(L, opts, "dtype")) return def;
+  if (!lht_opt_field(L, opts, "dtype")) return def;
   ht_dtype t = lht_check_dtype(L, -1, fn);
   lua_pop(L, 1);
   return t;
 }
 
 int lht_opt_split(lua_State *L, int opts, const char *fn, int ndim, int def) {
-  if (!getfield(L, opts, "split")) return def;
+  if (!lht_opt_field(L, opts, "split")) return def;
   int64_t s = lht_check_int(L, -1, fn, "split");
   lua_pop(L, 1);
   if (s < -ndim || s >= ndim)
@@ -126,7 +123,7 @@ int lht_opt_split(lua_State *L, int opts, const char *fn, int ndim, int def) {
 }
 
 ht_device lht_opt_device(lua_State *L, int opts, const char *fn) {
-  if (!getfield(L, opts, "device")) return HT_CPU;
+  if (!lht_opt_field(L, opts, "device")) return HT_CPU;
   const char *d = lua_tostring(L, -1);
   if (lua_type(L, -1) != LUA_TSTRING || (strcmp(d, "cpu") && strcmp(d, "gpu")))
     luaL_error(L, "ht.%s: device must be \"cpu\" or \"gpu\"", fn);
@@ -145,19 +142,36 @@ ht_device lht_opt_device(lua_State *L, int opts, const char *fn) {
 }
 
 int lht_opt_bool(lua_State *L, int opts, const char *field, int def) {
-  if (!getfield(L, opts, field)) return def;
+  if (!lht_opt_field(L, opts, field)) return def;
   int b = lua_toboolean(L, -1);
   lua_pop(L, 1);
   return b;
 }
 
 double lht_opt_number(lua_State *L, int opts, const char *field, double def) {
-  if (!getfield(L, opts, field)) return def;
+  if (!lht_opt_field(L, opts, field)) return def;
   if (lua_type(L, -1) != LUA_TNUMBER)
     luaL_error(L, "option '%s' must be a number, got %s", field, luaL_typename(L, -1));
   double v = lua_tonumber(L, -1);
   lua_pop(L, 1);
   return v;
+}
+
+int64_t lht_opt_int(lua_State *L, int opts, const char *field, const char *fn, int64_t def) {
+  if (!lht_opt_field(L, opts, field)) return def;
+  int64_t v = lht_check_int(L, -1, fn, field);
+  lua_pop(L, 1);
+  return v;
+}
+
+const char *lht_opt_string(lua_State *L, int opts, const char *field, const char *fn,
+                           const char *def) {
+  if (!lht_opt_field(L, opts, field)) return def;
+  if (lua_type(L, -1) != LUA_TSTRING)
+    luaL_error(L, "ht.%s: option '%s' must be a string, got %s", fn, field, luaL_typename(L, -1));
+  const char *s = lua_tostring(L, -1);
+  lua_pop(L, 1);
+  return s;
 }
 
 /* One message for every binding: unknown keys are named along with the valid ones. */

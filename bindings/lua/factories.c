@@ -90,24 +90,6 @@ static int l_ones(lua_State *L) { return shaped(L, "ones", 0, 1.0, 1); }
 static int l_empty(lua_State *L) { return shaped(L, "empty", 0, 0.0, 0); }
 static int l_full(lua_State *L) { return shaped(L, "full", 1, 0.0, 1); }
 
-/* An unbalanced x keeps its counts, so x + zeros_like(x) moves no data. */
-static ht_array *like(const ht_array *x, ht_dtype t, int split, ht_device dev, double value,
-                      int fill) {
-  if (split < 0 || split != x->split || ht_array_is_balanced(x))
-    return fill ? ht_full(t, x->ndim, x->gshape, split, dev, value)
-                : ht_array_empty(t, x->ndim, x->gshape, split, dev);
-  ht_array *a = ht_array_empty_counts(t, x->ndim, x->gshape, split, x->counts, dev);
-  if (!a || !fill) return a;
-  int64_t none = 0;
-  ht_array *s = ht_full(t, 0, &none, -1, dev, value); /* a 0-d array broadcasts */
-  if (!s || ht_copy_into(a, s)) {
-    ht_array_free(s), ht_array_free(a);
-    return NULL;
-  }
-  ht_array_free(s);
-  return a;
-}
-
 /* x at 1, the fill value at 2 when has_value, then options; x's dtype, split and device
  * unless the options say otherwise. */
 static int shaped_like(lua_State *L, const char *fn, int has_value, double value, int fill) {
@@ -117,7 +99,7 @@ static int shaped_like(lua_State *L, const char *fn, int has_value, double value
   ht_dtype t = lht_opt_dtype(L, opts, fn, x->dtype);
   int split = lht_opt_split(L, opts, fn, x->ndim, x->split);
   ht_device dev = opts ? lht_opt_device(L, opts, fn) : x->device;
-  lht_pusharray(L, like(x, t, split, dev, value, fill));
+  lht_pusharray(L, ht_full_like(x, t, split, dev, fill, value));
   return 1;
 }
 
@@ -128,8 +110,8 @@ static int l_full_like(lua_State *L) { return shaped_like(L, "full_like", 1, 0.0
 
 /* ---- sequences ---- */
 
-/* arange(stop) | (start, stop) | (start, stop, step), then options. int32 when every
- * argument is integral (Heat; int64 when a bound does not fit int32), else float32. */
+/* arange(stop) | (start, stop) | (start, stop, step), then options; the dtype rule and
+ * the length are the runtime's (ht_arange). */
 static int l_arange(lua_State *L) {
   double v[3];
   int n = 0;
@@ -142,18 +124,10 @@ static int l_arange(lua_State *L) {
     luaL_error(L, "ht.arange: argument %d must be a number or the options table", n + 1);
   int opts = lht_check_opts(L, n + 1, "arange", creation_keys);
   double start = n > 1 ? v[0] : 0, stop = n > 1 ? v[1] : v[0], step = n > 2 ? v[2] : 1;
-  int integral = ht_is_exact_int(start) && ht_is_exact_int(stop) && ht_is_exact_int(step);
-  int fits32 = fabs(start) <= INT32_MAX && fabs(stop) <= (double)INT32_MAX + 1;
-  ht_dtype t = lht_opt_dtype(L, opts, "arange", integral ? (fits32 ? HT_INT32 : HT_INT64)
-                                                         : HT_FLOAT32);
+  ht_dtype t = lht_opt_dtype(L, opts, "arange", HT_NDTYPES);
   int split = lht_opt_split(L, opts, "arange", 1, -1);
   ht_device dev = lht_opt_device(L, opts, "arange");
-  if (!isfinite(start) || !isfinite(stop) || !isfinite(step))
-    luaL_error(L, "ht.arange: cannot compute length from start %f, stop %f, step %f", start,
-               stop, step);
-  double len = step != 0 ? ceil((stop - start) / step) : 0; /* step 0: the runtime's error */
-  if (len > 4611686018427387904.0) luaL_error(L, "ht.arange: maximum allowed size exceeded");
-  lht_pusharray(L, ht_arange(t, start, step, len > 0 ? (int64_t)len : 0, split, dev));
+  lht_pusharray(L, ht_arange(t, start, stop, step, split, dev));
   return 1;
 }
 

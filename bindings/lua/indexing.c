@@ -148,13 +148,12 @@ static void add_item(lua_State *L, int i, ht_index *ix, const char *fn, bool nes
              fn, luaL_typename(L, i));
 }
 
-/* The index expression of the key at stack position k, for array a. */
-static void read_index(lua_State *L, int k, const ht_array *a, ht_index *ix, const char *fn) {
+void lht_read_index(lua_State *L, int k, const ht_array *a, ht_index *ix, const char *fn) {
   bad_number bad = {-1, 0};
   ix->n = 0;
-  add_item(L, k, ix, fn, false, &bad);
+  add_item(L, k, ix, fn, lua_type(L, k) == LUA_TSTRING && !a, &bad);
   if (bad.item < 0) return;
-  int axis = ht_index_axis_of(ix, bad.item, a->ndim);
+  int axis = a ? ht_index_axis_of(ix, bad.item, a->ndim) : -1;
   char num[64];
   snprintf(num, sizeof num, "%.17g", bad.value);
   if (isnan(bad.value)) snprintf(num, sizeof num, "nan"); /* glibc prints "-nan" for some */
@@ -169,7 +168,7 @@ static int l_getitem(lua_State *L) {
   ht_array *a = lht_checkarray(L, 1);
   ht_index ix;
   luaL_checkany(L, 2);
-  read_index(L, 2, a, &ix, "getitem");
+  lht_read_index(L, 2, a, &ix, "getitem");
   lht_pusharray(L, ht_getitem(a, &ix));
   return 1;
 }
@@ -181,7 +180,7 @@ static int l_setitem(lua_State *L) {
   int owned;
   luaL_checkany(L, 2);
   luaL_checkany(L, 3);
-  read_index(L, 2, a, &ix, "setitem");
+  lht_read_index(L, 2, a, &ix, "setitem");
   ht_array *v;
   if (lua_type(L, 3) == LUA_TTABLE) { /* nested tables convert straight to x's dtype */
     if (!(v = lht_from_table(L, 3, a->dtype, -1, HT_CPU, "setitem"))) lht_raise(L);

@@ -10,17 +10,10 @@
 
 /* ---- options ---- */
 
-static int opt_field(lua_State *L, int opts, const char *field) {
-  if (!opts) return 0;
-  lua_getfield(L, opts, field);
-  if (lua_isnil(L, -1)) return lua_pop(L, 1), 0;
-  return 1;
-}
-
 /* A split that may be negative before the shape is known; absent: def; false: replicated
  * (for loaders whose default is split 0, since {split = nil} cannot be told from {}). */
 static int opt_split_raw(lua_State *L, int opts, const char *fn, int def) {
-  if (!opt_field(L, opts, "split")) return def;
+  if (!lht_opt_field(L, opts, "split")) return def;
   if (lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1)) return lua_pop(L, 1), HT_IO_NOSPLIT;
   int64_t s = lht_check_int(L, -1, fn, "split");
   lua_pop(L, 1);
@@ -28,102 +21,22 @@ static int opt_split_raw(lua_State *L, int opts, const char *fn, int def) {
   return (int)s;
 }
 
-static const char *opt_string(lua_State *L, int opts, const char *field, const char *fn,
-                              const char *def) {
-  if (!opt_field(L, opts, field)) return def;
-  if (lua_type(L, -1) != LUA_TSTRING)
-    luaL_error(L, "ht.%s: option '%s' must be a string, got %s", fn, field, luaL_typename(L, -1));
-  const char *s = lua_tostring(L, -1);
-  lua_pop(L, 1); /* the options table keeps the string alive */
-  return s;
-}
-
 static char opt_sep(lua_State *L, int opts, const char *fn) {
-  const char *s = opt_string(L, opts, "sep", fn, ",");
+  const char *s = lht_opt_string(L, opts, "sep", fn, ",");
   if (strlen(s) != 1) luaL_error(L, "ht.%s: sep must be one character, got '%s'", fn, s);
   return s[0];
 }
 
-static int64_t opt_int(lua_State *L, int opts, const char *field, const char *fn, int64_t def) {
-  if (!opt_field(L, opts, field)) return def;
-  int64_t v = lht_check_int(L, -1, fn, field);
-  lua_pop(L, 1);
-  return v;
-}
-
 /* ---- slices: {{0, 10}, ht.all, 3} or "0:10, :, 3" ---- */
 
-static int64_t slice_bound(lua_State *L, int t, int i, const char *what) {
-  lua_rawgeti(L, t, i);
-  int64_t v = lua_isnil(L, -1) ? HT_IO_NONE : lht_check_int(L, -1, "load_hdf5", what);
+/* Read by the indexer's own reader into the runtime's index expression. */
+static void opt_slices(lua_State *L, int opts, ht_index *ix) {
+  if (!lht_opt_field(L, opts, "slices")) return;
+  if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TTABLE)
+    luaL_error(L, "ht.load_hdf5: slices must be a table or a string, got %s",
+               luaL_typename(L, -1));
+  lht_read_index(L, lua_gettop(L), NULL, ix, "load_hdf5");
   lua_pop(L, 1);
-  return v;
-}
-
-static int64_t parse_int(lua_State *L, const char *s, const char *e) {
-  while (s < e && isspace((unsigned char)*s)) s++;
-  while (e > s && isspace((unsigned char)e[-1])) e--;
-  if (s == e) return HT_IO_NONE;
-  char *end;
-  long long v = strtoll(s, &end, 10);
-  if (end != e) luaL_error(L, "ht.load_hdf5: cannot read '%.*s' in slices", (int)(e - s), s);
-  return v;
-}
-
-static int parse_slice_string(lua_State *L, const char *s, ht_io_slice *out) {
-  int n = 0;
-  while (*s) {
-    const char *e = strchr(s, ',');
-    if (!e) e = s + strlen(s);
-    if (n == 32) luaL_error(L, "ht.load_hdf5: too many slices");
-    ht_io_slice *sl = &out[n++];
-    const char *c1 = memchr(s, ':', (size_t)(e - s));
-    if (!c1) {
-      sl->is_index = true;
-      sl->start = parse_int(L, s, e);
-      if (sl->start == HT_IO_NONE) luaL_error(L, "ht.load_hdf5: empty entry in slices");
-    } else {
-      const char *c2 = memchr(c1 + 1, ':', (size_t)(e - c1 - 1));
-      sl->start = parse_int(L, s, c1);
-      sl->stop = parse_int(L, c1 + 1, c2 ? c2 : e);
-      sl->step = c2 ? parse_int(L, c2 + 1, e) : HT_IO_NONE;
-    }
-    s = *e ? e + 1 : e;
-  }
-  return n;
-}
-
-static int opt_slices(lua_State *L, int opts, ht_io_slice *out) {
-  if (!opt_field(L, opts, "slices")) return 0;
-  int t = lua_gettop(L), n;
-  if (lua_type(L, t) == LUA_TSTRING) {
-    n = parse_slice_string(L, lua_tostring(L, t), out);
-  } else if (lua_type(L, t) == LUA_TTABLE) {
-    n = (int)lua_objlen(L, t);
-    if (n > 32) luaL_error(L, "ht.load_hdf5: too many slices");
-    for (int i = 0; i < n; i++) {
-      lua_rawgeti(L, t, i + 1);
-      ht_io_slice *sl = &out[i];
-      if (lua_type(L, -1) == LUA_TNUMBER) {
-        sl->is_index = true;
-        sl->start = lht_check_int(L, -1, "load_hdf5", "index in slices");
-      } else if (lua_type(L, -1) == LUA_TTABLE) { /* {start, stop, step}; ht.all is {} */
-        int e = lua_gettop(L);
-        sl->start = slice_bound(L, e, 1, "slice start");
-        sl->stop = slice_bound(L, e, 2, "slice stop");
-        sl->step = slice_bound(L, e, 3, "slice step");
-      } else {
-        luaL_error(L, "ht.load_hdf5: slices entries must be integers or {start, stop, step} "
-                   "tables, got %s", luaL_typename(L, -1));
-      }
-      lua_pop(L, 1);
-    }
-  } else {
-    return luaL_error(L, "ht.load_hdf5: slices must be a table or a string, got %s",
-                      luaL_typename(L, t));
-  }
-  lua_pop(L, 1);
-  return n;
 }
 
 /* ---- attributes between Lua and C ---- */
@@ -258,8 +171,7 @@ static int l_load_hdf5(lua_State *L) {
   o.split = opt_split_raw(L, opts, "load_hdf5", HT_IO_NOSPLIT);
   o.device = lht_opt_device(L, opts, "load_hdf5");
   o.load_fraction = lht_opt_number(L, opts, "load_fraction", 1.0);
-  for (int i = 0; i < 32; i++) o.slices[i].start = o.slices[i].stop = o.slices[i].step = HT_IO_NONE;
-  o.nslices = opt_slices(L, opts, o.slices);
+  opt_slices(L, opts, &o.slices);
   if (fused) { /* several datasets as columns, several files as rows: one array */
     int nfiles, nsets;
     const char **paths = name_list(L, 1, "load_hdf5", "path", &nfiles);
@@ -273,11 +185,11 @@ static int l_load_hdf5(lua_State *L) {
 
 static void save_opts(lua_State *L, int opts, const char *fn, ht_h5_save_opts *o) {
   ht_h5_save_opts_init(o);
-  o->mode = opt_string(L, opts, "mode", fn, "w");
+  o->mode = lht_opt_string(L, opts, "mode", fn, "w");
   o->atomic = lht_opt_bool(L, opts, "atomic", 1);
   o->shuffle = lht_opt_bool(L, opts, "shuffle", 0);
-  int level = (int)opt_int(L, opts, "compression_opts", fn, 4);
-  if (opt_field(L, opts, "compression")) { /* h5py: "gzip", or a gzip level 0..9 */
+  int level = (int)lht_opt_int(L, opts, "compression_opts", fn, 4);
+  if (lht_opt_field(L, opts, "compression")) { /* h5py: "gzip", or a gzip level 0..9 */
     if (lua_type(L, -1) == LUA_TNUMBER) level = (int)lht_check_int(L, -1, fn, "compression");
     else if (lua_type(L, -1) == LUA_TBOOLEAN) level = lua_toboolean(L, -1) ? level : -1;
     else if (lua_type(L, -1) != LUA_TSTRING || strcmp(lua_tostring(L, -1), "gzip"))
@@ -286,7 +198,7 @@ static void save_opts(lua_State *L, int opts, const char *fn, ht_h5_save_opts *o
     o->deflate = level;
     lua_pop(L, 1);
   }
-  if (opt_field(L, opts, "chunks")) { /* true: automatic, or a shape */
+  if (lht_opt_field(L, opts, "chunks")) { /* true: automatic, or a shape */
     if (lua_type(L, -1) == LUA_TBOOLEAN) {
       o->nchunks = lua_toboolean(L, -1) ? -1 : 0;
     } else {
@@ -323,7 +235,7 @@ static int l_save_hdf5(lua_State *L) {
                         "\"name\"[, options]) (HDF5 keeps arrays under names inside the file), "
                         "got %s as argument 3", path, name_type == LUA_TNONE ? "nothing" : lua_typename(L, name_type));
     ht_h5_item item = {x, lua_tostring(L, 3), 0, NULL};
-    if (opt_field(L, opts, "attrs")) {
+    if (lht_opt_field(L, opts, "attrs")) {
       luaL_checktype(L, -1, LUA_TTABLE);
       item.nattrs = to_attrs(L, lua_gettop(L), anchor, fn, (ht_io_attr **)&item.attrs);
     }
@@ -452,11 +364,11 @@ static int l_load_csv(lua_State *L) {
   ht_csv_load_opts o;
   ht_csv_load_opts_init(&o);
   o.sep = opt_sep(L, opts, fn);
-  o.header_lines = opt_int(L, opts, "header_lines", fn, 0);
+  o.header_lines = lht_opt_int(L, opts, "header_lines", fn, 0);
   o.dtype = lht_opt_dtype(L, opts, fn, HT_FLOAT32);
   o.device = lht_opt_device(L, opts, fn);
   o.split = opt_split_raw(L, opts, fn, 0);
-  const char *enc = opt_string(L, opts, "encoding", fn, "utf-8");
+  const char *enc = lht_opt_string(L, opts, "encoding", fn, "utf-8");
   if (strcmp(enc, "utf-8") && strcmp(enc, "utf8") && strcmp(enc, "ascii"))
     luaL_error(L, "ht.%s: encoding '%s' is not supported (utf-8, ascii)", fn, enc);
   lht_pusharray(L, ht_load_csv(path, &o));
@@ -474,10 +386,10 @@ static int l_save_csv(lua_State *L) {
   ht_csv_save_opts o;
   ht_csv_save_opts_init(&o);
   o.sep = opt_sep(L, opts, fn);
-  o.decimals = (int)opt_int(L, opts, "decimals", fn, -1);
-  o.mode = opt_string(L, opts, "mode", fn, "w");
-  o.header = opt_string(L, opts, "header", fn, NULL);
-  if (opt_field(L, opts, "header_lines")) { /* Heat: a list of lines */
+  o.decimals = (int)lht_opt_int(L, opts, "decimals", fn, -1);
+  o.mode = lht_opt_string(L, opts, "mode", fn, "w");
+  o.header = lht_opt_string(L, opts, "header", fn, NULL);
+  if (lht_opt_field(L, opts, "header_lines")) { /* Heat: a list of lines */
     luaL_checktype(L, -1, LUA_TTABLE);
     int t = lua_gettop(L);
     luaL_Buffer b;
@@ -512,7 +424,7 @@ static int l_save_npy(lua_State *L) {
   int opts = lht_opts(L, 3);
   static const char *const keys[] = {"mode", NULL};
   lht_check_keys(L, opts, fn, keys);
-  if (ht_save_npy(x, path, opt_string(L, opts, "mode", fn, "w"))) lht_raise(L);
+  if (ht_save_npy(x, path, lht_opt_string(L, opts, "mode", fn, "w"))) lht_raise(L);
   return 0;
 }
 

@@ -45,6 +45,11 @@ ht_array *lht_operand(lua_State *L, int idx, ht_dtype other, const char *fn, int
 ht_array *lht_from_table(lua_State *L, int idx, ht_dtype dtype, int split, ht_device dev,
                          const char *fn);
 
+/* The index expression of the Lua key at k (indexing.c), for array a (NULL: no array,
+ * as for load_hdf5's slices). */
+struct ht_index;
+void lht_read_index(lua_State *L, int k, const ht_array *a, struct ht_index *ix, const char *fn);
+
 /* ---- arguments and options tables (args.c) ---- */
 /* The trailing options table: returns its index, or 0 if the argument at idx is not a
  * plain table (an options table is a table whose keys are all strings). */
@@ -64,6 +69,12 @@ int lht_opt_split(lua_State *L, int opts, const char *fn, int ndim, int def);
 ht_device lht_opt_device(lua_State *L, int opts, const char *fn);
 int lht_opt_bool(lua_State *L, int opts, const char *field, int def);
 double lht_opt_number(lua_State *L, int opts, const char *field, double def);
+int64_t lht_opt_int(lua_State *L, int opts, const char *field, const char *fn, int64_t def);
+/* The string stays alive in the options table. */
+const char *lht_opt_string(lua_State *L, int opts, const char *field, const char *fn,
+                           const char *def);
+/* Pushes opts[field] and returns 1, or pushes nothing and returns 0 when it is nil. */
+int lht_opt_field(lua_State *L, int opts, const char *field);
 /* Reads a dtype given as a string ("float32") at idx. */
 ht_dtype lht_check_dtype(lua_State *L, int idx, const char *fn);
 /* A shape: a number, or a table of numbers; each a non-negative integer. Returns ndim. */

@@ -356,20 +356,11 @@ static int l_repeat(lua_State *L) {
     lua_pop(L, 1);
   }
   lua_settop(L, 3); /* scratch buffers go above the arguments */
-  int64_t *reps;
-  int64_t nrep;
   if (lua_isnoneornil(L, 2)) return luaL_error(L, "ht.repeat: repeats is required");
   ht_array *r = lht_toarray(L, 2);
-  if (r) { /* an integer array of repeats: every rank needs all of them */
-    if (r->ndim > 1 || !(ht_dtype_is_int(r->dtype) || r->dtype == HT_BOOL))
-      return luaL_error(L, "ht.repeat: repeats must be integers in a 0-d or 1-D array");
-    nrep = ht_array_gsize(r);
-    reps = scratch(L, sizeof(int64_t) * (size_t)nrep);
-    lht_pusharray(L, ht_astype(r, HT_INT64));
-    if (ht_gather(lht_toarray(L, -1), -1, reps)) return lht_raise(L);
-  } else {
-    nrep = int_list(L, 2, "repeat", "repeats", NULL, 0, &reps);
-  }
+  if (r) return lht_pusharray(L, ht_repeat_array(a, r, axis)), 1;
+  int64_t *reps;
+  int64_t nrep = int_list(L, 2, "repeat", "repeats", NULL, 0, &reps);
   if (nrep == 0) return luaL_error(L, "ht.repeat: repeats is empty");
   lht_pusharray(L, ht_repeat(a, nrep, reps, axis));
   return 1;
@@ -466,13 +457,9 @@ static int scan_impl(lua_State *L, const char *fn,
   if (opts == 1) opts = 0;
   checked_opts(L, opts, fn, 2, KEYS("axis", "dtype"));
   ht_dtype t = lht_opt_dtype(L, opts, fn, HT_NDTYPES);
-  if (!opt_arg(L, 2, opts, "axis")) {
-    int64_t n = ht_array_gsize(a);
-    lht_pusharray(L, ht_reshape(a, 1, &n, a->split >= 0 ? 0 : -1));
-    lht_pusharray(L, op(lht_toarray(L, -1), 0, t));
-    return 1;
-  }
-  lht_pusharray(L, op(a, (int)lht_check_int(L, -1, fn, "axis"), t));
+  int axis = HT_AXIS_NONE;
+  if (opt_arg(L, 2, opts, "axis")) axis = (int)lht_check_int(L, -1, fn, "axis");
+  lht_pusharray(L, op(a, axis, t));
   return 1;
 }
 

@@ -44,15 +44,18 @@ static int resolve(selection *s, const ht_h5_load_opts *o, const char *path, con
   int64_t fshape[32];
   for (int d = 0; d < s->fdim; d++) fshape[d] = (int64_t)s->fshape[d];
   ht_fmt_shape(sh, sizeof sh, s->fdim, fshape);
-  if (o->nslices > s->fdim)
+  if (o->slices.n > s->fdim)
     return ht_error("load_hdf5: slices has %d entries but dataset '%s' in '%s' has shape %s",
-                    o->nslices, name, path, sh);
+                    o->slices.n, name, path, sh);
   s->ndim = 0;
   for (int d = 0; d < s->fdim; d++) {
     int64_t n = fshape[d], start = 0, stop = n, step = 1;
-    if (d < o->nslices) {
-      const ht_io_slice *sl = &o->slices[d];
-      if (sl->is_index) {
+    if (d < o->slices.n) {
+      const ht_index_item *sl = &o->slices.item[d];
+      if (sl->kind != HT_INDEX_INT && sl->kind != HT_INDEX_SLICE)
+        return ht_error("load_hdf5: slices takes integers and start:stop:step slices only; "
+                        "entry %d is not one", d);
+      if (sl->kind == HT_INDEX_INT) {
         int64_t i = sl->start < 0 ? sl->start + n : sl->start;
         if (i < 0 || i >= n)
           return ht_error("load_hdf5: index %" PRId64 " is out of range for axis %d of dataset "
@@ -60,17 +63,17 @@ static int resolve(selection *s, const ht_h5_load_opts *o, const char *path, con
         s->start[d] = (hsize_t)i, s->stride[d] = 1, s->count[d] = 1;
         continue; /* the axis is dropped */
       }
-      step = sl->step == HT_IO_NONE ? 1 : sl->step;
-      start = sl->start == HT_IO_NONE ? 0 : sl->start < 0 ? sl->start + n : sl->start;
-      stop = sl->stop == HT_IO_NONE ? n : sl->stop < 0 ? sl->stop + n : sl->stop;
+      step = sl->step;
+      start = !sl->has_start ? 0 : sl->start < 0 ? sl->start + n : sl->start;
+      stop = !sl->has_stop ? n : sl->stop < 0 ? sl->stop + n : sl->stop;
       if (step <= 0)
         return ht_error("load_hdf5: slice step must be positive, got %" PRId64 " on axis %d",
                         step, d);
       if (start < 0 || start > n || stop < 0 || stop > n)
         return ht_error("load_hdf5: slice %" PRId64 ":%" PRId64 " is out of range for axis %d "
                         "of dataset '%s' with shape %s",
-                        sl->start == HT_IO_NONE ? 0 : sl->start,
-                        sl->stop == HT_IO_NONE ? n : sl->stop, d, name, sh);
+                        sl->has_start ? sl->start : 0, sl->has_stop ? sl->stop : n, d, name,
+                        sh);
     }
     int64_t count = stop > start ? (stop - start + step - 1) / step : 0;
     if (s->ndim == HT_MAXDIM)
@@ -160,7 +163,7 @@ static ht_array *read_dataset(hid_t dset, const ht_h5_load_opts *o, const char *
     if (split < -s.ndim || split >= s.ndim) {
       status = ht_error("load_hdf5: split %d is out of range for dataset '%s' of shape %s%s",
                         split, name, ht_fmt_shape(sh, sizeof sh, s.ndim, s.gshape),
-                        o->nslices ? " (after slicing)" : "");
+                        o->slices.n ? " (after slicing)" : "");
       goto done;
     }
     if (split < 0) split += s.ndim;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "comm.h"
+#include "device.h"
 #include "error.h"
 #include "h5internal.h"
 
@@ -120,8 +121,8 @@ ht_array *ht_load_hdf5_fused(int nfiles, const char *const *paths, int nsets,
   const char *fn = nfiles > 1 ? "load" : "load_hdf5";
   if (nfiles < 1 || nsets < 1)
     return ht_error("%s: needs at least one file and one dataset", fn), NULL;
-  if (o->device != HT_CPU) return ht_error("%s: device 'gpu' is not supported yet", fn), NULL;
-  if (o->nslices)
+  if (ht_device_unsupported(o->device, fn)) return NULL;
+  if (o->slices.n)
     return ht_error("%s: slices select within one dataset; they cannot be combined with "
                     "several datasets or files", fn), NULL;
   if (o->dtype == HT_BOOL)

@@ -8,12 +8,11 @@
 #include <stdint.h>
 
 #include "array.h"
+#include "indexing.h"
 
 /* `split` argument meaning "replicated on every rank" (negative splits count from the end,
  * so -1 cannot say it). */
 #define HT_IO_NOSPLIT INT32_MIN
-/* A slice bound that was not given (NumPy's None). */
-#define HT_IO_NONE INT64_MIN
 
 /* ---- attributes (runtime/io/hdf5_meta.c) ---- */
 typedef enum { HT_ATTR_INT, HT_ATTR_FLOAT, HT_ATTR_BOOL, HT_ATTR_STRING } ht_attr_kind;
@@ -58,19 +57,14 @@ int ht_hdf5_info(const char *path, ht_h5_info *out);
 void ht_hdf5_info_free(ht_h5_info *info);
 
 /* ---- HDF5 datasets (runtime/io/hdf5.c) ---- */
-/* One entry of load_hdf5's `slices`: [start, stop) by step > 0 with NumPy's negative
- * bounds, or a single index that drops the axis. Bounds past the axis are errors. */
-typedef struct ht_io_slice {
-  bool is_index;
-  int64_t start, stop, step; /* HT_IO_NONE: not given */
-} ht_io_slice;
-
 typedef struct ht_h5_load_opts {
   ht_dtype dtype;           /* of the result; HDF5 converts while reading */
   int split;                /* of the result (after slicing); HT_IO_NOSPLIT: replicated */
   ht_device device;
-  int nslices;              /* leading axes the slices apply to; the rest are whole */
-  ht_io_slice slices[32];
+  /* the hyperslab, on the leading axes (the rest are whole), built with indexing.h: an
+   * integer drops its axis, a slice start:stop:step (step > 0, NumPy's negative bounds) keeps
+   * it; bounds past the axis are errors, not clipped; other kinds of item are errors */
+  ht_index slices;
   double load_fraction;     /* (0, 1]: keep the first fraction of rows along split */
 } ht_h5_load_opts;
 

@@ -11,15 +11,15 @@
 #include "error.h"
 
 /* Writes n consecutive elements whose C-order global flat indices are g, g+1, ... */
-typedef void (*ht_fill_run)(char *out, int64_t g, int64_t n, const void *ctx);
+typedef void (*op_fill_run)(char *out, int64_t g, int64_t n, const void *ctx);
 
 /* Elements per task: big enough to amortise a task, small enough to balance two cores. */
-#define HT_FILL_CHUNK 16384
+#define OP_FILL_CHUNK 16384
 
 /* The local chunk of a freshly allocated (C-contiguous) array is `outer` runs of
  * consecutive global indices, one per index of the axes before split; each run is cut
  * into chunks, and the chunks go to OpenMP threads. */
-static inline void ht_fill_by_index(ht_array *a, ht_fill_run fill, const void *ctx) {
+static inline void op_fill_by_index(ht_array *a, op_fill_run fill, const void *ctx) {
   int64_t outer = 1, inner = 1, rows, grows, lstart = ht_array_lstart(a);
   if (a->split < 0) {
     rows = grows = ht_array_gsize(a);
@@ -31,19 +31,19 @@ static inline void ht_fill_by_index(ht_array *a, ht_fill_run fill, const void *c
   }
   int64_t runlen = rows * inner;
   if (runlen == 0 || outer == 0) return;
-  int64_t nchunks = (runlen + HT_FILL_CHUNK - 1) / HT_FILL_CHUNK, ntasks = outer * nchunks;
+  int64_t nchunks = (runlen + OP_FILL_CHUNK - 1) / OP_FILL_CHUNK, ntasks = outer * nchunks;
   int64_t isz = (int64_t)ht_dtype_size(a->dtype);
   char *base = ht_array_data(a);
-#pragma omp parallel for schedule(static) if (outer * runlen > HT_FILL_CHUNK)
+#pragma omp parallel for schedule(static) if (outer * runlen > OP_FILL_CHUNK)
   for (int64_t t = 0; t < ntasks; t++) {
-    int64_t o = t / nchunks, c0 = (t % nchunks) * HT_FILL_CHUNK;
-    int64_t n = runlen - c0 < HT_FILL_CHUNK ? runlen - c0 : HT_FILL_CHUNK;
+    int64_t o = t / nchunks, c0 = (t % nchunks) * OP_FILL_CHUNK;
+    int64_t n = runlen - c0 < OP_FILL_CHUNK ? runlen - c0 : OP_FILL_CHUNK;
     fill(base + (o * runlen + c0) * isz, (o * grows + lstart) * inner + c0, n, ctx);
   }
 }
 
 /* The range of an integer dtype (bool: 0..1). */
-static inline void ht_int_limits(ht_dtype t, int64_t *lo, int64_t *hi) {
+static inline void op_int_limits(ht_dtype t, int64_t *lo, int64_t *hi) {
   switch (t) {
   case HT_BOOL: *lo = 0, *hi = 1; break;
   case HT_UINT8: *lo = 0, *hi = UINT8_MAX; break;
@@ -55,7 +55,7 @@ static inline void ht_int_limits(ht_dtype t, int64_t *lo, int64_t *hi) {
 }
 
 /* The checks every factory shares; messages start with fn. 0 or -1. */
-static inline int ht_check_factory(const char *fn, ht_dtype t, int ndim, const int64_t *gshape,
+static inline int op_check_factory(const char *fn, ht_dtype t, int ndim, const int64_t *gshape,
                                    int split, ht_device dev) {
   char sh[128];
   if (ndim < 0 || ndim > HT_MAXDIM)
@@ -72,7 +72,7 @@ static inline int ht_check_factory(const char *fn, ht_dtype t, int ndim, const i
 /* A factory's new array. Every rank calls a factory with the same arguments, so a failed
  * data-sized allocation is agreed (one allreduce, negligible next to filling 1 MiB) and
  * raised everywhere; a smaller one that fails ends the job rather than risk a hang. */
-static inline ht_array *ht_factory_empty(ht_dtype t, int ndim, const int64_t *gshape, int split,
+static inline ht_array *op_factory_empty(ht_dtype t, int ndim, const int64_t *gshape, int split,
                                          ht_device dev) {
   ht_array *a = ht_array_empty(t, ndim, gshape, split, dev);
   int64_t n = (int64_t)ht_dtype_size(t);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../comm.h"
+#include "../device.h"
 #include "../cpu/distance.h"
 #include "../spatial.h"
 
@@ -12,7 +13,8 @@ static int same_rows(const char *what, const ht_array *x, const ht_array *a, int
   char sx[128], sa[128];
   bool ok = a->ndim == ndim && a->gshape[0] == x->gshape[0] && a->split == (x->split < 0 ? -1 : 0);
   for (int r = 0; ok && x->split >= 0 && r < ht_comm_size(); r++) ok = a->counts[r] == x->counts[r];
-  if (!ok || !ht_array_is_contiguous(a) || a->device != HT_CPU)
+  if (ht_require_host(a, "kmeans")) return -1;
+  if (!ok || !ht_array_is_contiguous(a))
     return ht_error("kmeans: %s of shape %s (split %d) does not match X of shape %s (split %d)",
                     what, ht_fmt_shape(sa, sizeof sa, a->ndim, a->gshape), a->split,
                     ht_fmt_shape(sx, sizeof sx, x->ndim, x->gshape), x->split);
@@ -23,8 +25,8 @@ int ht_kmeans_assign(const ht_array *x, const ht_array *c, const ht_array *w,
                      ht_array *labels, ht_array *mind, double *sums, double *wsum,
                      double *inertia, int64_t *changed) {
   char sx[128], sc[128];
-  if (x->ndim != 2 || !ht_dtype_is_float(x->dtype) || x->split == 1 || !ht_array_is_contiguous(x) ||
-      x->device != HT_CPU)
+  if (ht_require_host(x, "kmeans")) return -1;
+  if (x->ndim != 2 || !ht_dtype_is_float(x->dtype) || x->split == 1 || !ht_array_is_contiguous(x))
     return ht_error("kmeans: X must be a contiguous 2-D float array split 0 or replicated, got "
                     "shape %s, dtype %s, split %d", ht_fmt_shape(sx, sizeof sx, x->ndim, x->gshape),
                     ht_dtype_name(x->dtype), x->split);
@@ -217,8 +219,8 @@ static int greedy_pp(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x,
 
 ht_array *ht_kmeanspp(const ht_array *x, const ht_array *w, int64_t k, const double *u) {
   char sx[128];
-  if (x->ndim != 2 || !ht_dtype_is_float(x->dtype) || x->split == 1 || !ht_array_is_contiguous(x) ||
-      x->device != HT_CPU)
+  if (ht_require_host(x, "kmeans++")) return NULL;
+  if (x->ndim != 2 || !ht_dtype_is_float(x->dtype) || x->split == 1 || !ht_array_is_contiguous(x))
     return ht_error("kmeans++: X must be a contiguous 2-D float array split 0 or replicated, got "
                     "shape %s, dtype %s, split %d", ht_fmt_shape(sx, sizeof sx, x->ndim, x->gshape),
                     ht_dtype_name(x->dtype), x->split), NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../comm.h"
+#include "../device.h"
 #include "../cpu/distance.h"
 #include "../spatial.h"
 
@@ -21,9 +22,7 @@ static int check_input(const char *fn, const char *what, const ht_array *a) {
   if (a->ndim != 2)
     return ht_error("%s: %s must be 2-D (samples, features), got shape %s", fn, what,
                     ht_fmt_shape(sh, sizeof sh, a->ndim, a->gshape));
-  if (a->device != HT_CPU)
-    return ht_error("%s: arrays on device gpu are not supported yet", fn);
-  return 0;
+  return ht_require_host(a, fn);
 }
 
 /* a in dtype t, C-contiguous, split 0 or replicated (a split-1 array is redistributed). */

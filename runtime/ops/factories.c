@@ -44,24 +44,24 @@ static void fill_value(ht_array *a, double value) {
   full_ctx c = {{0}};
   ht_set_f64(a->dtype, c.bits, value);
   switch (ht_dtype_size(a->dtype)) {
-  case 1: ht_fill_by_index(a, full_run_1, &c); break;
-  case 2: ht_fill_by_index(a, full_run_2, &c); break;
-  case 4: ht_fill_by_index(a, full_run_4, &c); break;
-  default: ht_fill_by_index(a, full_run_8, &c); break;
+  case 1: op_fill_by_index(a, full_run_1, &c); break;
+  case 2: op_fill_by_index(a, full_run_2, &c); break;
+  case 4: op_fill_by_index(a, full_run_4, &c); break;
+  default: op_fill_by_index(a, full_run_8, &c); break;
   }
 }
 
 ht_array *ht_full(ht_dtype t, int ndim, const int64_t *gshape, int split, ht_device dev,
                   double value) {
-  if (ht_check_factory("full", t, ndim, gshape, split, dev)) return NULL;
+  if (op_check_factory("full", t, ndim, gshape, split, dev)) return NULL;
   if (ht_dtype_is_int(t)) { /* a C cast out of range is undefined; NumPy raises too */
     int64_t lo, hi;
-    ht_int_limits(t, &lo, &hi);
+    op_int_limits(t, &lo, &hi);
     if (!(value >= (double)lo && value < (double)hi + 1.0))
       return ht_error("full: fill value %g is out of bounds for %s", value, ht_dtype_name(t)),
              NULL;
   }
-  ht_array *a = ht_factory_empty(t, ndim, gshape, split, dev);
+  ht_array *a = op_factory_empty(t, ndim, gshape, split, dev);
   if (a) fill_value(a, value);
   return a;
 }
@@ -101,18 +101,40 @@ static void seq_run(char *out, int64_t g, int64_t n, const void *ctx) {
 
 static ht_array *sequence(const char *fn, ht_dtype t, int64_t n, int split, ht_device dev,
                           const seq_ctx *c) {
-  if (ht_check_factory(fn, t, 1, &n, split, dev)) return NULL;
-  ht_array *a = ht_factory_empty(t, 1, &n, split, dev);
-  if (a) ht_fill_by_index(a, seq_run, c);
+  if (op_check_factory(fn, t, 1, &n, split, dev)) return NULL;
+  ht_array *a = op_factory_empty(t, 1, &n, split, dev);
+  if (a) op_fill_by_index(a, seq_run, c);
   return a;
 }
 
-ht_array *ht_arange(ht_dtype t, double start, double step, int64_t n, int split,
+ht_array *ht_full_like(const ht_array *x, ht_dtype t, int split, ht_device dev, bool fill,
+                       double value) {
+  if (split < 0 || split != x->split || ht_array_is_balanced(x))
+    return fill ? ht_full(t, x->ndim, x->gshape, split, dev, value)
+                : ht_array_empty(t, x->ndim, x->gshape, split, dev);
+  ht_array *a = ht_array_empty_counts(t, x->ndim, x->gshape, split, x->counts, dev);
+  if (!a || !fill) return a;
+  int64_t none = 0;
+  ht_array *s = ht_full(t, 0, &none, -1, dev, value); /* a 0-d array broadcasts */
+  if (!s || ht_copy_into(a, s)) ht_array_free(a), a = NULL;
+  ht_array_free(s);
+  return a;
+}
+
+ht_array *ht_arange(ht_dtype t, double start, double stop, double step, int split,
                     ht_device dev) {
-  if (!isfinite(start) || !isfinite(step))
-    return ht_error("arange: cannot compute length from start %g and step %g", start, step),
-           NULL;
+  if (!isfinite(start) || !isfinite(stop) || !isfinite(step))
+    return ht_error("arange: cannot compute length from start %g, stop %g, step %g", start,
+                    stop, step), NULL;
   if (step == 0) return ht_error("arange: step must not be zero"), NULL;
+  const double len = ceil((stop - start) / step);
+  if (len > 4611686018427387904.0) return ht_error("arange: maximum allowed size exceeded"), NULL;
+  const int64_t n = len > 0 ? (int64_t)len : 0;
+  if (t == HT_NDTYPES) {
+    bool integral = ht_is_exact_int(start) && ht_is_exact_int(stop) && ht_is_exact_int(step);
+    bool fits32 = fabs(start) <= INT32_MAX && fabs(stop) <= (double)INT32_MAX + 1;
+    t = integral ? (fits32 ? HT_INT32 : HT_INT64) : HT_FLOAT32;
+  }
   seq_ctx c = {.t = t, .start = start, .step = step, .last = -1};
   return sequence("arange", t, n, split, dev, &c);
 }
@@ -157,8 +179,8 @@ ht_array *ht_logspace(ht_dtype t, double start, double stop, int64_t num, bool e
 
 ht_array *ht_eye(ht_dtype t, int64_t n, int64_t m, int64_t k, int split, ht_device dev) {
   int64_t shape[2] = {n, m};
-  if (ht_check_factory("eye", t, 2, shape, split, dev)) return NULL;
-  ht_array *a = ht_factory_empty(t, 2, shape, split, dev);
+  if (op_check_factory("eye", t, 2, shape, split, dev)) return NULL;
+  ht_array *a = op_factory_empty(t, 2, shape, split, dev);
   if (!a) return NULL;
   fill_value(a, 0.0);
   unsigned char one[8];
@@ -189,10 +211,10 @@ static void buffer_run(char *out, int64_t g, int64_t n, const void *ctx) {
 
 ht_array *ht_from_buffer(ht_dtype t, int ndim, const int64_t *gshape, int split,
                          ht_device dev, ht_dtype src_t, const void *src) {
-  if (ht_check_factory("array", t, ndim, gshape, split, dev)) return NULL;
-  ht_array *a = ht_factory_empty(t, ndim, gshape, split, dev);
+  if (op_check_factory("array", t, ndim, gshape, split, dev)) return NULL;
+  ht_array *a = op_factory_empty(t, ndim, gshape, split, dev);
   if (!a) return NULL;
   buffer_ctx c = {src_t, t, src};
-  ht_fill_by_index(a, buffer_run, &c);
+  op_fill_by_index(a, buffer_run, &c);
   return a;
 }

@@ -11,6 +11,7 @@
 #include "../cpu/blas.h"
 #include "../cpu/lapack.h"
 #include "../decomp.h"
+#include "../exchange.h"
 
 /* A node's factor: d x k, row-major, in the input's dtype, and its squared error so far. */
 typedef struct factor {
@@ -209,36 +210,27 @@ static int plan_level(int p, const int *active, int nact, const int64_t *dims,
   return nf;
 }
 
-/* Moves the factors of this level: senders to their target, which concatenates them
- * behind its own (columns), in rank order, and adds their errors. */
+/* Moves the factors of this level (a client of the exchange engine): senders to their
+ * target, which concatenates them behind its own (columns), in rank order, and adds their
+ * errors. Each message is the d x k factor followed by its float64 squared error. */
 static int exchange(ht_dtype t, int p, int me, const int *send_to, const int64_t *dims,
                     factor *fa) {
   const size_t sz = ht_dtype_size(t);
   const int64_t d = fa->d;
-  int64_t *w = calloc(4 * (size_t)p, sizeof(int64_t));
-  if (!w) return ht_error("hsvd: out of memory");
-  int64_t *sc = w, *sd = w + p, *rc = w + 2 * p, *rd = w + 3 * p;
-  char *sbuf = NULL, *rbuf = NULL;
-  int64_t rtot = 0, K = fa->k;
-  if (send_to[me] >= 0) sc[send_to[me]] = d * fa->k * (int64_t)sz + 8;
+  int64_t K = fa->k, nrecv = 0;
+  ht_xchg x;
+  if (ht_xchg_init(&x, "hsvd")) return -1;
+  if (send_to[me] >= 0) x.sc[send_to[me]] = d * fa->k * (int64_t)sz + 8;
   for (int r = 0; r < p; r++)
-    if (send_to[r] == me) {
-      rc[r] = d * dims[r] * (int64_t)sz + 8;
-      rd[r] = rtot;
-      rtot += rc[r];
-      K += dims[r];
-    }
-  sbuf = malloc((size_t)(send_to[me] >= 0 ? sc[send_to[me]] : 1));
-  rbuf = malloc((size_t)(rtot ? rtot : 1));
-  int st = sbuf && rbuf ? 0 : ht_error("hsvd: out of memory for the merge buffers");
-  if (ht_comm_agree(st) < 0) return free(w), free(sbuf), free(rbuf), -1;
+    if (send_to[r] == me) x.rc[r] = d * dims[r] * (int64_t)sz + 8, K += dims[r], nrecv++;
+  if (ht_xchg_alloc(&x, true)) return ht_xchg_free(&x), -1;
   if (send_to[me] >= 0) {
-    memcpy(sbuf, fa->f, (size_t)(d * fa->k) * sz);
-    memcpy(sbuf + (size_t)(d * fa->k) * sz, &fa->err2, 8);
+    char *at = x.sbuf + x.sd[send_to[me]];
+    memcpy(at, fa->f, (size_t)(d * fa->k) * sz);
+    memcpy(at + (size_t)(d * fa->k) * sz, &fa->err2, 8);
   }
-  if (ht_comm_alltoallv(sbuf, sc, sd, rbuf, rc, rd)) return free(w), free(sbuf), free(rbuf), -1;
-  free(sbuf);
-  if (rtot > 0) { /* [own | received...] column blocks */
+  int st = ht_xchg_run(&x, 0, NULL, NULL);
+  if (!st && nrecv) { /* [own | received...] column blocks */
     char *cat = malloc((size_t)(d * K) * sz + 1);
     if (!cat) st = ht_error("hsvd: out of memory for a (%lld, %lld) merge", (long long)d,
                             (long long)K);
@@ -248,7 +240,7 @@ static int exchange(ht_dtype t, int p, int me, const int *send_to, const int64_t
       int64_t col = fa->k;
       for (int r = 0; r < p; r++)
         if (send_to[r] == me) {
-          memcpy(row + (size_t)col * sz, rbuf + rd[r] + (size_t)(i * dims[r]) * sz,
+          memcpy(row + (size_t)col * sz, x.rbuf + x.rd[r] + (size_t)(i * dims[r]) * sz,
                  (size_t)dims[r] * sz);
           col += dims[r];
         }
@@ -256,12 +248,12 @@ static int exchange(ht_dtype t, int p, int me, const int *send_to, const int64_t
     for (int r = 0; !st && r < p; r++)
       if (send_to[r] == me) {
         double e;
-        memcpy(&e, rbuf + rd[r] + rc[r] - 8, 8);
+        memcpy(&e, x.rbuf + x.rd[r] + x.rc[r] - 8, 8);
         fa->err2 += e;
       }
     if (!st) free(fa->f), fa->f = cat, fa->k = K;
   }
-  free(rbuf), free(w);
+  ht_xchg_free(&x);
   return st;
 }
 

@@ -41,7 +41,7 @@ static int check_inputs(const char *fn, int n, const ht_array *const *in, int ax
   if (n > MAXJOIN) return ht_error("%s: at most %d arrays can be joined at once", fn, MAXJOIN);
   const ht_array *a0 = in[0];
   if (a0->ndim == 0) return ht_error("%s: zero-dimensional arrays cannot be concatenated", fn);
-  if ((*axis_out = ht_norm_axis(fn, axis, a0->ndim)) < 0) return -1;
+  if ((*axis_out = op_norm_axis(fn, axis, a0->ndim)) < 0) return -1;
   axis = *axis_out;
   *t = a0->dtype;
   *split = -1;
@@ -50,7 +50,7 @@ static int check_inputs(const char *fn, int n, const ht_array *const *in, int ax
   gshape[axis] = 0;
   for (int k = 0; k < n; k++) {
     const ht_array *a = in[k];
-    if (ht_check_cpu(a, fn)) return -1;
+    if (ht_require_host(a, fn)) return -1;
     if (a->ndim != a0->ndim)
       return ht_error("%s: all the input arrays must have same number of dimensions, but the "
                       "array at index 0 has %d dimension(s) and the array at index %d has %d "
@@ -203,7 +203,7 @@ ht_array *ht_stack(int n, const ht_array *const *arrays, int axis) {
     for (int d = 0; same && d < arrays[0]->ndim; d++) same = arrays[k]->gshape[d] == arrays[0]->gshape[d];
     if (!same) return ht_error("stack: all input arrays must have the same shape"), NULL;
   }
-  int at = ht_norm_axis("stack", axis, arrays[0]->ndim + 1);
+  int at = op_norm_axis("stack", axis, arrays[0]->ndim + 1);
   if (at < 0) return NULL;
   return join_views("stack", n, arrays, at, expand_at, at);
 }
@@ -248,7 +248,7 @@ static ht_array *part(const ht_array *a, int axis, int64_t lo, int64_t hi) {
 int ht_split(const ht_array *a, int64_t sections, int nidx, const int64_t *indices, int axis,
              ht_array **out) {
   if (a->ndim == 0) return ht_error("split: a zero-dimensional array cannot be split");
-  int ax = ht_norm_axis("split", axis, a->ndim);
+  int ax = op_norm_axis("split", axis, a->ndim);
   if (ax < 0) return -1;
   int64_t n = a->gshape[ax];
   if (sections < 0 || (sections == 0 && nidx < 0))

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../comm.h"
+#include "../device.h"
 #include "../cpu/blas.h"
 #include "../cpu/matmul.h"
 #include "../linalg.h"
@@ -443,8 +444,7 @@ static ht_array *matmul(const char *fn, const ht_array *a, const ht_array *b) {
     if (ops[i]->ndim == 0)
       return ht_error("%s: Input operand %d does not have enough dimensions (has 0, gufunc "
                       "core with signature (n?,k),(k,m?)->(n?,m?) requires 1)", fn, i), NULL;
-    if (ops[i]->device != HT_CPU)
-      return ht_error("%s: arrays on device gpu are not supported yet", fn), NULL;
+    if (ht_require_host(ops[i], fn)) return NULL;
   }
   if (a->ndim <= 2 && b->ndim <= 2) return matmul2d(fn, a, b);
   return matmul_batched(fn, a, b);

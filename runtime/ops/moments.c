@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../comm.h"
+#include "../device.h"
 #include "../cpu/blas.h"
 #include "../cpu/moments.h"
 #include "../ops.h"
@@ -35,8 +36,7 @@ static int prepare(const char *fn, const ht_array *x, const ht_array *const v[2]
   if (x->ndim != 2)
     return ht_error("%s: X must be 2-D, got shape %s", fn,
                     ht_fmt_shape(s1, sizeof s1, x->ndim, x->gshape));
-  if (x->device != HT_CPU)
-    return ht_error("%s: arrays on device 'gpu' are not supported by this operation yet", fn);
+  if (ht_require_host(x, fn)) return -1;
   const ht_array *a = x;
   if (a->split == 1 && !(a = keep(o, 0, ht_resplit(a, 0)))) return -1;
   if (!ht_dtype_is_float(a->dtype)) { /* NumPy/scikit-learn: integer X becomes float64 */
@@ -57,9 +57,7 @@ static int prepare(const char *fn, const ht_array *x, const ht_array *const v[2]
       return ht_error("%s: %s must have shape (%lld,) to match X %s, got %s", fn, vname[k],
                       (long long)n, ht_fmt_shape(s1, sizeof s1, x->ndim, x->gshape),
                       ht_fmt_shape(s2, sizeof s2, b->ndim, b->gshape));
-    if (b->device != HT_CPU)
-      return ht_error("%s: arrays on device 'gpu' are not supported by this operation yet",
-                      fn);
+    if (ht_require_host(b, fn)) return -1;
     if (b->split >= 0 && a->split < 0) {
       if (!(b = keep(o, 1 + 2 * k, ht_resplit(b, -1)))) return -1;
     } else if (b->split >= 0 &&

@@ -324,17 +324,17 @@ static gen_ctx next_call(ht_dtype t, blocks_fn blocks, int per_block, ht_dtype t
 /* A new float array filled by one call's blocks (f32 or f64 by t), parameters a and b. */
 static ht_array *float_draws(ht_dtype t, int ndim, const int64_t *gshape, int split,
                              ht_device dev, blocks_fn f32, blocks_fn f64, double a, double b) {
-  ht_array *x = ht_factory_empty(t, ndim, gshape, split, dev);
+  ht_array *x = op_factory_empty(t, ndim, gshape, split, dev);
   if (!x) return NULL;
   gen_ctx c = t == HT_FLOAT32 ? next_call(t, f32, 4, HT_FLOAT32) : next_call(t, f64, 2, HT_FLOAT64);
   c.a = a, c.b = b;
-  ht_fill_by_index(x, random_run, &c);
+  op_fill_by_index(x, random_run, &c);
   return x;
 }
 
 ht_array *ht_random_uniform(ht_dtype t, int ndim, const int64_t *gshape, int split,
                             ht_device dev, double low, double high) {
-  if (ht_check_factory("random.uniform", t, ndim, gshape, split, dev)) return NULL;
+  if (op_check_factory("random.uniform", t, ndim, gshape, split, dev)) return NULL;
   if (!ht_dtype_is_float(t))
     return ht_error("random.uniform: dtype must be float32 or float64, got %s",
                     ht_dtype_name(t)), NULL;
@@ -346,7 +346,7 @@ ht_array *ht_random_uniform(ht_dtype t, int ndim, const int64_t *gshape, int spl
 
 ht_array *ht_random_normal(ht_dtype t, int ndim, const int64_t *gshape, int split,
                            ht_device dev, double mean, double std) {
-  if (ht_check_factory("random.normal", t, ndim, gshape, split, dev)) return NULL;
+  if (op_check_factory("random.normal", t, ndim, gshape, split, dev)) return NULL;
   if (!ht_dtype_is_float(t))
     return ht_error("random.normal: dtype must be float32 or float64, got %s",
                     ht_dtype_name(t)), NULL;
@@ -358,23 +358,23 @@ ht_array *ht_random_normal(ht_dtype t, int ndim, const int64_t *gshape, int spli
 ht_array *ht_random_randint(ht_dtype t, int ndim, const int64_t *gshape, int split,
                             ht_device dev, int64_t low, int64_t high) {
   int64_t tmin, tmax;
-  if (ht_check_factory("random.randint", t, ndim, gshape, split, dev)) return NULL;
+  if (op_check_factory("random.randint", t, ndim, gshape, split, dev)) return NULL;
   if (!ht_dtype_is_int(t))
     return ht_error("random.randint: dtype must be an integer type, got %s",
                     ht_dtype_name(t)), NULL;
   if (low >= high)
     return ht_error("random.randint: low >= high (%lld >= %lld)", (long long)low,
                     (long long)high), NULL;
-  ht_int_limits(t, &tmin, &tmax);
+  op_int_limits(t, &tmin, &tmax);
   if (low < tmin) return ht_error("random.randint: low is out of bounds for %s", ht_dtype_name(t)), NULL;
   /* high is exclusive, so high - 1 must fit */
   if (high - 1 > tmax)
     return ht_error("random.randint: high is out of bounds for %s", ht_dtype_name(t)), NULL;
-  ht_array *a = ht_factory_empty(t, ndim, gshape, split, dev);
+  ht_array *a = op_factory_empty(t, ndim, gshape, split, dev);
   if (!a) return NULL;
   gen_ctx c = next_call(t, randint_blocks, 2, HT_INT64);
   c.low = low;
   c.range = (uint64_t)high - (uint64_t)low;
-  ht_fill_by_index(a, random_run, &c);
+  op_fill_by_index(a, random_run, &c);
   return a;
 }

@@ -10,7 +10,7 @@
 static int mark_axes(const char *fn, const ht_array *a, int naxes, const int *axes, bool *on) {
   for (int d = 0; d < a->ndim; d++) on[d] = naxes == 0;
   for (int k = 0; k < naxes; k++) {
-    int d = ht_norm_axis(fn, axes[k], a->ndim);
+    int d = op_norm_axis(fn, axes[k], a->ndim);
     if (d < 0) return -1;
     if (on[d]) return ht_error("%s: repeated axis", fn);
     on[d] = true;
@@ -26,7 +26,7 @@ static ht_array *like(const ht_array *a, const int64_t *gshape, const int64_t *c
 
 ht_array *ht_flip(const ht_array *a, int naxes, const int *axes) {
   bool on[HT_MAXDIM];
-  if (ht_check_cpu(a, "flip") || mark_axes("flip", a, naxes, axes, on)) return NULL;
+  if (ht_require_host(a, "flip") || mark_axes("flip", a, naxes, axes, on)) return NULL;
   ht_array v = *a; /* the local chunk read backwards along the flipped axes */
   for (int d = 0; d < a->ndim; d++)
     if (on[d] && a->lshape[d] > 0) {
@@ -96,7 +96,7 @@ static ht_array *roll1(const ht_array *a, int d, int64_t shift) {
 }
 
 ht_array *ht_roll(const ht_array *a, int naxes, const int64_t *shifts, const int *axes) {
-  if (ht_check_cpu(a, "roll")) return NULL;
+  if (ht_require_host(a, "roll")) return NULL;
   if (naxes == 0) { /* NumPy's axis=None: roll the flattened array, keep the shape */
     int64_t n = ht_array_gsize(a);
     int zero = 0;
@@ -109,7 +109,7 @@ ht_array *ht_roll(const ht_array *a, int naxes, const int64_t *shifts, const int
   int ax[HT_MAXDIM];
   if (naxes > HT_MAXDIM) return ht_error("roll: too many axes"), NULL;
   for (int k = 0; k < naxes; k++)
-    if ((ax[k] = ht_norm_axis("roll", axes[k], a->ndim)) < 0) return NULL;
+    if ((ax[k] = op_norm_axis("roll", axes[k], a->ndim)) < 0) return NULL;
   ht_array *cur = NULL;
   for (int k = 0; k < naxes; k++) {
     ht_array *next = roll1(cur ? cur : a, ax[k], shifts[k]);
@@ -151,7 +151,7 @@ static int repeat_local(const ht_array *src, int axis, int64_t nrep, const int64
 }
 
 ht_array *ht_repeat(const ht_array *a, int64_t nrep, const int64_t *reps, int axis) {
-  if (ht_check_cpu(a, "repeat")) return NULL;
+  if (ht_require_host(a, "repeat")) return NULL;
   if (axis == -1 || a->ndim == 0) { /* NumPy's axis=None: the flattened array */
     int64_t n = ht_array_gsize(a);
     ht_array *f = ht_reshape(a, 1, &n, a->split >= 0 ? 0 : -1);
@@ -159,7 +159,7 @@ ht_array *ht_repeat(const ht_array *a, int64_t nrep, const int64_t *reps, int ax
     ht_array_free(f);
     return r;
   }
-  int ax = ht_norm_axis("repeat", axis, a->ndim), p = ht_comm_size();
+  int ax = op_norm_axis("repeat", axis, a->ndim), p = ht_comm_size();
   if (ax < 0) return NULL;
   int64_t n = a->gshape[ax];
   if (nrep != 1 && nrep != n)
@@ -201,6 +201,22 @@ ht_array *ht_repeat(const ht_array *a, int64_t nrep, const int64_t *reps, int ax
   return out;
 }
 
+ht_array *ht_repeat_array(const ht_array *a, const ht_array *repeats, int axis) {
+  if (repeats->ndim > 1 || !(ht_dtype_is_int(repeats->dtype) || repeats->dtype == HT_BOOL))
+    return ht_error("repeat: repeats must be integers in a 0-d or 1-D array, got %d-D %s",
+                    repeats->ndim, ht_dtype_name(repeats->dtype)), NULL;
+  const int64_t n = ht_array_gsize(repeats);
+  if (n == 0) return ht_error("repeat: repeats is empty"), NULL;
+  int64_t *reps = malloc(sizeof(int64_t) * (size_t)n); /* every rank needs all of them */
+  ht_array *r = ht_astype(repeats, HT_INT64);
+  int status = ht_comm_agree(reps && r ? 0 : ht_error("repeat: out of memory"));
+  ht_array *out = NULL;
+  if (!status && !ht_gather(r, -1, reps)) out = ht_repeat(a, n, reps, axis);
+  ht_array_free(r);
+  free(reps);
+  return out;
+}
+
 /* ---- tile ---- */
 
 typedef struct {
@@ -217,7 +233,7 @@ static int tile_segs(int q, ht_seg *segs, void *ctx) {
 }
 
 ht_array *ht_tile(const ht_array *a, int nreps, const int64_t *reps) {
-  if (ht_check_cpu(a, "tile")) return NULL;
+  if (ht_require_host(a, "tile")) return NULL;
   int nd = a->ndim > nreps ? a->ndim : nreps;
   if (nd > HT_MAXDIM) return ht_error("tile: at most %d dimensions are supported", HT_MAXDIM), NULL;
   int64_t r[HT_MAXDIM];
@@ -266,7 +282,7 @@ ht_array *ht_tile(const ht_array *a, int nreps, const int64_t *reps) {
 /* ---- pad ---- */
 
 ht_array *ht_pad(const ht_array *a, const int64_t (*width)[2], double value) {
-  if (ht_check_cpu(a, "pad")) return NULL;
+  if (ht_require_host(a, "pad")) return NULL;
   int p = ht_comm_size(), me = ht_comm_rank(), s = a->split;
   int64_t gshape[HT_MAXDIM], *counts = NULL;
   for (int d = 0; d < a->ndim; d++) {

@@ -99,7 +99,7 @@ static int flat_exchange(const ht_array *a, ht_array *out) {
 
 ht_array *ht_reshape(const ht_array *a, int ndim, const int64_t *req, int new_split) {
   int64_t shape[HT_MAXDIM];
-  if (ht_check_cpu(a, "reshape") || resolve_shape(a, ndim, req, shape)) return NULL;
+  if (ht_require_host(a, "reshape") || resolve_shape(a, ndim, req, shape)) return NULL;
   int ns = new_split;
   if (ns == HT_SPLIT_DEFAULT)
     ns = a->split < 0 || ndim == 0 ? -1 : ndim == a->ndim ? a->split : 0;
@@ -167,7 +167,7 @@ ht_array *ht_transpose(const ht_array *a, const int *axes) {
       perm[i] = a->ndim - 1 - i;
       continue;
     }
-    if ((perm[i] = ht_norm_axis("transpose", axes[i], a->ndim)) < 0) return NULL;
+    if ((perm[i] = op_norm_axis("transpose", axes[i], a->ndim)) < 0) return NULL;
     if (seen[perm[i]]++) return ht_error("transpose: repeated axis in transpose"), NULL;
   }
   return permuted(a, perm);
@@ -175,7 +175,7 @@ ht_array *ht_transpose(const ht_array *a, const int *axes) {
 
 ht_array *ht_swapaxes(const ht_array *a, int axis1, int axis2) {
   int perm[HT_MAXDIM];
-  int i = ht_norm_axis("swapaxes", axis1, a->ndim), j = ht_norm_axis("swapaxes", axis2, a->ndim);
+  int i = op_norm_axis("swapaxes", axis1, a->ndim), j = op_norm_axis("swapaxes", axis2, a->ndim);
   if (i < 0 || j < 0) return NULL;
   for (int d = 0; d < a->ndim; d++) perm[d] = d;
   perm[i] = j, perm[j] = i;
@@ -185,7 +185,7 @@ ht_array *ht_swapaxes(const ht_array *a, int axis1, int axis2) {
 ht_array *ht_squeeze(const ht_array *a, int naxes, const int *axes) {
   bool drop[HT_MAXDIM] = {false};
   for (int k = 0; k < naxes; k++) {
-    int d = ht_norm_axis("squeeze", axes[k], a->ndim);
+    int d = op_norm_axis("squeeze", axes[k], a->ndim);
     if (d < 0) return NULL;
     if (a->gshape[d] != 1)
       return ht_error("squeeze: cannot select an axis to squeeze out which has size not "
@@ -213,7 +213,7 @@ ht_array *ht_expand_dims(const ht_array *a, int axis) {
   if (a->ndim >= HT_MAXDIM)
     return ht_error("expand_dims: %d dimensions, at most %d are supported", a->ndim + 1,
                     HT_MAXDIM), NULL;
-  int at = ht_norm_axis("expand_dims", axis, a->ndim + 1);
+  int at = op_norm_axis("expand_dims", axis, a->ndim + 1);
   if (at < 0) return NULL;
   ht_array *v = ht_array_view(a);
   if (!v) return NULL;

@@ -74,9 +74,16 @@ static void scan_loops(ht_dtype t, scan_fn *scan, apply_fn *apply) {
 }
 
 static ht_array *scan(const char *fn, bool prod, const ht_array *a, int axis, ht_dtype t) {
-  if (ht_check_cpu(a, fn)) return NULL;
+  if (ht_require_host(a, fn)) return NULL;
+  if (axis == HT_AXIS_NONE) {
+    int64_t n = ht_array_gsize(a);
+    ht_array *f = ht_reshape(a, 1, &n, a->split >= 0 ? 0 : -1);
+    ht_array *r = f ? scan(fn, prod, f, 0, t) : NULL;
+    ht_array_free(f);
+    return r;
+  }
   if (a->ndim == 0) return ht_error("%s: a zero-dimensional array has no axis to scan", fn), NULL;
-  int ax = ht_norm_axis(fn, axis, a->ndim);
+  int ax = op_norm_axis(fn, axis, a->ndim);
   if (ax < 0) return NULL;
   if (t == HT_NDTYPES) t = ht_dtype_is_float(a->dtype) ? a->dtype : HT_INT64;
   scan_fn sc;
@@ -167,10 +174,10 @@ static ht_array *diff1(const ht_array *a, int ax) {
 }
 
 ht_array *ht_diff(const ht_array *a, int64_t n, int axis) {
-  if (ht_check_cpu(a, "diff")) return NULL;
+  if (ht_require_host(a, "diff")) return NULL;
   if (a->ndim == 0) return ht_error("diff: diff requires input that is at least one dimensional"), NULL;
   if (n < 0) return ht_error("diff: order must be non-negative but got %lld", (long long)n), NULL;
-  int ax = ht_norm_axis("diff", axis, a->ndim);
+  int ax = op_norm_axis("diff", axis, a->ndim);
   if (ax < 0) return NULL;
   if (n == 0) return ht_copy(a);
   ht_array *cur = diff1(a, ax);

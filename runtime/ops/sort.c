@@ -210,8 +210,8 @@ done:
 
 int ht_sort(const ht_array *a, int axis, bool descending, ht_array **values,
             ht_array **indices) {
-  if (ht_check_cpu(a, "sort")) return -1;
-  int ax = ht_norm_axis("sort", axis, a->ndim);
+  if (ht_require_host(a, "sort")) return -1;
+  int ax = op_norm_axis("sort", axis, a->ndim);
   if (ax < 0) return -1;
   if (values) *values = NULL;
   if (indices) *indices = NULL;
@@ -249,9 +249,9 @@ ht_array *ht_argsort(const ht_array *a, int axis, bool descending) {
 
 int ht_topk(const ht_array *a, int64_t k, int axis, bool largest, ht_array **values,
             ht_array **indices) {
-  if (ht_check_cpu(a, "topk")) return -1;
+  if (ht_require_host(a, "topk")) return -1;
   if (a->ndim == 0) return ht_error("topk: a zero-dimensional array has no axis to select from");
-  int ax = ht_norm_axis("topk", axis, a->ndim), p = ht_comm_size();
+  int ax = op_norm_axis("topk", axis, a->ndim), p = ht_comm_size();
   if (ax < 0) return -1;
   if (k < 0 || k > a->gshape[ax])
     return ht_error("topk: k (%lld) is out of range for axis %d of length %lld", (long long)k,

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../comm.h"
+#include "../device.h"
 #include "../linalg.h"
 
 ht_array *ht_tri(const ht_array *a, int64_t k, bool upper) {
@@ -14,7 +15,7 @@ ht_array *ht_tri(const ht_array *a, int64_t k, bool upper) {
                     "NumPy's 1-D form is not supported)", fn, nd,
                     ht_fmt_shape(sh, sizeof sh, nd, a->gshape), a->split,
                     ht_dtype_name(a->dtype)), NULL;
-  if (a->device != HT_CPU) return ht_error("%s: arrays on device gpu are not supported yet", fn), NULL;
+  if (ht_require_host(a, fn)) return NULL;
   ht_array *out = ht_copy(a); /* contiguous, same distribution */
   if (!out) return NULL;
   const int64_t R = out->lshape[nd - 2], C = out->lshape[nd - 1];
@@ -41,7 +42,7 @@ ht_array *ht_trace(const ht_array *a, int64_t offset) {
     return ht_error("trace: only 2-D arrays are supported, got %d-D, shape %s (split %d, dtype %s)",
                     a->ndim, ht_fmt_shape(sh, sizeof sh, a->ndim, a->gshape), a->split,
                     ht_dtype_name(a->dtype)), NULL;
-  if (a->device != HT_CPU) return ht_error("trace: arrays on device gpu are not supported yet"), NULL;
+  if (ht_require_host(a, "trace")) return NULL;
   const bool fl = ht_dtype_is_float(a->dtype);
   const ht_dtype acc_t = fl ? HT_FLOAT64 : HT_INT64;
   /* NumPy: the sum of bool and ints is int64, floats keep their dtype */

@@ -46,7 +46,7 @@ done:
 }
 
 int ht_unique(const ht_array *a, ht_array **values, ht_array **inverse, ht_array **counts) {
-  if (ht_check_cpu(a, "unique")) return -1;
+  if (ht_require_host(a, "unique")) return -1;
   ht_array *ca = ht_contiguous(a), *v = NULL, *inv = NULL, *cnt = NULL;
   int64_t c = ht_array_lsize(a), nu = 0;
   ht_kv *kv = malloc(sizeof(ht_kv) * (size_t)(2 * c + 1)), *uniq = malloc(sizeof(ht_kv) * (size_t)(c + 1));
@@ -118,7 +118,7 @@ static int64_t find_nonzero(ht_dtype t, const void *data, int64_t n, int64_t *po
 #undef FIND
 
 ht_array *ht_nonzero(const ht_array *a) {
-  if (ht_check_cpu(a, "nonzero")) return NULL;
+  if (ht_require_host(a, "nonzero")) return NULL;
   if (a->ndim == 0)
     return ht_error("nonzero: calling nonzero on 0d arrays is not allowed, use "
                     "atleast_1d(scalar):nonzero() instead"), NULL;

@@ -365,6 +365,12 @@ describe("HDF5 errors, the same on every rank", function()
       "slice step must be positive, got -1")
     T.assert_error(function() ht.load_hdf5(f, "x", { slices = { 0, 0, 0 } }) end,
       "slices has 3 entries but dataset 'x'")
+    T.assert_error(function() ht.load_hdf5(f, "x", { slices = "..., 0" }) end,
+      "ht.load_hdf5: slices takes integers and start:stop:step slices only; entry 0 is not one")
+    T.assert_error(function() ht.load_hdf5(f, "x", { slices = { 1.5 } }) end,
+      "ht.load_hdf5: index 1.5 is not an integer")
+    T.assert_error(function() ht.load_hdf5(f, "x", { slices = 3 }) end,
+      "ht.load_hdf5: slices must be a table or a string, got number")
     T.assert_error(function() ht.load_hdf5(f, "x", { splt = 0 }) end,
       "ht.load_hdf5: unknown option 'splt'")
     T.assert_error(function() ht.load_hdf5(f, "x", { dtype = "complex64" }) end, "unknown dtype 'complex64'")

@@ -400,6 +400,18 @@ describe("repeat and tile", function()
                    "ht.repeat: operands could not be broadcast together with shape (3,) (2,)")
   end)
 
+  it("repeat takes its counts from an array of any split, also one with empty ranks", function()
+    -- np.repeat(A, [1, 0, 2], 0), the counts split 0 (2 rows on 3-4 ranks leave ranks empty)
+    local r = ht.array({ 1, 0, 2 }, { split = 0 })
+    T.assert_equal(ht["repeat"](ht.array(A, { split = 0 }), r, 0), { { 0, 1, 2, 3 }, { 8, 9, 10, 11 }, { 8, 9, 10, 11 } })
+    -- np.repeat([5, 6], np.array([3, 1], dtype=np.int32))
+    T.assert_equal(ht["repeat"](ht.array { 5, 6 }, ht.array({ 3, 1 }, { dtype = "int32", split = 0 })), { 5, 5, 5, 6 })
+    T.assert_error(function() ht["repeat"](ht.arange(3), ht.array { 1.5, 1, 1 }) end,
+                   "ht.repeat: repeats must be integers in a 0-d or 1-D array, got 1-D float32")
+    T.assert_error(function() ht["repeat"](ht.arange(3), ht.zeros({ 0 }, { dtype = "int64" })) end,
+                   "ht.repeat: repeats is empty")
+  end)
+
   it("tile follows NumPy, also with more reps than axes", function()
     each_layout(A, function(x, split)
       -- np.tile(A, 2)

@@ -66,12 +66,12 @@ START_TEST(arange_linspace_logspace) {
   /* np.arange(10, 0, -3) */
   double ar[4] = {10, 7, 4, 1};
   for (int split = -1; split < 1; split++)
-    assert_values(ht_arange(HT_INT32, 10, -3, 4, split, HT_CPU), ar, 4);
+    assert_values(ht_arange(HT_INT32, 10, -2, -3, split, HT_CPU), ar, 4);
   /* np.arange(0, 1, 0.1).astype(np.float32) */
   double ar32[10] = {0.0, 0.10000000149011612, 0.20000000298023224, 0.30000001192092896,
                      0.4000000059604645, 0.5, 0.6000000238418579, 0.699999988079071,
                      0.800000011920929, 0.8999999761581421};
-  assert_values(ht_arange(HT_FLOAT32, 0, 0.1, 10, 0, HT_CPU), ar32, 10);
+  assert_values(ht_arange(HT_FLOAT32, 0, 0.95, 0.1, 0, HT_CPU), ar32, 10);
   /* np.linspace(0, 1, 5, endpoint=False) */
   double ls[5] = {0.0, 0.2, 0.4, 0.6000000000000001, 0.8};
   assert_values(ht_linspace(HT_FLOAT64, 0, 1, 5, false, 0, HT_CPU), ls, 5);
@@ -97,7 +97,7 @@ START_TEST(long_sequence) {
   int64_t n = 100003; /* past one fill chunk, not a multiple of it */
   double *want = malloc(sizeof(double) * (size_t)n);
   for (int64_t i = 0; i < n; i++) want[i] = (double)(5 + 2 * i);
-  assert_values(ht_arange(HT_INT64, 5, 2, n, 0, HT_CPU), want, n);
+  assert_values(ht_arange(HT_INT64, 5, 5 + 2 * (double)n, 2, 0, HT_CPU), want, n);
   free(want);
 }
 END_TEST
@@ -132,6 +132,24 @@ START_TEST(from_buffer_casts_and_splits) {
 }
 END_TEST
 
+/* Heat's arange dtype rule and NumPy's length, decided by the runtime (the binding passes
+ * HT_NDTYPES): np.arange(0, 5) has 5 elements, np.arange(0, 1, 0.25) 4, np.arange(0, 3e9,
+ * 1e9) 3 (past int32: int64). */
+START_TEST(arange_dtype_rule) {
+  const struct { double start, stop, step; ht_dtype t; int64_t n; } c[3] = {
+      {0, 5, 1, HT_INT32, 5}, {0, 1, 0.25, HT_FLOAT32, 4}, {0, 3e9, 1e9, HT_INT64, 3}};
+  for (int k = 0; k < 3; k++) {
+    ht_array *a = ht_arange(HT_NDTYPES, c[k].start, c[k].stop, c[k].step, 0, HT_CPU);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_int_eq(a->dtype, c[k].t);
+    ck_assert_int_eq(a->gshape[0], c[k].n);
+    ht_array_free(a);
+  }
+  ck_assert_ptr_null(ht_arange(HT_NDTYPES, 0, INFINITY, 1, -1, HT_CPU));
+  ck_assert_str_eq(ht_errmsg(), "arange: cannot compute length from start 0, stop inf, step 1");
+}
+END_TEST
+
 START_TEST(errors) {
   int64_t neg[2] = {3, -1}, ok[2] = {3, 2};
   ck_assert_ptr_null(ht_full(HT_FLOAT32, 2, neg, 0, HT_CPU, 0));
@@ -162,6 +180,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, long_sequence);
   tcase_add_test(tc, eye_with_k);
   tcase_add_test(tc, from_buffer_casts_and_splits);
+  tcase_add_test(tc, arange_dtype_rule);
   tcase_add_test(tc, errors);
   suite_add_tcase(s, tc);
   return s;

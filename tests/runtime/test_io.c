@@ -256,9 +256,8 @@ START_TEST(test_foreign_hdf5) {
   }
   /* rows 2:7:2 and columns 1: of 3k: rows 2, 4, 6 */
   o.split = 0;
-  o.nslices = 2;
-  o.slices[0] = (ht_io_slice){false, 2, HT_IO_NONE, 2};
-  o.slices[1] = (ht_io_slice){false, 1, HT_IO_NONE, HT_IO_NONE};
+  ck_assert_int_eq(ht_index_slice(&o.slices, true, 2, false, 0, 2, "test"), 0);
+  ck_assert_int_eq(ht_index_slice(&o.slices, true, 1, false, 0, 1, "test"), 0);
   ht_array *y = ht_load_hdf5(file, "be_i16", &o);
   ck_assert_ptr_nonnull(y);
   ck_assert_int_eq(y->gshape[0], 3);
@@ -268,7 +267,7 @@ START_TEST(test_foreign_hdf5) {
     for (int j = 0; j < 3; j++) ck_assert_double_eq(all[i * 3 + j], 3.0 * ((2 + 2 * i) * 4 + 1 + j));
   free(all);
   ht_array_free(y);
-  o.nslices = 0;
+  o.slices.n = 0;
   ck_assert_ptr_null(ht_load_hdf5(file, "names", &o));
   assert_agreed_error("dataset 'names' in '");
   assert_agreed_error("' holds string values, which cannot be converted to float64");
