@@ -67,4 +67,11 @@ void ht_cpu_reduce_sqdev(const ht_rjob *j, double n, double *mean, double *acc);
  * or ranks join (argmin/argmax: ties go to the smaller idx, NaN wins as in NumPy). */
 void ht_cpu_reduce_merge(const ht_rjob *j, void *acc, const void *part, int64_t n);
 
+/* Exact sums (runtime/cpu/reduce_exact.c) for HT_K_SUM and HT_K_SQDEV with j->f64: each
+ * output's terms added without rounding, so any split among threads and ranks gives the
+ * same bits. Into xacc[O*I] (normalised, to be joined across ranks) when xacc is given,
+ * else correctly rounded into out[O*I]. -1 when scratch memory cannot be had. */
+struct ht_xacc;
+int ht_cpu_reduce_exact(const ht_rjob *j, struct ht_xacc *xacc, double *out);
+
 #endif

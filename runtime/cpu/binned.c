@@ -1,0 +1,202 @@
+/* Exact float64 sums: the superaccumulator (digits of 32 bits over the whole double
+ * range, as in Neal's xsum) and the binned folds that feed it a block at a time (as in
+ * ReproBLAS: terms split against 1.5 * 2^k, whose pieces add without rounding). */
+#include "binned.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef unsigned __int128 u128;
+
+/* Rounding must be exactly IEEE: no fused multiply-add in the folds, in any clone. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define VEC_CLONES                                                                       \
+  __attribute__((target_clones("avx2", "default"), optimize("fp-contract=off")))
+#define NO_UNROLL _Pragma("GCC unroll 1")
+#else
+#define VEC_CLONES
+#define NO_UNROLL
+#endif
+
+enum {
+  LANES = 8,
+  HEADROOM = 13,         /* log2(HT_XACC_BLOCK) + 1: a block of fold pieces sums exactly */
+  FOLD_BITS = 52 - HEADROOM, /* bits each fold takes: two folds cover 2^E .. 2^(E-78) */
+  TOP = HT_XACC_DIGITS - 1,
+};
+#define MAX_ADDS ((int64_t)1 << 30)
+#define M32 0xffffffffu
+
+void ht_xacc_zero(ht_xacc *a) { memset(a, 0, sizeof *a); }
+
+void ht_xacc_normalize(ht_xacc *a) {
+  for (int i = 0; i < TOP; i++) {
+    const int64_t c = a->d[i] >> 32; /* floor division: the digit keeps its low 32 bits */
+    a->d[i] -= (int64_t)((uint64_t)c << 32);
+    a->d[i + 1] += c;
+  }
+  a->adds = 0;
+}
+
+void ht_xacc_add(ht_xacc *a, double x) {
+  uint64_t b;
+  memcpy(&b, &x, 8);
+  const int eb = (int)(b >> 52 & 0x7ff);
+  uint64_t m = b & (((uint64_t)1 << 52) - 1);
+  if (eb == 0x7ff) {
+    if (m) a->nan++;
+    else if (b >> 63) a->ninf++;
+    else a->pinf++;
+    return;
+  }
+  int pos = 0; /* the weight of m's lowest bit is 2^(pos - 1074) */
+  if (eb == 0) {
+    if (!m) return;
+  } else {
+    m |= (uint64_t)1 << 52, pos = eb - 1;
+  }
+  const int i = pos >> 5;
+  const u128 v = (u128)m << (pos & 31);
+  const int64_t d0 = (int64_t)(v & M32), d1 = (int64_t)(v >> 32 & M32), d2 = (int64_t)(v >> 64);
+  if (b >> 63) a->d[i] -= d0, a->d[i + 1] -= d1, a->d[i + 2] -= d2;
+  else a->d[i] += d0, a->d[i + 1] += d1, a->d[i + 2] += d2;
+  if (++a->adds >= MAX_ADDS) ht_xacc_normalize(a);
+}
+
+/* The fold constants for a block whose magnitudes are below 2^E: fold 1 rounds to
+ * multiples of 2^(E-39), fold 2 to multiples of 2^(E-78). -1 when E is too close to
+ * the top of the double range or maxabs is not finite (the caller deposits term by
+ * term). Bit arithmetic: frexp and ldexp cost more than a short row's folds. */
+static inline int fold_sigmas(double maxabs, double *s1, double *s2) {
+  uint64_t b;
+  memcpy(&b, &maxabs, 8);
+  int E = (int)(b >> 52 & 0x7ff) - 1022; /* maxabs < 2^E (biased exponent 0: tiny) */
+  if (E > 1000) return -1;
+  if (E < -960) E = -960; /* tiny terms: what the folds miss shows up as a remainder */
+  const uint64_t h1 = (uint64_t)(E + HEADROOM + 1023) << 52 | (uint64_t)1 << 51;
+  const uint64_t h2 = (uint64_t)(E + HEADROOM - FOLD_BITS - 1 + 1023) << 52 | (uint64_t)1 << 51;
+  memcpy(s1, &h1, 8);
+  memcpy(s2, &h2, 8);
+  return 0;
+}
+
+/* With |x| < 2^E and s = 1.5 * 2^(E+13), s + x stays in [2^(E+13), 2^(E+14)), so
+ * q = (s + x) - s is exact, a multiple of 2^(E-39), and x - q is exact and below
+ * 2^(E-40); 4096 such q add without rounding in any order. */
+VEC_CLONES int ht_xacc_fold_block(const double *v, int64_t n, double *hi, double *lo) {
+  double mx[LANES] = {0}, a1[LANES] = {0}, a2[LANES] = {0}, z[LANES] = {0};
+  int64_t k = 0;
+  for (; k + LANES <= n; k += LANES) {
+    NO_UNROLL
+    for (int l = 0; l < LANES; l++) {
+      const double ax = fabs(v[k + l]);
+      mx[l] = ax > mx[l] ? ax : mx[l];
+    }
+  }
+  for (; k < n; k++) {
+    const double ax = fabs(v[k]);
+    mx[0] = ax > mx[0] ? ax : mx[0];
+  }
+  /* a NaN is not seen by the maximum; it makes z NaN below */
+  double m = 0;
+  for (int l = 0; l < LANES; l++) m = mx[l] > m ? mx[l] : m;
+  double s1, s2;
+  if (fold_sigmas(m, &s1, &s2)) return -1;
+  for (k = 0; k + LANES <= n; k += LANES) {
+    NO_UNROLL
+    for (int l = 0; l < LANES; l++) {
+      const double x = v[k + l], q1 = (s1 + x) - s1, r1 = x - q1;
+      const double q2 = (s2 + r1) - s2;
+      a1[l] += q1, a2[l] += q2, z[l] += fabs(r1 - q2);
+    }
+  }
+  for (; k < n; k++) {
+    const double x = v[k], q1 = (s1 + x) - s1, r1 = x - q1, q2 = (s2 + r1) - s2;
+    a1[0] += q1, a2[0] += q2, z[0] += fabs(r1 - q2);
+  }
+  double h = 0, g = 0, zz = 0;
+  for (int l = 0; l < LANES; l++) h += a1[l], g += a2[l], zz += z[l];
+  if (!(zz == 0)) return -1; /* bits left over, or a NaN */
+  *hi = h, *lo = g;
+  return 0;
+}
+
+VEC_CLONES void ht_xacc_fold_cols(const double *restrict v, int64_t ld, int64_t rows,
+                                  int64_t w, double *restrict hi, double *restrict lo,
+                                  unsigned char *restrict bad, double *restrict scratch) {
+  double *restrict s1 = scratch, *restrict s2 = scratch + w, *restrict z = scratch + 2 * w;
+  for (int64_t l = 0; l < w; l++) s1[l] = 0, hi[l] = 0, lo[l] = 0, z[l] = 0;
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t l = 0; l < w; l++) {
+      const double ax = fabs(v[r * ld + l]);
+      s1[l] = ax > s1[l] ? ax : s1[l];
+    }
+  for (int64_t l = 0; l < w; l++) bad[l] = fold_sigmas(s1[l], &s1[l], &s2[l]) != 0;
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t l = 0; l < w; l++) {
+      const double x = v[r * ld + l], q1 = (s1[l] + x) - s1[l], r1 = x - q1;
+      const double q2 = (s2[l] + r1) - s2[l];
+      hi[l] += q1, lo[l] += q2, z[l] += fabs(r1 - q2);
+    }
+  for (int64_t l = 0; l < w; l++) bad[l] |= !(z[l] == 0);
+}
+
+void ht_xacc_add_block(ht_xacc *a, const double *v, int64_t n) {
+  for (int64_t b = 0; b < n; b += HT_XACC_BLOCK) {
+    const int64_t m = n - b < HT_XACC_BLOCK ? n - b : HT_XACC_BLOCK;
+    double hi, lo;
+    if (ht_xacc_fold_block(v + b, m, &hi, &lo) == 0) {
+      ht_xacc_add(a, hi);
+      ht_xacc_add(a, lo);
+    } else {
+      for (int64_t k = 0; k < m; k++) ht_xacc_add(a, v[b + k]);
+    }
+  }
+}
+
+void ht_xacc_merge(ht_xacc *a, const ht_xacc *b) {
+  ht_xacc_normalize(a);
+  for (int i = 0; i < HT_XACC_DIGITS; i++) a->d[i] += b->d[i];
+  a->nan += b->nan, a->pinf += b->pinf, a->ninf += b->ninf;
+  ht_xacc_normalize(a);
+}
+
+static int top_bit(u128 v) {
+  const uint64_t h = (uint64_t)(v >> 64);
+  return h ? 127 - __builtin_clzll(h) : 63 - __builtin_clzll((uint64_t)v);
+}
+
+double ht_xacc_round(const ht_xacc *src) {
+  if (src->nan || (src->pinf && src->ninf)) return NAN;
+  if (src->pinf) return INFINITY;
+  if (src->ninf) return -INFINITY;
+  ht_xacc a = *src;
+  ht_xacc_normalize(&a);
+  const int neg = a.d[TOP] < 0;
+  if (neg) {
+    for (int i = 0; i < HT_XACC_DIGITS; i++) a.d[i] = -a.d[i];
+    ht_xacc_normalize(&a);
+  }
+  int h = TOP;
+  while (h >= 0 && a.d[h] == 0) h--;
+  if (h < 0) return 0.0;
+  /* the top three digits (at least 65 bits when h >= 2) and a sticky bit for the rest */
+  const int lo = h >= 2 ? h - 2 : 0;
+  u128 v = 0;
+  for (int i = h; i >= lo; i--) v = v << 32 | (uint64_t)a.d[i];
+  int sticky = 0;
+  for (int i = 0; i < lo; i++) sticky |= a.d[i] != 0;
+  const int t = top_bit(v);
+  double r;
+  if (lo == 0 && t <= 52) {
+    r = ldexp((double)(uint64_t)v, -1074); /* exact: a subnormal or a short normal */
+  } else {
+    int sh = t - 52;
+    uint64_t m = (uint64_t)(v >> sh);
+    const u128 rem = v & (((u128)1 << sh) - 1), half = (u128)1 << (sh - 1);
+    if (rem > half || (rem == half && (sticky || (m & 1)))) m++;
+    if (m >> 53) m >>= 1, sh++;
+    r = ldexp((double)m, 32 * lo + sh - 1074); /* beyond the range: inf */
+  }
+  return neg ? -r : r;
+}
