@@ -83,7 +83,115 @@ static inline int fold_sigmas(double maxabs, double *s1, double *s2) {
 /* With |x| < 2^E and s = 1.5 * 2^(E+13), s + x stays in [2^(E+13), 2^(E+14)), so
  * q = (s + x) - s is exact, a multiple of 2^(E-39), and x - q is exact and below
  * 2^(E-40); 4096 such q add without rounding in any order. */
-VEC_CLONES int ht_xacc_fold_block(const double *v, int64_t n, double *hi, double *lo) {
+
+/* One fold, the common case: when every term is a normal number within 2^28 (float32:
+ * 2^57) of the block's largest, the remainders x - q are multiples of the smallest
+ * term's ulp and their sum stays within 53 bits of it, so they add exactly as they are.
+ * Two passes of few operations: the exponent range (masked bits, max and min), then the
+ * fold. -1 when the range is wider (or holds zeros, subnormals, NaN or infinities). */
+VEC_CLONES static int fold1_f64(const double *restrict v, int64_t n, double *hi, double *lo) {
+  double mx[LANES], mn[LANES], a1[LANES] = {0}, a2[LANES] = {0};
+  const uint64_t EXP = (uint64_t)0x7ff << 52;
+  for (int l = 0; l < LANES; l++) mx[l] = 0, mn[l] = INFINITY;
+  int64_t k = 0;
+  for (; k + LANES <= n; k += LANES) {
+    NO_UNROLL
+    for (int l = 0; l < LANES; l++) {
+      uint64_t b;
+      double t;
+      memcpy(&b, &v[k + l], 8);
+      b &= EXP;
+      memcpy(&t, &b, 8);
+      mx[l] = t > mx[l] ? t : mx[l];
+      mn[l] = t < mn[l] ? t : mn[l];
+    }
+  }
+  for (; k < n; k++) {
+    uint64_t b;
+    double t;
+    memcpy(&b, &v[k], 8);
+    b &= EXP;
+    memcpy(&t, &b, 8);
+    mx[0] = t > mx[0] ? t : mx[0];
+    mn[0] = t < mn[0] ? t : mn[0];
+  }
+  double tmx = 0, tmn = INFINITY;
+  for (int l = 0; l < LANES; l++) tmx = mx[l] > tmx ? mx[l] : tmx, tmn = mn[l] < tmn ? mn[l] : tmn;
+  uint64_t bx, bn;
+  memcpy(&bx, &tmx, 8), memcpy(&bn, &tmn, 8);
+  const int ebx = (int)(bx >> 52), ebn = (int)(bn >> 52);
+  const int E = ebx - 1022;
+  if (ebn == 0 || ebx - ebn > 28 || E > 1000 || E < -960) return -1;
+  double s1, s2;
+  fold_sigmas(tmx, &s1, &s2);
+  for (k = 0; k + LANES <= n; k += LANES) {
+    NO_UNROLL
+    for (int l = 0; l < LANES; l++) {
+      const double x = v[k + l], q = (s1 + x) - s1;
+      a1[l] += q, a2[l] += x - q;
+    }
+  }
+  for (; k < n; k++) {
+    const double x = v[k], q = (s1 + x) - s1;
+    a1[0] += q, a2[0] += x - q;
+  }
+  double h = 0, g = 0;
+  for (int l = 0; l < LANES; l++) h += a1[l], g += a2[l];
+  *hi = h, *lo = g;
+  return 0;
+}
+
+VEC_CLONES int ht_xacc_fold_block_f32(const float *restrict v, int64_t n, double *hi,
+                                      double *lo) {
+  enum { FL = 2 * LANES };
+  uint32_t mx[FL], mn[FL];
+  double a1[LANES] = {0}, a2[LANES] = {0};
+  if (n == 0) return *hi = 0, *lo = 0, 0;
+  for (int l = 0; l < FL; l++) mx[l] = 0, mn[l] = 0xffffffffu;
+  int64_t k = 0;
+  for (; k + FL <= n; k += FL) {
+    NO_UNROLL
+    for (int l = 0; l < FL; l++) {
+      uint32_t b;
+      memcpy(&b, &v[k + l], 4);
+      b &= 0x7f800000u;
+      mx[l] = b > mx[l] ? b : mx[l];
+      mn[l] = b < mn[l] ? b : mn[l];
+    }
+  }
+  for (; k < n; k++) {
+    uint32_t b;
+    memcpy(&b, &v[k], 4);
+    b &= 0x7f800000u;
+    mx[0] = b > mx[0] ? b : mx[0];
+    mn[0] = b < mn[0] ? b : mn[0];
+  }
+  uint32_t tmx = 0, tmn = 0xffffffffu;
+  for (int l = 0; l < FL; l++) tmx = mx[l] > tmx ? mx[l] : tmx, tmn = mn[l] < tmn ? mn[l] : tmn;
+  const int ebx = (int)(tmx >> 23), ebn = (int)(tmn >> 23);
+  /* zeros, subnormals, specials or a wide range: the caller takes the float64 path */
+  if (ebn == 0 || ebx == 255 || ebx - ebn > 57) return -1;
+  double s1, s2;
+  fold_sigmas(ldexp(1.0, ebx - 127), &s1, &s2);
+  for (k = 0; k + LANES <= n; k += LANES) {
+    NO_UNROLL
+    for (int l = 0; l < LANES; l++) {
+      const double x = v[k + l], q = (s1 + x) - s1;
+      a1[l] += q, a2[l] += x - q;
+    }
+  }
+  for (; k < n; k++) {
+    const double x = v[k], q = (s1 + x) - s1;
+    a1[0] += q, a2[0] += x - q;
+  }
+  double h = 0, g = 0;
+  for (int l = 0; l < LANES; l++) h += a1[l], g += a2[l];
+  *hi = h, *lo = g;
+  return 0;
+}
+
+/* Two folds: every term within 2^27 of the largest, zeros allowed. */
+VEC_CLONES static int fold2_f64(const double *v, int64_t n, double *hi, double *lo) {
   double mx[LANES] = {0}, a1[LANES] = {0}, a2[LANES] = {0}, z[LANES] = {0};
   int64_t k = 0;
   for (; k + LANES <= n; k += LANES) {
@@ -121,24 +229,67 @@ VEC_CLONES int ht_xacc_fold_block(const double *v, int64_t n, double *hi, double
   return 0;
 }
 
+int ht_xacc_fold_block(const double *v, int64_t n, double *hi, double *lo) {
+  if (fold1_f64(v, n, hi, lo) == 0) return 0;
+  return fold2_f64(v, n, hi, lo);
+}
+
+/* Column l of the block: the one-fold case where the exponents allow it (as fold1_f64),
+ * else two folds with a remainder check (as fold2_f64), only when some column needs it. */
 VEC_CLONES void ht_xacc_fold_cols(const double *restrict v, int64_t ld, int64_t rows,
                                   int64_t w, double *restrict hi, double *restrict lo,
                                   unsigned char *restrict bad, double *restrict scratch) {
   double *restrict s1 = scratch, *restrict s2 = scratch + w, *restrict z = scratch + 2 * w;
-  for (int64_t l = 0; l < w; l++) s1[l] = 0, hi[l] = 0, lo[l] = 0, z[l] = 0;
+  const uint64_t EXP = (uint64_t)0x7ff << 52;
+  for (int64_t l = 0; l < w; l++) s1[l] = 0, s2[l] = INFINITY, hi[l] = 0, lo[l] = 0;
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t l = 0; l < w; l++) {
+      uint64_t b;
+      double t;
+      memcpy(&b, &v[r * ld + l], 8);
+      b &= EXP;
+      memcpy(&t, &b, 8);
+      s1[l] = t > s1[l] ? t : s1[l];
+      s2[l] = t < s2[l] ? t : s2[l];
+    }
+  int wide = 0;
+  for (int64_t l = 0; l < w; l++) {
+    uint64_t bx, bn;
+    memcpy(&bx, &s1[l], 8), memcpy(&bn, &s2[l], 8);
+    const int ebx = (int)(bx >> 52), ebn = (int)(bn >> 52), E = ebx - 1022;
+    bad[l] = ebn == 0 || ebx - ebn > 28 || E > 1000 || E < -960;
+    if (bad[l] || fold_sigmas(s1[l], &s1[l], &s2[l])) s1[l] = 0, bad[l] = 1;
+    wide |= bad[l];
+  }
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t l = 0; l < w; l++) {
+      const double x = v[r * ld + l], q = (s1[l] + x) - s1[l];
+      hi[l] += q, lo[l] += x - q;
+    }
+  if (!wide) return;
+  /* the columns that need two folds, done for all and kept for those */
+  for (int64_t l = 0; l < w; l++) s1[l] = 0, z[l] = 0;
   for (int64_t r = 0; r < rows; r++)
     for (int64_t l = 0; l < w; l++) {
       const double ax = fabs(v[r * ld + l]);
       s1[l] = ax > s1[l] ? ax : s1[l];
     }
-  for (int64_t l = 0; l < w; l++) bad[l] = fold_sigmas(s1[l], &s1[l], &s2[l]) != 0;
+  for (int64_t l = 0; l < w; l++) {
+    if (!bad[l]) {
+      s1[l] = 0, s2[l] = 0;
+      continue;
+    }
+    bad[l] = fold_sigmas(s1[l], &s1[l], &s2[l]) != 0;
+    if (bad[l]) s1[l] = 0, s2[l] = 0, bad[l] = 2;
+    else hi[l] = 0, lo[l] = 0;
+  }
   for (int64_t r = 0; r < rows; r++)
     for (int64_t l = 0; l < w; l++) {
       const double x = v[r * ld + l], q1 = (s1[l] + x) - s1[l], r1 = x - q1;
       const double q2 = (s2[l] + r1) - s2[l];
-      hi[l] += q1, lo[l] += q2, z[l] += fabs(r1 - q2);
+      if (s1[l] != 0) hi[l] += q1, lo[l] += q2, z[l] += fabs(r1 - q2);
     }
-  for (int64_t l = 0; l < w; l++) bad[l] |= !(z[l] == 0);
+  for (int64_t l = 0; l < w; l++) bad[l] = bad[l] == 2 || !(z[l] == 0);
 }
 
 void ht_xacc_add_block(ht_xacc *a, const double *v, int64_t n) {

@@ -29,6 +29,9 @@ void ht_xacc_add_block(ht_xacc *a, const double *v, int64_t n);
  * is, when the binned folds hold every bit (finite data within 2^27 of the block's
  * largest magnitude); returns 0 then, else -1 and the caller deposits element-wise. */
 int ht_xacc_fold_block(const double *v, int64_t n, double *hi, double *lo);
+/* The same for float32 terms, in double; -1 also when the block holds zeros, subnormals
+ * or a wide range (convert to double and use ht_xacc_fold_block then). */
+int ht_xacc_fold_block_f32(const float *v, int64_t n, double *hi, double *lo);
 /* The same for the w columns of a row-major block v[r*ld + l], rows <= HT_XACC_BLOCK:
  * hi[l] + lo[l] is column l's exact sum where bad[l] is 0. scratch holds 3*w doubles. */
 void ht_xacc_fold_cols(const double *v, int64_t ld, int64_t rows, int64_t w, double *hi,

@@ -57,12 +57,6 @@ typedef struct ht_rjob {
 size_t ht_cpu_acc_size(const ht_rjob *j);
 /* acc[o*I + i] = the op over r of in[o, r, i], the identity when R == 0. */
 void ht_cpu_reduce(const ht_rjob *j, void *acc);
-/* A variance's two passes over outputs whose reduced elements are all local: mean[k] =
- * the sum over r / n, then acc[k] = the sum over r of (x - mean[k])^2, the same arithmetic
- * as ht_cpu_reduce with HT_K_SUM then HT_K_SQDEV, but block by block of outputs, so that
- * the second pass finds its block in cache and memory is read once. Needs j->f64; j->op
- * and j->center are not used. */
-void ht_cpu_reduce_sqdev(const ht_rjob *j, double n, double *mean, double *acc);
 /* acc[k] = acc[k] (op) part[k] for n accumulators: how partial results of other threads
  * or ranks join (argmin/argmax: ties go to the smaller idx, NaN wins as in NumPy). */
 void ht_cpu_reduce_merge(const ht_rjob *j, void *acc, const void *part, int64_t n);

@@ -64,15 +64,18 @@ static void exact_row(const ht_rjob *j, wsp *ws, int64_t o, int64_t r0, int64_t 
                       ht_xacc *x, double *out) {
   const int64_t R = j->R;
   const bool direct = j->t == HT_FLOAT64 && j->op == HT_K_SUM;
+  const bool f32 = j->t == HT_FLOAT32 && j->op == HT_K_SUM;
   const double c = j->op == HT_K_SQDEV ? j->center[o] : 0;
   ht_xacc own;
   bool zeroed = false;
   for (int64_t b = r0; b < r1; b += HT_XACC_BLOCK) {
     const int64_t n = r1 - b < HT_XACC_BLOCK ? r1 - b : HT_XACC_BLOCK;
     const double *v = (const double *)j->in + o * R + b;
-    if (!direct) terms(j, o * R + b, n, c, ws->v), v = ws->v;
     double hi, lo;
-    const int ok = ht_xacc_fold_block(v, n, &hi, &lo) == 0;
+    int ok = 0;
+    if (f32) ok = ht_xacc_fold_block_f32((const float *)j->in + o * R + b, n, &hi, &lo) == 0;
+    if (!ok && !direct) terms(j, o * R + b, n, c, ws->v), v = ws->v;
+    if (!ok) ok = ht_xacc_fold_block(v, n, &hi, &lo) == 0;
     if (ok && !x && n == r1 - r0) { /* the whole row in one block: hi + lo rounds once */
       *out = hi + lo;
       return;
