@@ -4,6 +4,7 @@
 #include "binned.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 typedef unsigned __int128 u128;
@@ -84,13 +85,38 @@ static inline int fold_sigmas(double maxabs, double *s1, double *s2) {
  * q = (s + x) - s is exact, a multiple of 2^(E-39), and x - q is exact and below
  * 2^(E-40); 4096 such q add without rounding in any order. */
 
+/* The one-fold pass over float64 or float32 terms: the pieces q and the remainders
+ * x - q summed in lanes (both sums exact when the caller's exponent check passed). */
+static inline __attribute__((always_inline)) void fold1_pass(const void *v, bool f32, int64_t n,
+                                                             double s1, double *hi, double *lo) {
+  double a1[LANES] = {0}, a2[LANES] = {0};
+  int64_t k = 0;
+  for (; k + LANES <= n; k += LANES) {
+    NO_UNROLL
+    for (int l = 0; l < LANES; l++) {
+      const double x = f32 ? ((const float *)v)[k + l] : ((const double *)v)[k + l];
+      const double q = (s1 + x) - s1;
+      a1[l] += q, a2[l] += x - q;
+    }
+  }
+  for (; k < n; k++) {
+    const double x = f32 ? ((const float *)v)[k] : ((const double *)v)[k];
+    const double q = (s1 + x) - s1;
+    a1[0] += q, a2[0] += x - q;
+  }
+  double h = 0, g = 0;
+  for (int l = 0; l < LANES; l++) h += a1[l], g += a2[l];
+  *hi = h, *lo = g;
+}
+
 /* One fold, the common case: when every term is a normal number within 2^28 (float32:
  * 2^57) of the block's largest, the remainders x - q are multiples of the smallest
  * term's ulp and their sum stays within 53 bits of it, so they add exactly as they are.
  * Two passes of few operations: the exponent range (masked bits, max and min), then the
  * fold. -1 when the range is wider (or holds zeros, subnormals, NaN or infinities). */
 VEC_CLONES static int fold1_f64(const double *restrict v, int64_t n, double *hi, double *lo) {
-  double mx[LANES], mn[LANES], a1[LANES] = {0}, a2[LANES] = {0};
+  const bool f32 = false;
+  double mx[LANES], mn[LANES];
   const uint64_t EXP = (uint64_t)0x7ff << 52;
   for (int l = 0; l < LANES; l++) mx[l] = 0, mn[l] = INFINITY;
   int64_t k = 0;
@@ -124,28 +150,15 @@ VEC_CLONES static int fold1_f64(const double *restrict v, int64_t n, double *hi,
   if (ebn == 0 || ebx - ebn > 28 || E > 1000 || E < -960) return -1;
   double s1, s2;
   fold_sigmas(tmx, &s1, &s2);
-  for (k = 0; k + LANES <= n; k += LANES) {
-    NO_UNROLL
-    for (int l = 0; l < LANES; l++) {
-      const double x = v[k + l], q = (s1 + x) - s1;
-      a1[l] += q, a2[l] += x - q;
-    }
-  }
-  for (; k < n; k++) {
-    const double x = v[k], q = (s1 + x) - s1;
-    a1[0] += q, a2[0] += x - q;
-  }
-  double h = 0, g = 0;
-  for (int l = 0; l < LANES; l++) h += a1[l], g += a2[l];
-  *hi = h, *lo = g;
+  fold1_pass(v, f32, n, s1, hi, lo);
   return 0;
 }
 
 VEC_CLONES int ht_xacc_fold_block_f32(const float *restrict v, int64_t n, double *hi,
                                       double *lo) {
   enum { FL = 2 * LANES };
+  const bool f32 = true;
   uint32_t mx[FL], mn[FL];
-  double a1[LANES] = {0}, a2[LANES] = {0};
   if (n == 0) return *hi = 0, *lo = 0, 0;
   for (int l = 0; l < FL; l++) mx[l] = 0, mn[l] = 0xffffffffu;
   int64_t k = 0;
@@ -173,20 +186,7 @@ VEC_CLONES int ht_xacc_fold_block_f32(const float *restrict v, int64_t n, double
   if (ebn == 0 || ebx == 255 || ebx - ebn > 57) return -1;
   double s1, s2;
   fold_sigmas(ldexp(1.0, ebx - 127), &s1, &s2);
-  for (k = 0; k + LANES <= n; k += LANES) {
-    NO_UNROLL
-    for (int l = 0; l < LANES; l++) {
-      const double x = v[k + l], q = (s1 + x) - s1;
-      a1[l] += q, a2[l] += x - q;
-    }
-  }
-  for (; k < n; k++) {
-    const double x = v[k], q = (s1 + x) - s1;
-    a1[0] += q, a2[0] += x - q;
-  }
-  double h = 0, g = 0;
-  for (int l = 0; l < LANES; l++) h += a1[l], g += a2[l];
-  *hi = h, *lo = g;
+  fold1_pass(v, f32, n, s1, hi, lo);
   return 0;
 }
 
