@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs heatlua on Debian 12: installs the Debian packages that are
 # missing (as root or through sudo), configures and builds in build/, then
-#   ./build.sh demo   generates a data file and runs the demo job on it, under mpirun -n 2
+#   ./build.sh demo   generates a data file and runs the paper's ML pipeline on it (scripts/pipeline.lua), under mpirun -n 2
 #   ./build.sh test   runs every test (C and Lua, at 1, 2, 3 and 4 ranks) through ctest
 #   ./build.sh asan-test  builds in build-asan/ with AddressSanitizer and
 #                     UndefinedBehaviorSanitizer and runs every suite at 1 and 2 ranks
@@ -48,8 +48,8 @@ cmake --build build -j "$jobs"
 case "${1:-build}" in
   demo)
     export OMP_NUM_THREADS=1
-    mpirun --oversubscribe -n 2 build/heatlua scripts/make_data.lua build/demo.h5 200000 --constituents 12
-    mpirun --oversubscribe -n 2 build/heatlua scripts/demo.lua build/demo.h5 ;;
+    mpirun --oversubscribe -n 2 build/heatlua scripts/make_data.lua build/demo.h5 100000 --constituents 12
+    mpirun --oversubscribe -n 2 build/heatlua scripts/pipeline.lua build/demo.h5 ;;
   test) cd build && ctest --output-on-failure --timeout 300 ;;
   build) ;;
   *) echo "usage: $0 [demo|test|asan-test]" >&2; exit 2 ;;

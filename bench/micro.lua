@@ -148,6 +148,39 @@ if ht.matmul then
 end
 measure("matmul", function() return ht.matmul(ga, gb) end,
   { flops = 2 * G * G * G, probe = "sgemm" })
+-- Matrix products (docs/linalg.md). matmul_local: a replicated square product, one GEMM
+-- per rank (read it at 1 rank); matmul_inner: split inner dimension (split 1 @ split 0),
+-- a local GEMM per rank plus one reduce-scatter; gram: x.T @ x of the rows x 64 array,
+-- one SYRK per rank plus a 64 x 64 reduce-scatter, against cblas_ssyrk on same-sized data
+-- measured here (probe "ssyrk", 1 rank only: same threads as the Gram at 1 rank).
+local M = ({ tiny = 256, small = 2048, medium = 4096 })[size]
+if ht.matmul then
+  local sa, sb = ht.random.rand(M, M), ht.random.rand(M, M)
+  measure("matmul_local", function() return ht.matmul(sa, sb) end, { flops = 2 * M ^ 3, probe = "sgemm" })
+  local da, db = sa:astype(ht.float64), sb:astype(ht.float64)
+  measure("matmul_local_f64", function() return ht.matmul(da, db) end,
+    { flops = 2 * M ^ 3, probe = "dgemm", dtype = "float64" })
+  da, db, sa, sb = nil, nil, nil, nil
+  local ia, ib = ht.random.rand(M, M, { split = 1 }), ht.random.rand(M, M, { split = 0 })
+  measure("matmul_inner", function() return ht.matmul(ia, ib) end, { flops = 2 * M ^ 3, probe = "sgemm" })
+  ia, ib = nil, nil
+  measure("gram", function() return x.T:matmul(x) end, { flops = R * C * C, probe = "ssyrk" })
+  local ok, ffi = pcall(require, "ffi")
+  if ok and core.nprocs() == 1 and (not wanted or wanted.gram) then
+    pcall(ffi.cdef, [[void cblas_ssyrk(int order, int uplo, int trans, int n, int k, float alpha,
+      const float *a, int lda, float beta, float *c, int ldc);]])
+    local a, c = ffi.new("float[?]", R * C), ffi.new("float[?]", C * C)
+    for i = 0, R * C - 1 do a[i] = (i % 7) * 0.25 end
+    local best = math.huge
+    for i = 0, reps do -- row-major (101), upper (121), trans (112): c = a^T a
+      local t0 = P.clock()
+      ffi.C.cblas_ssyrk(101, 121, 112, C, R, 1.0, a, C, 0.0, c, C)
+      if i > 0 then best = math.min(best, P.clock() - t0) end
+    end
+    emit { bench = "probe", probe = "syrk", kernel = "ssyrk", rows = R, cols = C, threads = threads,
+      time = best, flops = R * C * C, gflops = R * C * C / best / 1e9 }
+  end
+end
 measure("getitem_rows", function() return x[{ { 1, R - 1 }, ht.all }]:copy() end,
   { bytes = 2 * (R - 2) * C * F32, probe = "copy" })
 measure("getitem_mask", function() return x[x:gt(0.5)] end,

@@ -12,14 +12,7 @@
 #include "exchange.h"
 #include "iter.h"
 
-static void (*alloc_hook)(int64_t, void *);
-static void *alloc_ctx;
 static int64_t bytes_live;
-
-void ht_set_alloc_hook(void (*hook)(int64_t, void *), void *ctx) {
-  alloc_hook = hook;
-  alloc_ctx = ctx;
-}
 
 int64_t ht_bytes_live(void) { return bytes_live; }
 
@@ -29,26 +22,16 @@ ht_buffer *ht_buffer_new(int64_t nbytes, ht_device device) {
   b->nbytes = nbytes;
   b->device = device;
   b->refcount = 1;
-  if (device == HT_GPU) {
-    b->data = ht_device_alloc(nbytes);
-  } else {
-    /* 64-byte alignment for vector loads; never a NULL pointer for 0 bytes */
-    size_t n = ((size_t)nbytes + 63) & ~(size_t)63;
-    b->data = aligned_alloc(64, n ? n : 64);
-    if (!b->data) ht_error("out of memory allocating %lld bytes", (long long)nbytes);
-  }
+  b->data = ht_backend_of(device)->alloc(nbytes);
   if (!b->data) return free(b), NULL;
   bytes_live += nbytes;
-  if (alloc_hook) alloc_hook(nbytes, alloc_ctx);
   return b;
 }
 
 void ht_buffer_release(ht_buffer *b) {
   if (!b || --b->refcount > 0) return;
-  if (b->device == HT_GPU) ht_device_free(b->data);
-  else free(b->data);
+  ht_backend_of(b->device)->free(b->data);
   bytes_live -= b->nbytes;
-  if (alloc_hook) alloc_hook(-b->nbytes, alloc_ctx);
   free(b);
 }
 
@@ -223,12 +206,6 @@ static void cast_loop(int64_t n, char **p, const int64_t *s, void *ctx) {
     ht_cast(c->from, p[1], s[1], c->to, p[0], s[0], n);
 }
 
-static int check_host(const ht_array *a, const char *fn) {
-  if (a->device != HT_CPU)
-    return ht_error("%s: arrays on device 'gpu' are not supported by this operation yet", fn);
-  return 0;
-}
-
 /* A copy whose source runs across the destination's rows (a transpose): walking the
  * destination in order would touch a new source cache line per element. */
 static bool transposed_2d(const ht_iter *it) {
@@ -255,7 +232,7 @@ static void copy_tiles(const ht_iter *it, const cast_ctx *c) {
 }
 
 int ht_copy_into(ht_array *dst, const ht_array *src) {
-  if (check_host(dst, "copy") || check_host(src, "copy")) return -1;
+  if (ht_require_host(dst, "copy") || ht_require_host(src, "copy")) return -1;
   int64_t st[2][HT_MAXDIM];
   ht_broadcast_strides(dst, dst->ndim, dst->lshape, st[0]);
   ht_broadcast_strides(src, dst->ndim, dst->lshape, st[1]);
@@ -278,6 +255,25 @@ static ht_array *copy_as(const ht_array *a, ht_dtype t) {
 ht_array *ht_copy(const ht_array *a) { return copy_as(a, a->dtype); }
 ht_array *ht_astype(const ht_array *a, ht_dtype t) { return copy_as(a, t); }
 
+ht_array *ht_to_device(const ht_array *a, ht_device dev) {
+  ht_array *c = a->device == HT_CPU ? ht_contiguous(a) : ht_array_view(a);
+  ht_array *out = c ? ht_array_empty_counts(a->dtype, a->ndim, a->gshape, a->split, a->counts,
+                                            dev) : NULL;
+  int64_t n = out ? ht_array_lsize(out) * (int64_t)ht_dtype_size(a->dtype) : 0;
+  int status = out ? 0 : -1;
+  if (!status && a->device != HT_CPU && !ht_array_is_contiguous(a))
+    status = ht_device_unsupported(a->device, "to_device (a strided view)");
+  if (!status && dev == HT_CPU) /* device to host, or host to host */
+    status = ht_backend_of(a->device)->to_host(ht_array_data(out), ht_array_data(c), n);
+  else if (!status && a->device == HT_CPU)
+    status = ht_backend_of(dev)->from_host(ht_array_data(out), ht_array_data(c), n);
+  else if (!status)
+    status = ht_device_unsupported(a->device, "to_device (between two devices)");
+  ht_array_free(c);
+  if (ht_comm_agree(status)) return ht_array_free(out), NULL;
+  return out;
+}
+
 ht_array *ht_contiguous(const ht_array *a) {
   return ht_array_is_contiguous(a) ? ht_array_view(a) : ht_copy(a);
 }
@@ -289,7 +285,7 @@ static int check_split(const ht_array *a, int axis, const char *fn) {
   if (axis < -1 || axis >= a->ndim)
     return ht_error("%s: split axis %d is out of range for an array of shape %s", fn, axis,
                     ht_fmt_shape(sh, sizeof sh, a->ndim, a->gshape));
-  return check_host(a, fn);
+  return ht_require_host(a, fn);
 }
 
 /* resplit(nil): every rank gets the whole array, one rank's block at a time (a broadcast),
@@ -353,7 +349,7 @@ ht_array *ht_resplit(const ht_array *a, int axis) {
 }
 
 ht_array *ht_redistribute(const ht_array *a, const int64_t *counts) {
-  if (check_host(a, "redistribute")) return NULL;
+  if (ht_require_host(a, "redistribute")) return NULL;
   if (a->split < 0) return ht_copy(a);
   int p = ht_comm_size(), s = a->split;
   ht_array *out = ht_array_empty_counts(a->dtype, a->ndim, a->gshape, s, counts, a->device);
@@ -376,7 +372,7 @@ ht_array *ht_redistribute(const ht_array *a, const int64_t *counts) {
 ht_array *ht_balance(const ht_array *a) { return ht_redistribute(a, NULL); }
 
 int ht_gather(const ht_array *a, int root, void *out) {
-  if (check_host(a, "gather")) return -1;
+  if (ht_require_host(a, "gather")) return -1;
   ht_buffer fake = {0};
   if (a->split < 0) { /* already everywhere */
     ht_array dst = ht_raw(&fake, a->dtype, a->ndim, a->gshape, out);

@@ -38,8 +38,7 @@ typedef struct ht_array {
 /* ---- storage ---- */
 ht_buffer *ht_buffer_new(int64_t nbytes, ht_device device);
 void ht_buffer_release(ht_buffer *b);
-/* Called with +bytes on allocation and -bytes on free (the Lua GC hook). */
-void ht_set_alloc_hook(void (*hook)(int64_t delta, void *ctx), void *ctx);
+/* Bytes held by live buffers on this rank (the binding's GC pacing reads it). */
 int64_t ht_bytes_live(void);
 
 /* ---- construction (collective only in that every rank must agree on the arguments) ---- */
@@ -73,6 +72,9 @@ ht_array *ht_copy(const ht_array *a);
 /* a itself as a view if contiguous, else a contiguous copy. */
 ht_array *ht_contiguous(const ht_array *a);
 ht_array *ht_astype(const ht_array *a, ht_dtype t);
+/* A contiguous copy of a's chunks in the memory of device dev (host<->device through the
+ * backends of device.h), same distribution. Agreed: fails on every rank together. */
+ht_array *ht_to_device(const ht_array *a, ht_device dev);
 /* Redistributes to split `axis` (-1: replicate on every rank). */
 ht_array *ht_resplit(const ht_array *a, int axis);
 /* Moves rows along the split axis so that rank r holds counts[r] of them (NULL: balanced). */

@@ -14,14 +14,20 @@
 
 #include "error.h"
 
-/* MPI counts are int; messages are cut into pieces of at most this many bytes. */
-#define HT_MAX_MSG ((int64_t)1 << 30)
+/* MPI counts are int; messages are cut into pieces of at most this many bytes, and
+ * collectives past it take the split paths. Tests build with a small HT_COMM_MAX_MSG to
+ * run those paths on small data (tests/runtime/test_comm.c). */
+#ifndef HT_COMM_MAX_MSG
+#define HT_COMM_MAX_MSG ((int64_t)1 << 30)
+#endif
+#define HT_MAX_MSG ((int64_t)(HT_COMM_MAX_MSG))
 
 static MPI_Comm comm = MPI_COMM_NULL;
 static int rank_ = 0, size_ = 1, we_initialised = 0, lazy = 0;
 static int64_t bytes_sent;
 
 int64_t ht_comm_bytes_sent(void) { return bytes_sent; }
+int64_t ht_comm_max_msg(void) { return HT_MAX_MSG; }
 
 /* Started by mpirun or srun: the launcher's environment, read before MPI_Init. */
 static int launched(void) {
@@ -152,7 +158,7 @@ static int local_copy(void *recv, int64_t rdispl, const void *send, int64_t sdis
 
 static int fits_int(const int64_t *a, int p) {
   for (int r = 0; r < p; r++)
-    if (a[r] > INT_MAX) return 0;
+    if (a[r] > HT_MAX_MSG) return 0;
   return 1;
 }
 
@@ -210,7 +216,7 @@ int ht_comm_allgatherv(const void *send, int64_t sendbytes, void *recv,
   if (size_ == 1) return local_copy(recv, rdispls[0], send, 0, sendbytes);
   int64_t total = rdispls[size_ - 1] + rcounts[size_ - 1];
   bytes_sent += sendbytes * (size_ - 1);
-  if (total <= INT_MAX) {
+  if (total <= HT_MAX_MSG) {
     int *ic = malloc(2 * (size_t)size_ * sizeof(int));
     if (!ic) return ht_error("allgatherv: out of memory");
     for (int r = 0; r < size_; r++) ic[r] = (int)rcounts[r], ic[size_ + r] = (int)rdispls[r];
@@ -233,7 +239,7 @@ int ht_comm_gatherv(const void *send, int64_t sendbytes, void *recv, const int64
   if (size_ == 1) return local_copy(recv, rdispls[0], send, 0, sendbytes);
   int64_t total = rdispls[size_ - 1] + rcounts[size_ - 1];
   if (rank_ != root) bytes_sent += sendbytes;
-  if (total <= INT_MAX) {
+  if (total <= HT_MAX_MSG) {
     int *ic = malloc(2 * (size_t)size_ * sizeof(int));
     if (!ic) return ht_error("gatherv: out of memory");
     for (int r = 0; r < size_; r++) ic[r] = (int)rcounts[r], ic[size_ + r] = (int)rdispls[r];
@@ -276,7 +282,7 @@ int ht_comm_reduce_scatter(const void *send, void *recv, const int64_t *counts, 
   int64_t total = 0;
   for (int r = 0; r < size_; r++) total += counts[r];
   if (size_ > 1) bytes_sent += total * item;
-  if (total <= INT_MAX) {
+  if (total <= chunk) {
     int *ic = malloc((size_t)size_ * sizeof(int));
     if (!ic) return ht_error("reduce_scatter: out of memory");
     for (int r = 0; r < size_; r++) ic[r] = (int)counts[r];

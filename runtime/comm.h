@@ -60,6 +60,8 @@ int ht_comm_reduce_scatter(const void *send, void *recv, const int64_t *counts, 
 void ht_comm_barrier(void);
 /* Bytes this rank has sent to other ranks so far (for tests, the profiler and bench). */
 int64_t ht_comm_bytes_sent(void);
+/* The largest piece a message is sent in (HT_COMM_MAX_MSG at build time). */
+int64_t ht_comm_max_msg(void);
 /* Collective agreement on a local status: returns -1 on every rank if any rank passed
  * nonzero (the message of the lowest failing rank becomes everybody's error). */
 int ht_comm_agree(int status);

@@ -18,4 +18,11 @@ ht_array *ht_matmul(const ht_array *a, const ht_array *b);
  * axis of a; N-D . M-D (M >= 2) is not supported yet. */
 ht_array *ht_dot(const ht_array *a, const ht_array *b);
 
+/* ---- triangles and diagonals (runtime/ops/tri.c) ---- */
+/* NumPy's tril (upper false: keep j - i <= k) and triu (upper: keep j - i >= k) on the last
+ * two axes, any split; a copy with a's distribution. */
+ht_array *ht_tri(const ht_array *a, int64_t k, bool upper);
+/* Sum of the diagonal `offset` of a 2-D array: a 0-d replicated array (ints give int64). */
+ht_array *ht_trace(const ht_array *a, int64_t offset);
+
 #endif

@@ -58,6 +58,9 @@ ht_array *ht_binary(ht_binop op, const ht_array *a, const ht_array *b);
 /* out = a op b in place of out (add, sub, mul, div); 0 or -1. */
 int ht_binary_out(ht_binop op, const ht_array *a, const ht_array *b, ht_array *out);
 ht_array *ht_unary(ht_unop op, const ht_array *a);
+/* NumPy's round(a, decimals): rint(a * 10^d) / 10^d (d < 0: rint(a / 10^-d) * 10^-d);
+ * ints and bool are copied (negative decimals of them are an error). */
+ht_array *ht_round(const ht_array *a, int64_t decimals);
 /* where(cond, a, b); cond is cast to bool. */
 ht_array *ht_where(const ht_array *cond, const ht_array *a, const ht_array *b);
 /* clip to [lo, hi]; either may be NULL (no bound). */

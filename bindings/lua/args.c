@@ -26,6 +26,16 @@ int lht_opts(lua_State *L, int idx) {
   return idx >= 1 && idx <= lua_gettop(L) && lht_is_opts(L, idx) ? idx : 0;
 }
 
+ht_array *lht_arg_operand(lua_State *L, int idx, ht_dtype other, const char *fn) {
+  int owned;
+  ht_array *a = lht_operand(L, idx, other, fn, &owned);
+  if (owned) { /* the converted array replaces its slot, so the GC owns it from now on */
+    lht_pusharray(L, a);
+    lua_replace(L, idx);
+  }
+  return a;
+}
+
 int64_t lht_to_int(lua_State *L, double v, const char *fn, const char *what) {
   if (!ht_is_exact_int(v))
     luaL_error(L, "ht.%s: %s must be an integer, got %f", fn, what, v);
@@ -130,7 +140,7 @@ ht_device lht_opt_device(lua_State *L, int opts, const char *fn) {
                "heatlua was built without CUDA"
 #endif
     );
-  luaL_error(L, "ht.%s: device \"gpu\": GPU arrays are not available in this version yet", fn);
+  /* which ops run there is the runtime's one decision (device.h) */
   return HT_GPU;
 }
 

@@ -65,6 +65,21 @@ void lht_register_methods(lua_State *L, const luaL_Reg *fns) {
   lua_pop(L, 1);
 }
 
+void lht_register(lua_State *L, const lht_reg *regs) {
+  lht_push_methods(L);
+  for (; regs->name; regs++) {
+    if (regs->where & LHT_METHOD) {
+      lua_pushcfunction(L, regs->func);
+      lua_setfield(L, -2, regs->name);
+    }
+    if (regs->where & LHT_FN) {
+      lua_pushcfunction(L, regs->func);
+      lua_setfield(L, -3, regs->name);
+    }
+  }
+  lua_pop(L, 1);
+}
+
 /* ---- Lua values to arrays ---- */
 
 typedef struct {
@@ -421,11 +436,14 @@ static int l_edges(lua_State *L) {
   return 2;
 }
 
-static const luaL_Reg methods[] = {
-    {"totable", m_totable},   {"tolist", m_totable},       {"item", m_item},
-    {"resplit", m_resplit},   {"balance", m_balance},      {"redistribute", m_redistribute},
-    {"copy", m_copy},         {"astype", m_astype},        {"is_distributed", m_is_distributed},
-    {NULL, NULL}};
+#define BOTH (LHT_FN | LHT_METHOD)
+static const lht_reg methods[] = {
+    {"totable", m_totable, LHT_METHOD}, {"tolist", m_totable, LHT_METHOD},
+    {"item", m_item, LHT_METHOD},       {"resplit", m_resplit, BOTH},
+    {"balance", m_balance, BOTH},       {"redistribute", m_redistribute, BOTH},
+    {"copy", m_copy, BOTH},             {"astype", m_astype, BOTH},
+    {"is_distributed", m_is_distributed, BOTH}, {NULL, NULL, 0}};
+#undef BOTH
 
 void lht_open_array(lua_State *L) {
   luaL_newmetatable(L, LHT_ARRAY);
@@ -440,12 +458,7 @@ void lht_open_array(lua_State *L) {
   lua_pushcfunction(L, mt_len);
   lua_setfield(L, -2, "__len");
   lua_setfield(L, -2, "_metatable"); /* core._metatable: the Lua layer adds __tostring */
-  lht_register_methods(L, methods);
-  for (const luaL_Reg *f = methods; f->name; f++) {
-    if (!strcmp(f->name, "item") || !strcmp(f->name, "totable") || !strcmp(f->name, "tolist")) continue;
-    lua_pushcfunction(L, f->func);
-    lua_setfield(L, -2, f->name);
-  }
+  lht_register(L, methods);
   lht_push_methods(L);
   lua_setfield(L, -2, "_methods");
   lua_pushcfunction(L, l_edges);

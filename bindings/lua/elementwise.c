@@ -72,23 +72,6 @@ static int l_binary_inplace(lua_State *L) {
   return 1;
 }
 
-/* NumPy's round(x, decimals): rint(x * 10^d) / 10^d (d < 0: rint(x / 10^-d) * 10^-d). */
-static int round_decimals(lua_State *L, const ht_array *x, int64_t d) {
-  if (!ht_dtype_is_float(x->dtype)) {
-    if (d < 0) return luaL_error(L, "ht.round: negative decimals of an %s array are not "
-                                    "supported", ht_dtype_name(x->dtype));
-    lht_pusharray(L, ht_copy(x));
-    return 1;
-  }
-  ht_binop up = d > 0 ? HT_MUL : HT_DIV, down = d > 0 ? HT_DIV : HT_MUL;
-  lht_pusharray(L, ht_scalar(x->dtype, pow(10.0, (double)(d > 0 ? d : -d))));
-  const ht_array *scale = lht_toarray(L, -1);
-  lht_pusharray(L, ht_binary(up, x, scale));
-  lht_pusharray(L, ht_unary(HT_ROUND, lht_toarray(L, -1)));
-  lht_pusharray(L, ht_binary(down, lht_toarray(L, -1), scale));
-  return 1;
-}
-
 /* ht.exp(x), x:exp(), -x (__unm passes x twice: the second argument is ignored). */
 static int l_unary(lua_State *L) {
   ht_unop op = (ht_unop)lua_tointeger(L, lua_upvalueindex(1));
@@ -102,8 +85,7 @@ static int l_unary(lua_State *L) {
                      : lua_isnoneornil(L, 2) ? 0 : lht_check_int(L, 2, fn, "decimals");
     lua_settop(L, 1);
     const ht_array *x = operand(L, 1, HT_NDTYPES, fn);
-    if (d != 0) return round_decimals(L, x, d);
-    lht_pusharray(L, ht_unary(op, x));
+    lht_pusharray(L, ht_round(x, d));
     return 1;
   }
   if (lua_gettop(L) > 1) luaL_error(L, "ht.%s: takes one operand, got %d arguments", fn, lua_gettop(L));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../../runtime/comm.h"
+#include "lht.h"
 #include "../../runtime/threads.h"
 #include "repl.h"
 
@@ -148,18 +149,11 @@ static void run_script(lua_State *L, char **argv, int argc, int script) {
   call(L, argc - script - 1);
 }
 
-/* Lua-side work at the end of a run that every rank reaches (collective): the report of
- * the profiler (lib/heat/profile.lua) when HEATLUA_PROFILE is set. */
+/* Lua-side work at the end of a run that every rank reaches (collective): what was
+ * registered with core.atexit, such as the HEATLUA_PROFILE report. */
 static void at_end(lua_State *L) {
-  lua_getglobal(L, "package");
-  lua_getfield(L, -1, "loaded");
-  lua_getfield(L, -1, "heat.profile");
-  if (lua_istable(L, -1)) {
-    lua_getfield(L, -1, "_atexit");
-    if (lua_isfunction(L, -1)) call(L, 0);
-    else lua_pop(L, 1);
-  }
-  lua_pop(L, 3);
+  lua_pushcfunction(L, lht_run_atexit);
+  call(L, 0);
 }
 
 /* Started by mpirun or srun rather than by hand: the environment tells, if asked before

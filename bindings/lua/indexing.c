@@ -16,23 +16,15 @@ typedef struct {
   double value;
 } bad_number;
 
-/* Is the value at idx the table `name` of the public heat module (ht.all, ht.newaxis)?
- * heat.core's own sentinel counts too, for scripts that use heat.core directly. */
-static bool is_sentinel(lua_State *L, int idx, const char *name) {
+/* The sentinels are heat.core's own tables, kept in the registry under these keys. */
+static char all_key, newaxis_key;
+
+static bool is_sentinel(lua_State *L, int idx, char *key) {
   if (!lua_getmetatable(L, idx)) return false; /* slice tables have none: the common case */
   lua_pop(L, 1);
-  bool yes = false;
-  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
-  const char *mods[] = {"heat", "heat.core"};
-  for (int m = 0; m < 2 && !yes; m++) {
-    lua_getfield(L, -1, mods[m]);
-    if (lua_istable(L, -1)) {
-      lua_getfield(L, -1, name);
-      yes = lua_istable(L, -1) && lua_rawequal(L, -1, idx);
-      lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-  }
+  lua_pushlightuserdata(L, key);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  bool yes = lua_rawequal(L, -1, idx);
   lua_pop(L, 1);
   return yes;
 }
@@ -119,9 +111,9 @@ static void add_item(lua_State *L, int i, ht_index *ix, const char *fn, bool nes
       return;
     }
     case LUA_TTABLE:
-      if (is_sentinel(L, i, "all")) {
+      if (is_sentinel(L, i, &all_key)) {
         check(L, ht_index_all(ix, fn));
-      } else if (is_sentinel(L, i, "newaxis")) {
+      } else if (is_sentinel(L, i, &newaxis_key)) {
         check(L, ht_index_newaxis(ix, fn));
       } else if (nested) {
         add_slice(L, i, ix, fn);
@@ -205,8 +197,36 @@ static int l_setitem(lua_State *L) {
 }
 
 static int sentinel_tostring(lua_State *L) {
-  lua_pushstring(L, "ht.newaxis");
+  lua_pushvalue(L, lua_upvalueindex(1));
   return 1;
+}
+
+/* ht.all(x, ...) is also the reduction np.all: the call drops the sentinel itself. */
+static int all_call(lua_State *L) {
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_replace(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+/* A new sentinel table named `name` as core[field], also registered under key. */
+static void new_sentinel(lua_State *L, const char *field, const char *name, char *key,
+                         lua_CFunction call) {
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_pushstring(L, name);
+  lua_pushcclosure(L, sentinel_tostring, 1);
+  lua_setfield(L, -2, "__tostring");
+  if (call) {
+    lua_getfield(L, -3, "all"); /* the reduction, registered before indexing */
+    lua_pushcclosure(L, call, 1);
+    lua_setfield(L, -2, "__call");
+  }
+  lua_setmetatable(L, -2);
+  lua_pushlightuserdata(L, key);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, LUA_REGISTRYINDEX);
+  lua_setfield(L, -2, field);
 }
 
 static const luaL_Reg methods[] = {
@@ -218,11 +238,7 @@ void lht_open_indexing(lua_State *L) {
   lua_setfield(L, -2, "getitem");
   lua_pushcfunction(L, l_setitem);
   lua_setfield(L, -2, "setitem");
-  /* ht.newaxis: NumPy's None, which a Lua table cannot hold */
-  lua_newtable(L);
-  lua_newtable(L);
-  lua_pushcfunction(L, sentinel_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_setmetatable(L, -2);
-  lua_setfield(L, -2, "newaxis");
+  /* ht.newaxis: NumPy's None, which a Lua table cannot hold; ht.all: NumPy's `:` */
+  new_sentinel(L, "newaxis", "ht.newaxis", &newaxis_key, NULL);
+  new_sentinel(L, "_all", "ht.all", &all_key, all_call);
 }

@@ -22,6 +22,15 @@ int lht_raise(lua_State *L);
 /* Pushes the methods table (what x:name(...) finds); add Lua-visible methods to it. */
 void lht_push_methods(lua_State *L);
 void lht_register_methods(lua_State *L, const luaL_Reg *fns);
+/* A binding entry that says where it goes: LHT_FN as a field of the heat.core table on
+ * top of the stack (ht.name(x, ...)), LHT_METHOD in the methods table (x:name(...)). */
+enum { LHT_FN = 1, LHT_METHOD = 2 };
+typedef struct lht_reg {
+  const char *name;
+  lua_CFunction func;
+  int where;
+} lht_reg;
+void lht_register(lua_State *L, const lht_reg *regs);
 /* Pushes the array metatable (operators live here). */
 void lht_push_metatable(lua_State *L);
 
@@ -62,6 +71,9 @@ int lht_check_shape(lua_State *L, int idx, const char *fn, int64_t *shape);
 /* An integer argument (integral, |i| <= 2^53), else an error naming fn and what. */
 int64_t lht_check_int(lua_State *L, int idx, const char *fn, const char *what);
 int64_t lht_to_int(lua_State *L, double v, const char *fn, const char *what);
+/* lht_operand for argument idx: a converted value replaces its stack slot with the new
+ * array's userdata, so the GC owns it even if a later argument raises. */
+ht_array *lht_arg_operand(lua_State *L, int idx, ht_dtype other, const char *fn);
 /* An axis for an array of ndim dims: negative counts from the end. */
 int lht_check_axis(lua_State *L, int idx, const char *fn, int ndim);
 int lht_norm_axis(lua_State *L, int64_t axis, const char *fn, int ndim);
@@ -78,6 +90,8 @@ void lht_open_linalg(lua_State *L);       /* linalg.c: matmul, dot, norms... */
 void lht_open_decomp(lua_State *L);       /* decomp.c: _qr, _svd, _eigh, _hsvd, solvers */
 void lht_open_spatial(lua_State *L);      /* spatial.c: distances and k-means kernels */
 void lht_open_ml(lua_State *L);           /* ml.c: the estimators' column statistics */
+/* A lua_CFunction: runs the functions registered with core.atexit, in order (module.c). */
+int lht_run_atexit(lua_State *L);
 /* Each lht_open_* is called with the heat.core module table on top of the stack and
  * sets its functions as fields there; methods go in through lht_register_methods. */
 

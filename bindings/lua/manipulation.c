@@ -8,18 +8,6 @@
 
 /* ---- argument helpers ---- */
 
-/* The array at idx; a Lua number or nested table is converted (as ht.array would) and
- * replaces its stack slot, so the GC owns it even if a later argument raises. */
-static ht_array *operand(lua_State *L, int idx, const char *fn) {
-  int owned;
-  ht_array *a = lht_operand(L, idx, HT_NDTYPES, fn, &owned);
-  if (owned) {
-    lht_pusharray(L, a);
-    lua_replace(L, idx);
-  }
-  return a;
-}
-
 /* Scratch memory the GC frees, so a Lua error in between leaks nothing. */
 static void *scratch(lua_State *L, size_t n) { return lua_newuserdata(L, n ? n : 1); }
 
@@ -133,7 +121,7 @@ static const ht_array *const *array_list(lua_State *L, int idx, const char *fn, 
 
 /* reshape(x, shape) or reshape(x, d0, d1, ...), options {new_split = axis} */
 static int l_reshape(lua_State *L) {
-  ht_array *a = operand(L, 1, "reshape");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "reshape");
   int top = lua_gettop(L), opts = top >= 3 ? lht_opts(L, top) : 0;
   int64_t shape[HT_MAXDIM];
   int ndim = 0;
@@ -164,13 +152,13 @@ static int l_reshape(lua_State *L) {
 }
 
 static int l_flatten(lua_State *L) {
-  lht_pusharray(L, ht_flatten(operand(L, 1, "flatten")));
+  lht_pusharray(L, ht_flatten(lht_arg_operand(L, 1, HT_NDTYPES, "flatten")));
   return 1;
 }
 
 /* ravel: like flatten, but a view where the data need not move (NumPy) */
 static int l_ravel(lua_State *L) {
-  ht_array *a = operand(L, 1, "ravel");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "ravel");
   int64_t n = ht_array_gsize(a);
   lht_pusharray(L, ht_reshape(a, 1, &n, a->split >= 0 ? 0 : -1));
   return 1;
@@ -178,7 +166,7 @@ static int l_ravel(lua_State *L) {
 
 /* transpose(x), transpose(x, {1, 0}) or transpose(x, 1, 0) */
 static int l_transpose(lua_State *L) {
-  ht_array *a = operand(L, 1, "transpose");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "transpose");
   int axes[HT_MAXDIM], n = 0, top = lua_gettop(L);
   if (top >= 2 && lua_type(L, 2) == LUA_TTABLE) n = axes_arg(L, 2, "transpose", axes);
   else
@@ -190,14 +178,14 @@ static int l_transpose(lua_State *L) {
 }
 
 static int l_swapaxes(lua_State *L) {
-  ht_array *a = operand(L, 1, "swapaxes");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "swapaxes");
   int i = (int)lht_check_int(L, 2, "swapaxes", "axis1"), j = (int)lht_check_int(L, 3, "swapaxes", "axis2");
   lht_pusharray(L, ht_swapaxes(a, i, j));
   return 1;
 }
 
 static int l_squeeze(lua_State *L) {
-  ht_array *a = operand(L, 1, "squeeze");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "squeeze");
   int opts = lht_opts(L, 2), axes[HT_MAXDIM], n = 0;
   checked_opts(L, opts, "squeeze", 2, KEYS("axis"));
   if (opt_arg(L, 2, opts, "axis")) {
@@ -209,7 +197,7 @@ static int l_squeeze(lua_State *L) {
 }
 
 static int l_expand_dims(lua_State *L) {
-  ht_array *a = operand(L, 1, "expand_dims");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "expand_dims");
   int opts = lht_opts(L, 2);
   checked_opts(L, opts, "expand_dims", 2, KEYS("axis"));
   if (!opt_arg(L, 2, opts, "axis")) return luaL_error(L, "ht.expand_dims: axis is required");
@@ -285,20 +273,20 @@ static int split_impl(lua_State *L, const char *fn, ht_array *a, int axis) {
 }
 
 static int l_split(lua_State *L) {
-  ht_array *a = operand(L, 1, "split");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "split");
   int opts = lht_opts(L, 3);
   checked_opts(L, opts, "split", 3, KEYS("axis"));
   return split_impl(L, "split", a, (int)int_arg(L, 3, opts, "axis", "split", 0));
 }
 
 static int l_hsplit(lua_State *L) {
-  ht_array *a = operand(L, 1, "hsplit");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "hsplit");
   if (a->ndim < 1) return luaL_error(L, "ht.hsplit: hsplit only works on arrays of 1 or more dimensions");
   return split_impl(L, "hsplit", a, a->ndim > 1 ? 1 : 0);
 }
 
 static int l_vsplit(lua_State *L) {
-  ht_array *a = operand(L, 1, "vsplit");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "vsplit");
   if (a->ndim < 2) return luaL_error(L, "ht.vsplit: vsplit only works on arrays of 2 or more dimensions");
   return split_impl(L, "vsplit", a, 0);
 }
@@ -306,7 +294,7 @@ static int l_vsplit(lua_State *L) {
 /* ---- reordering ---- */
 
 static int l_flip(lua_State *L) {
-  ht_array *a = operand(L, 1, "flip");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "flip");
   int opts = lht_opts(L, 2), axes[HT_MAXDIM], n = 0;
   checked_opts(L, opts, "flip", 2, KEYS("axis"));
   if (opt_arg(L, 2, opts, "axis")) n = axes_arg(L, lua_gettop(L), "flip", axes);
@@ -315,7 +303,7 @@ static int l_flip(lua_State *L) {
 }
 
 static int l_fliplr(lua_State *L) {
-  ht_array *a = operand(L, 1, "fliplr");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "fliplr");
   int axis = 1;
   if (a->ndim < 2) return luaL_error(L, "ht.fliplr: Input must be >= 2-d.");
   lht_pusharray(L, ht_flip(a, 1, &axis));
@@ -323,7 +311,7 @@ static int l_fliplr(lua_State *L) {
 }
 
 static int l_flipud(lua_State *L) {
-  ht_array *a = operand(L, 1, "flipud");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "flipud");
   int axis = 0;
   if (a->ndim < 1) return luaL_error(L, "ht.flipud: Input must be >= 1-d.");
   lht_pusharray(L, ht_flip(a, 1, &axis));
@@ -333,7 +321,7 @@ static int l_flipud(lua_State *L) {
 /* roll(x, shift, axis): shift and axis numbers or tables (one broadcasts to the other);
  * no axis: the flattened array */
 static int l_roll(lua_State *L) {
-  ht_array *a = operand(L, 1, "roll");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "roll");
   int opts = trailing_opts(L);
   lua_settop(L, 4); /* values read below are pushed above the arguments */
   int64_t shifts[HT_MAXDIM], *sp;
@@ -360,7 +348,7 @@ static int l_roll(lua_State *L) {
 
 /* repeat(x, repeats, axis): repeats a number or a table; no axis: flattened */
 static int l_repeat(lua_State *L) {
-  ht_array *a = operand(L, 1, "repeat");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "repeat");
   int opts = lht_opts(L, 3), axis = -1;
   checked_opts(L, opts, "repeat", 3, KEYS("axis"));
   if (opt_arg(L, 3, opts, "axis")) {
@@ -388,7 +376,7 @@ static int l_repeat(lua_State *L) {
 }
 
 static int l_tile(lua_State *L) {
-  ht_array *a = operand(L, 1, "tile");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "tile");
   int64_t reps[HT_MAXDIM], *rp;
   if (lua_isnoneornil(L, 2)) return luaL_error(L, "ht.tile: reps is required");
   int n = int_list(L, 2, "tile", "reps", reps, HT_MAXDIM, &rp);
@@ -443,7 +431,7 @@ static void pad_widths(lua_State *L, int idx, int ndim, int64_t (*w)[2]) {
 
 /* pad(x, pad_width, mode = "constant", {constant_values = v}) */
 static int l_pad(lua_State *L) {
-  ht_array *a = operand(L, 1, "pad");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "pad");
   int64_t w[HT_MAXDIM][2];
   int opts = lht_opts(L, lua_gettop(L));
   if (opts <= 2) opts = 0;
@@ -473,7 +461,7 @@ static int l_pad(lua_State *L) {
 /* cumsum(x, axis, {dtype = ...}); no axis: the flattened array (NumPy) */
 static int scan_impl(lua_State *L, const char *fn,
                      ht_array *(*op)(const ht_array *, int, ht_dtype)) {
-  ht_array *a = operand(L, 1, fn);
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, fn);
   int opts = lht_opts(L, lua_gettop(L));
   if (opts == 1) opts = 0;
   checked_opts(L, opts, fn, 2, KEYS("axis", "dtype"));
@@ -493,7 +481,7 @@ static int l_cumprod(lua_State *L) { return scan_impl(L, "cumprod", ht_cumprod);
 
 /* diff(x, n = 1, axis = -1) */
 static int l_diff(lua_State *L) {
-  ht_array *a = operand(L, 1, "diff");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "diff");
   int opts = lht_opts(L, lua_gettop(L));
   if (opts == 1) opts = 0;
   checked_opts(L, opts, "diff", 3, KEYS("n", "axis", "prepend", "append"));
@@ -514,7 +502,7 @@ static int l_diff(lua_State *L) {
 
 /* sort(x, axis = -1, {descending = false}) -> values, indices (Heat) */
 static int l_sort(lua_State *L) {
-  ht_array *a = operand(L, 1, "sort"), *v = NULL, *ix = NULL;
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "sort"), *v = NULL, *ix = NULL;
   int opts = lht_opts(L, lua_gettop(L));
   if (opts == 1) opts = 0;
   checked_opts(L, opts, "sort", 3, KEYS("axis", "descending"));
@@ -527,7 +515,7 @@ static int l_sort(lua_State *L) {
 }
 
 static int l_argsort(lua_State *L) {
-  ht_array *a = operand(L, 1, "argsort");
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "argsort");
   int opts = lht_opts(L, lua_gettop(L));
   if (opts == 1) opts = 0;
   checked_opts(L, opts, "argsort", 3, KEYS("axis", "descending"));
@@ -539,7 +527,7 @@ static int l_argsort(lua_State *L) {
 
 /* topk(x, k, dim = -1, largest = true, sorted = true) -> values, indices (Heat, torch) */
 static int l_topk(lua_State *L) {
-  ht_array *a = operand(L, 1, "topk"), *v = NULL, *ix = NULL;
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "topk"), *v = NULL, *ix = NULL;
   int opts = lht_opts(L, lua_gettop(L));
   if (opts <= 2) opts = 0;
   checked_opts(L, opts, "topk", 5, KEYS("dim", "axis", "largest", "sorted"));
@@ -559,7 +547,7 @@ static int l_topk(lua_State *L) {
 
 /* unique(x, {return_inverse =, return_counts =}) -> values[, inverse][, counts] */
 static int l_unique(lua_State *L) {
-  ht_array *a = operand(L, 1, "unique"), *v = NULL, *inv = NULL, *cnt = NULL;
+  ht_array *a = lht_arg_operand(L, 1, HT_NDTYPES, "unique"), *v = NULL, *inv = NULL, *cnt = NULL;
   int opts = lht_opts(L, 2);
   checked_opts(L, opts, "unique", 1, KEYS("sorted", "return_inverse", "return_counts", "axis", "return_index"));
   int want_inv = lht_opt_bool(L, opts, "return_inverse", 0);
@@ -579,7 +567,7 @@ static int l_unique(lua_State *L) {
 }
 
 static int l_nonzero(lua_State *L) {
-  lht_pusharray(L, ht_nonzero(operand(L, 1, "nonzero")));
+  lht_pusharray(L, ht_nonzero(lht_arg_operand(L, 1, HT_NDTYPES, "nonzero")));
   return 1;
 }
 

@@ -39,19 +39,45 @@ static int l_bytes_sent(lua_State *L) {
   return lua_pushnumber(L, (lua_Number)ht_comm_bytes_sent()), 1;
 }
 
+/* core.atexit(fn): fn runs on every rank when the script ends (lht_run_atexit). */
+static char atexit_key;
+
+static int l_atexit(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_pushlightuserdata(L, &atexit_key);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushlightuserdata(L, &atexit_key);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, LUA_REGISTRYINDEX);
+  }
+  lua_pushvalue(L, 1);
+  lua_rawseti(L, -2, (int)lua_objlen(L, -2) + 1);
+  return 0;
+}
+
+int lht_run_atexit(lua_State *L) {
+  lua_pushlightuserdata(L, &atexit_key);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  int n = lua_istable(L, -1) ? (int)lua_objlen(L, -1) : 0;
+  for (int i = 1; i <= n; i++) {
+    lua_rawgeti(L, -1, i);
+    lua_call(L, 0, 0);
+  }
+  return 0;
+}
+
 static const luaL_Reg core_fns[] = {{"rank", l_rank},
                                     {"nprocs", l_nprocs},
                                     {"barrier", l_barrier},
                                     {"wtime", l_wtime},
+                                    {"atexit", l_atexit},
                                     {"_writeall", l_writeall},
                                     {"_bytes_live", l_bytes_live},
                                     {"_bytes_sent", l_bytes_sent},
                                     {NULL, NULL}};
-
-/* Parts that may be absent from a build are linked weakly. */
-#pragma weak lht_open_io
-#pragma weak lht_open_indexing
-#pragma weak lht_open_manipulation
 
 int luaopen_heat_core(lua_State *L) {
   /* Array temporaries are large and short-lived: served by mmap, each one would page-fault
@@ -72,9 +98,9 @@ int luaopen_heat_core(lua_State *L) {
   lht_open_elementwise(L);
   lht_open_reduce(L);
   lht_open_factories(L);
-  if (lht_open_io) lht_open_io(L);
-  if (lht_open_indexing) lht_open_indexing(L);
-  if (lht_open_manipulation) lht_open_manipulation(L);
+  lht_open_io(L);
+  lht_open_indexing(L);
+  lht_open_manipulation(L);
   lht_open_linalg(L);
   lht_open_decomp(L);
   lht_open_spatial(L);

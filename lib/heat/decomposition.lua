@@ -8,9 +8,8 @@ local estimator = require "heat.estimator"
 
 local M = {}
 
-local function shape_str(s)
-  return "(" .. table.concat(s, ", ") .. (#s == 1 and ",)" or ")")
-end
+local pre = require "heat.preprocessing" -- the estimators' shared X check
+local shape_str, check_X = pre._shape_str, pre._check_X
 
 local PCA = estimator.class("decomposition.PCA", {
   positional = "n_components",
@@ -36,17 +35,6 @@ PCA._validate = function(self)
     error(string.format("ht.decomposition.PCA: iterated_power must be 'auto' or a " ..
       "non-negative integer, got %s", tostring(ip)), 4)
   end
-end
-
-local function check_X(name, X)
-  if not ht.is_array(X) then
-    error(string.format("ht.%s: X must be an array, got %s", name, type(X)), 3)
-  end
-  if X.ndim ~= 2 then
-    error(string.format("ht.%s: X must be 2-D, got shape %s", name, shape_str(X.shape)), 3)
-  end
-  if X.dtype ~= "float32" and X.dtype ~= "float64" then X = X:astype(ht.float64) end
-  return X
 end
 
 -- scikit-learn's svd_flip(u_based_decision=False): each component's largest-magnitude
@@ -84,19 +72,25 @@ local function choose_k(self, ratio, kmax, name)
   return k
 end
 
--- The covariance's eigenpairs, descending, as Lua tables: values[i], vectors[i] (rows).
-local function cov_eig(C, f)
-  local w, V = ht.linalg.eigh(C)
+-- eigh's ascending pairs (w, the columns of V: f x p) as descending Lua tables:
+-- values[i] (clipped at 0) and vectors[i] (rows).
+local function descending(w, V, f, p)
   local wt, Vt = w:totable(), V:totable()
   local vals, vecs = {}, {}
-  for i = 1, f do
-    local c = f - i + 1 -- eigh is ascending
+  for i = 1, p do
+    local c = p - i + 1
     vals[i] = math.max(wt[c], 0)
     local v = {}
     for j = 1, f do v[j] = Vt[j][c] end
     vecs[i] = v
   end
   return vals, vecs
+end
+
+-- The covariance's eigenpairs, descending.
+local function cov_eig(C, f)
+  local w, V = ht.linalg.eigh(C)
+  return descending(w, V, f, f)
 end
 
 -- Halko et al.'s randomized range finder on the covariance C (replicated f x f): q power
@@ -113,17 +107,7 @@ local function cov_randomized(self, C, f, k)
   Q = ht.linalg.qr(ht.matmul(C, Q))
   local B = ht.matmul(ht.matmul(Q.T, C), Q)
   local w, V = ht.linalg.eigh(B)
-  local U = ht.matmul(Q, V):totable()
-  local wt = w:totable()
-  local vals, vecs = {}, {}
-  for i = 1, p do
-    local c = p - i + 1
-    vals[i] = math.max(wt[c], 0)
-    local v = {}
-    for j = 1, f do v[j] = U[j][c] end
-    vecs[i] = v
-  end
-  return vals, vecs
+  return descending(w, ht.matmul(Q, V), f, p)
 end
 
 -- fit(X): components_ (k, f), explained_variance_ (k,), explained_variance_ratio_,

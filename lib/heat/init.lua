@@ -22,15 +22,9 @@ ht.int, ht.long, ht.float, ht.double = "int32", "int64", "float32", "float64"
 
 ht.pi, ht.e, ht.inf, ht.nan = math.pi, math.exp(1), math.huge, 0 / 0
 
--- `ht.all` is NumPy's `:` in index expressions, and, called, the reduction np.all.
-local all_fn = core.all
-ht.all = setmetatable({}, {
-  __tostring = function() return "ht.all" end,
-  __call = function(_, ...)
-    if not all_fn then error("ht.all: reductions are not available", 2) end
-    return all_fn(...)
-  end,
-})
+-- `ht.all` is NumPy's `:` in index expressions, and, called, the reduction np.all
+-- (heat.core makes it, so the indexer knows it without looking here).
+ht.all = core._all
 
 local mt = core._metatable
 mt.__tostring = printing.format
@@ -56,12 +50,11 @@ for k, v in pairs(require "heat.linalg_decomp") do ht.linalg[k] = v end
 ht.preprocessing = require "heat.preprocessing"
 ht.regression = require "heat.regression"
 ht.decomposition = require "heat.decomposition"
-
--- the profiler: HEATLUA_PROFILE=1 starts it here; the runner reports at exit
-ht.profile = require("heat.profile").init(ht)
-
 ht.spatial = require "heat.spatial"
 ht.cluster = require "heat.cluster"
 ht.metrics = require "heat.metrics"
+
+-- the profiler: HEATLUA_PROFILE=1 starts it here; the runner reports at exit
+ht.profile = require("heat.profile").init(ht)
 
 return ht

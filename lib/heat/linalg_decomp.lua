@@ -7,9 +7,31 @@ local est = require "heat.estimator"
 local M = {}
 local unpack = table.unpack or unpack
 
+-- Raises msg at the user's line: the first caller outside this file, however deep the
+-- checks are nested (helpers call helpers, and tail calls drop frames).
+local here = debug.getinfo(1, "S").source
+local function fail(msg)
+  local lvl = 2
+  while true do
+    local info = debug.getinfo(lvl, "S")
+    if not info or info.source ~= here then break end
+    lvl = lvl + 1
+  end
+  error(msg, lvl)
+end
+
+local function shape_str(x)
+  return "(" .. table.concat(x.shape, ", ") .. (x.ndim == 1 and ",)" or ")")
+end
+
+-- "shape (7, 3), split 0, dtype float32" for messages
+local function describe(x)
+  return string.format("shape %s, split %s, dtype %s", shape_str(x), tostring(x.split), x.dtype)
+end
+
 local function check_array(fn, x, what)
   if getmetatable(x) ~= core._metatable then
-    error(string.format("ht.linalg.%s: %s must be an array, got %s", fn, what or "A", type(x)), 3)
+    fail(string.format("ht.linalg.%s: %s must be an array, got %s", fn, what or "A", type(x)))
   end
 end
 
@@ -96,21 +118,24 @@ end
 local function check_2d_float(fn, A)
   check_array(fn, A)
   if A.ndim ~= 2 then
-    error(string.format("ht.linalg.%s: expected a 2-D array, got %d-D", fn, A.ndim), 3)
+    fail(string.format("ht.linalg.%s: expected a 2-D array, got %d-D (%s)", fn, A.ndim, describe(A)))
   end
 end
 
 local function int_opt(fn, name, v, min)
   if v == nil then return nil end
   if type(v) ~= "number" or v ~= math.floor(v) or v < min then
-    error(string.format("ht.linalg.%s: %s must be an integer >= %d, got %s", fn, name, min,
-      tostring(v)), 3)
+    fail(string.format("ht.linalg.%s: %s must be an integer >= %d, got %s", fn, name, min,
+      tostring(v)))
   end
   return v
 end
 
 local function run_hsvd(fn, A, maxrank, maxmergedim, rtol, ss, merges, compute_sv, silent)
-  local r = { core._hsvd(A, maxrank, maxmergedim, rtol, ss, merges, compute_sv) }
+  local r = { pcall(core._hsvd, A, maxrank, maxmergedim, rtol, ss, merges, compute_sv) }
+  -- every rank raises together; re-raised so that the position is the user's line
+  if not r[1] then fail((tostring(r[2]):gsub("^[^\n]-:%d+: ", ""))) end
+  table.remove(r, 1)
   if silent == false then
     print(string.format("ht.linalg.%s: rank %d, relative error estimate %.3e", fn,
       r[1].shape[2], r[#r]))
@@ -193,6 +218,82 @@ function M.hsvd(A, opts, ...)
     opts.silent)
 end
 
+-- ---- incremental SVD (Brand 2006, Sect. 2; Heat's svdtools.isvd) ----
+
+local function isvd_operand(x, what, nd)
+  check_array("isvd", x, what)
+  if x.ndim ~= nd then
+    fail(string.format("ht.linalg.isvd: %s must be %d-D, got %s", what, nd, describe(x)))
+  end
+end
+
+-- isvd(new_data, U_old, S_old, Vt_old, maxrank) -> U, S, Vt: the SVD of [X_old | new_data]
+-- from X_old's (possibly truncated) SVD, truncated to maxrank (default min(n + d, m)).
+-- The new columns' residual C - U Uᵀ C goes through qr; only the (r+d)×(r+d) inner matrix
+-- [[diag(S), UᵀC], [0, R]] is decomposed on every rank, so the big factors are never gathered.
+function M.isvd(new_data, U_old, S_old, Vt_old, maxrank, ...)
+  local ht = require "heat"
+  est.checknargs("linalg.isvd", select("#", ...) + 5, 5)
+  if type(maxrank) == "table" and getmetatable(maxrank) ~= core._metatable then
+    maxrank = est.checkopts("linalg.isvd", maxrank, { "maxrank" }).maxrank
+  end
+  isvd_operand(new_data, "new_data", 2)
+  isvd_operand(U_old, "U_old", 2)
+  isvd_operand(S_old, "S_old", 1)
+  isvd_operand(Vt_old, "Vt_old", 2)
+  local m, d, r, n = U_old.shape[1], new_data.shape[2], S_old.shape[1], Vt_old.shape[2]
+  local function mismatch(what)
+    fail(string.format("ht.linalg.isvd: %s (new_data %s, U_old %s, S_old %s, Vt_old %s)", what,
+      shape_str(new_data), shape_str(U_old), shape_str(S_old), shape_str(Vt_old)))
+  end
+  if U_old.shape[2] ~= r then mismatch("the number of columns of U_old must match the number of elements in S_old") end
+  if Vt_old.shape[1] ~= r then mismatch("the number of rows of Vt_old must match the number of elements in S_old") end
+  if new_data.shape[1] ~= m then mismatch("the number of rows of new_data must match the number of rows of U_old") end
+  maxrank = int_opt("isvd", "maxrank", maxrank, 1)
+  maxrank = math.min(maxrank or math.huge, n + d, m)
+  -- NumPy's promotion: float32 only if everything is float32, else float64
+  local t = "float32"
+  for _, x in ipairs { new_data, U_old, S_old, Vt_old } do
+    if x.dtype ~= "float32" then t = "float64" end
+  end
+  local function as_t(x) return x.dtype == t and x or x:astype(t) end
+  new_data, U_old, S_old, Vt_old = as_t(new_data), as_t(U_old), as_t(S_old), as_t(Vt_old)
+  local function rep(x) return x.split ~= nil and x:resplit(nil) or x end
+  local function like(x, split) return x.split ~= split and x:resplit(split) or x end
+
+  -- orthogonalise the new columns against U_old and decompose the residual
+  local UtC = rep(ht.matmul(U_old.T, new_data)) -- r×d
+  local resid
+  if U_old.split ~= nil then
+    resid = like(new_data, U_old.split) - like(ht.matmul(U_old, UtC), U_old.split)
+  else
+    resid = new_data - like(ht.matmul(U_old, UtC), new_data.split)
+  end
+  local P, Rc = ht.linalg.qr(resid)
+  Rc = rep(Rc)
+  local k = Rc.shape[1]
+
+  -- the small inner matrix, replicated: [[diag(S), UtC], [0, Rc]]
+  local inner = ht.zeros({ r + k, r + d }, { dtype = t })
+  if r > 0 then
+    inner[{ { 0, r }, { 0, r } }] = ht.eye(r, { dtype = t }) * rep(S_old)
+    inner[{ { 0, r }, { r, r + d } }] = UtC
+  end
+  inner[{ { r, r + k }, { r, r + d } }] = Rc
+  local u, s, vt = M.svd(inner)
+  if maxrank < s.shape[1] then
+    u, s, vt = u[{ ht.all, { 0, maxrank } }], s[{ { 0, maxrank } }], vt[{ { 0, maxrank }, ht.all }]
+  end
+
+  -- U = [U_old | P] u and Vt = vt [[Vt_old, 0], [0, I]], without building either block matrix
+  local U = like(ht.matmul(P, u[{ { r, r + k }, ht.all }]), U_old.split ~= nil and U_old.split or P.split)
+  if r > 0 then U = like(ht.matmul(U_old, u[{ { 0, r }, ht.all }]), U.split) + U end
+  local vs = Vt_old.split
+  local Vt = like(vt[{ ht.all, { r, r + d } }], vs)
+  if r > 0 then Vt = ht.hstack({ like(ht.matmul(vt[{ ht.all, { 0, r } }], Vt_old), vs), Vt }) end
+  return U, s, Vt
+end
+
 -- ---- randomized (Halko, Martinsson & Tropp; Heat's randomized.py) ----
 
 -- The randomized routines' shared checks: fn(A, k, {n_oversamples = 10, power_iter = 0}).
@@ -226,8 +327,8 @@ local function vsplit(A) return A.split == 0 and 0 or nil end
 local function as_vec(fn, v, n, A, what)
   check_array(fn, v, what)
   if v.ndim ~= 1 or v.shape[1] ~= n then
-    error(string.format("ht.linalg.%s: %s must be a vector of length %d, got shape (%s)", fn,
-      what, n, table.concat(v.shape, ", ")), 3)
+    fail(string.format("ht.linalg.%s: %s must be a vector of length %d to match A (%s), got %s",
+      fn, what, n, describe(A), describe(v)))
   end
   local want = vsplit(A)
   local t = v.dtype == "float32" and A.dtype == "float32" and "float32" or
@@ -240,8 +341,7 @@ end
 local function check_square(fn, A)
   check_2d_float(fn, A)
   if A.shape[1] ~= A.shape[2] then
-    error(string.format("ht.linalg.%s: expected a square matrix, got shape (%d, %d)", fn,
-      A.shape[1], A.shape[2]), 3)
+    fail(string.format("ht.linalg.%s: expected a square matrix, got %s", fn, describe(A)))
   end
 end
 
@@ -283,6 +383,7 @@ function M.lanczos(A, m, opts, ...)
   est.checknargs("linalg.lanczos", select("#", ...) + 3, 3)
   check_square("lanczos", A)
   opts = est.checkopts("linalg.lanczos", opts, { "v0" })
+  if A.dtype ~= "float32" and A.dtype ~= "float64" then A = A:astype("float64") end
   local n = A.shape[1]
   m = int_opt("lanczos", "m", m, 1)
   if m == nil or m > n then

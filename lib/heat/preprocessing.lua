@@ -13,9 +13,10 @@ local EPS = { float32 = 1.1920928955078125e-07, float64 = F64_EPS }
 local function shape_str(s)
   return "(" .. table.concat(s, ", ") .. (#s == 1 and ",)" or ")")
 end
+M._shape_str = shape_str
 
 -- X checked as scikit-learn's check_array: a 2-D array; integers become float64 (a copy,
--- as scikit-learn makes one).
+-- as scikit-learn makes one). Shared by ht.decomposition and ht.regression.
 function M._check_X(name, X)
   if not ht.is_array(X) then
     error(string.format("ht.%s: X must be an array, got %s", name, type(X)), 3)

@@ -302,11 +302,12 @@ function profile.init(ht)
   if env and env ~= "" and env ~= "0" then
     by_env = true
     profile.start(ht)
+    core.atexit(profile._atexit)
   end
   return profile
 end
 
--- Called by the runner when the script ends (collective): the HEATLUA_PROFILE report.
+-- Registered with core.atexit: the HEATLUA_PROFILE report when the script ends (collective).
 function profile._atexit()
   if not by_env then return end
   by_env = false

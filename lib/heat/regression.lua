@@ -9,9 +9,8 @@ local ffi = require "ffi"
 
 local M = {}
 
-local function shape_str(s)
-  return "(" .. table.concat(s, ", ") .. (#s == 1 and ",)" or ")")
-end
+local pre = require "heat.preprocessing" -- the estimators' shared X check
+local shape_str, check_X = pre._shape_str, pre._check_X
 
 local Lasso = estimator.class("regression.Lasso", {
   positional = "lam",
@@ -37,17 +36,6 @@ Lasso._validate = function(self)
     error(string.format("ht.regression.Lasso: precompute must be 'auto' or true (the Gram " ..
       "formulation), got %s", tostring(self.precompute)), 4)
   end
-end
-
-local function check_X(name, X)
-  if not ht.is_array(X) then
-    error(string.format("ht.%s: X must be an array, got %s", name, type(X)), 3)
-  end
-  if X.ndim ~= 2 then
-    error(string.format("ht.%s: X must be 2-D, got shape %s", name, shape_str(X.shape)), 3)
-  end
-  if X.dtype ~= "float32" and X.dtype ~= "float64" then X = X:astype(ht.float64) end
-  return X
 end
 
 -- y as (n,): Heat's (n, 1) columns are accepted.

@@ -55,6 +55,32 @@ int ht_lapack_orgqr(ht_dtype t, int64_t m, int64_t k, void *a, int64_t lda, cons
   }
 }
 
+int ht_lapack_geqrf_cm(ht_dtype t, int64_t m, int64_t n, void *a, int64_t lda, void *tau) {
+  if (dims_ok("geqrf", m, n, lda)) return -1;
+  if (m == 0 || n == 0) return 0;
+  switch (t) {
+  case HT_FLOAT32:
+    return info_of("geqrf", LAPACKE_sgeqrf(LAPACK_COL_MAJOR, (int)m, (int)n, a, (int)lda, tau));
+  case HT_FLOAT64:
+    return info_of("geqrf", LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (int)m, (int)n, a, (int)lda, tau));
+  default: return bad_dtype("geqrf", t);
+  }
+}
+
+int ht_lapack_orgqr_cm(ht_dtype t, int64_t m, int64_t k, void *a, int64_t lda, const void *tau) {
+  if (dims_ok("orgqr", m, k, lda)) return -1;
+  if (m == 0 || k == 0) return 0;
+  switch (t) {
+  case HT_FLOAT32:
+    return info_of("orgqr",
+                   LAPACKE_sorgqr(LAPACK_COL_MAJOR, (int)m, (int)k, (int)k, a, (int)lda, tau));
+  case HT_FLOAT64:
+    return info_of("orgqr",
+                   LAPACKE_dorgqr(LAPACK_COL_MAJOR, (int)m, (int)k, (int)k, a, (int)lda, tau));
+  default: return bad_dtype("orgqr", t);
+  }
+}
+
 int ht_lapack_gesdd(ht_dtype t, char jobz, int64_t m, int64_t n, void *a, int64_t lda,
                     void *s, void *u, int64_t ldu, void *vt, int64_t ldvt) {
   if (dims_ok("gesdd", m, n, lda)) return -1;

@@ -16,6 +16,11 @@
 int ht_lapack_geqrf(ht_dtype t, int64_t m, int64_t n, void *a, int64_t lda, void *tau);
 /* Overwrites the first k columns of a (m x k, k <= m) with Q from ht_lapack_geqrf. */
 int ht_lapack_orgqr(ht_dtype t, int64_t m, int64_t k, void *a, int64_t lda, const void *tau);
+/* The same two for a column-major m x n matrix a (m >= n, ld lda >= m): LAPACK's blocked
+ * geqrf/orgqr of a tall panel (BLAS-3), where the row-major pair above runs the LQ of a wide
+ * matrix, which for few rows is LAPACK's unblocked BLAS-2 code. */
+int ht_lapack_geqrf_cm(ht_dtype t, int64_t m, int64_t n, void *a, int64_t lda, void *tau);
+int ht_lapack_orgqr_cm(ht_dtype t, int64_t m, int64_t k, void *a, int64_t lda, const void *tau);
 /* SVD of the m x n matrix a (destroyed): s has min(m, n) values, descending. jobz 'S'
  * (u m x k, vt k x n, k = min(m, n)), 'A' (u m x m, vt n x n) or 'N' (u, vt unused). */
 int ht_lapack_gesdd(ht_dtype t, char jobz, int64_t m, int64_t n, void *a, int64_t lda,

@@ -13,6 +13,7 @@
 #endif
 
 #include "comm.h"
+#include "device.h"
 #include "error.h"
 #include "io.h"
 #include "iofile.h"
@@ -356,7 +357,7 @@ done:
 }
 
 ht_array *ht_load_csv(const char *path, const ht_csv_load_opts *o) {
-  if (o->device != HT_CPU) return ht_error("load_csv: device 'gpu' is not supported yet"), NULL;
+  if (ht_device_unsupported(o->device, "load_csv")) return NULL;
   if (o->split != 0 && o->split != 1 && o->split != -1 && o->split != -2 &&
       o->split != HT_IO_NOSPLIT)
     return ht_error("load_csv: split %d is out of range for a 2-D table", o->split), NULL;
@@ -511,7 +512,7 @@ int ht_save_csv(const ht_array *a, const char *path, const ht_csv_save_opts *o) 
   if (a->ndim > 2)
     return ht_error("save_csv: only 0-d, 1-d and 2-d arrays can be written as CSV, got shape %s",
                     ht_fmt_shape(sh, sizeof sh, a->ndim, a->gshape));
-  if (a->device != HT_CPU) return ht_error("save_csv: arrays on device 'gpu' are not supported yet");
+  if (ht_require_host(a, "save_csv")) return -1;
   if (o->sep == '\n' || o->sep == '\0') return ht_error("save_csv: '\\n' cannot be a separator");
   ht_array *c = a->split > 0 ? ht_resplit(a, 0) : ht_contiguous(a);
   if (!c) return -1;

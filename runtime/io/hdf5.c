@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "comm.h"
+#include "device.h"
 #include "error.h"
 #include "h5internal.h"
 #include "iofile.h"
@@ -203,7 +204,7 @@ done:
 }
 
 ht_array *ht_load_hdf5(const char *path, const char *dataset, const ht_h5_load_opts *o) {
-  if (o->device != HT_CPU) return ht_error("load_hdf5: device 'gpu' is not supported yet"), NULL;
+  if (ht_device_unsupported(o->device, "load_hdf5")) return NULL;
   hid_t f = ht_h5_open(path, H5F_ACC_RDONLY, "load_hdf5");
   if (f < 0) return NULL;
   hid_t dset = ht_h5_open_object(f, dataset, H5I_DATASET, path, "load_hdf5");
@@ -346,8 +347,7 @@ static int check_items(int n, const ht_h5_item *items, const ht_h5_save_opts *o,
     const char *a = items[i].name;
     while (*a == '/') a++;
     if (items[i].array && !*a) return ht_error("%s: a dataset needs a name", fn);
-    if (items[i].array && items[i].array->device != HT_CPU)
-      return ht_error("%s: arrays on device 'gpu' are not supported yet", fn);
+    if (items[i].array && ht_require_host(items[i].array, fn)) return -1;
     for (int j = 0; j < i; j++) {
       const char *b = items[j].name;
       while (*b == '/') b++;

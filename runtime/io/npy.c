@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "comm.h"
+#include "device.h"
 #include "error.h"
 #include "io.h"
 #include "iofile.h"
@@ -219,7 +220,7 @@ static ht_array *read_rows(MPI_File fh, const char *path, const npy_header *h, i
 }
 
 ht_array *ht_load_npy(const char *path, ht_dtype dtype, int split, ht_device dev) {
-  if (dev != HT_CPU) return ht_error("load_npy: device 'gpu' is not supported yet"), NULL;
+  if (ht_device_unsupported(dev, "load_npy")) return NULL;
   if (ht_io_check_readable(path, "load_npy")) return NULL;
   MPI_File fh;
   if (ht_io_open(path, MPI_MODE_RDONLY, &fh, "load_npy")) return NULL;
@@ -279,7 +280,7 @@ static int make_header(const ht_array *a, char *out, size_t size, int64_t *len) 
 int ht_save_npy(const ht_array *a, const char *path, const char *mode) {
   ht_save_mode m;
   if (ht_io_parse_mode(mode, false, "save_npy", &m)) return -1;
-  if (a->device != HT_CPU) return ht_error("save_npy: arrays on device 'gpu' are not supported yet");
+  if (ht_require_host(a, "save_npy")) return -1;
   /* the file holds C-order rows: split 0 or replicated data can be written in place */
   ht_array *c = a->split > 0 ? ht_resplit(a, 0) : ht_contiguous(a);
   if (!c) return -1;

@@ -7,6 +7,7 @@
 
 #include "array.h"
 #include "comm.h"
+#include "device.h"
 #include "error.h"
 
 /* Writes n consecutive elements whose C-order global flat indices are g, g+1, ... */
@@ -64,8 +65,7 @@ static inline int ht_check_factory(const char *fn, ht_dtype t, int ndim, const i
   if (split < -1 || split >= ndim)
     return ht_error("%s: split %d is out of range for shape %s", fn, split,
                     ht_fmt_shape(sh, sizeof sh, ndim, gshape));
-  if (dev != HT_CPU)
-    return ht_error("%s: arrays on device 'gpu' are not supported by this operation yet", fn);
+  if (ht_device_unsupported(dev, fn)) return -1;
   return ht_check_size(fn, t, ndim, gshape, split, NULL, dev);
 }
 

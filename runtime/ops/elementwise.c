@@ -1,17 +1,15 @@
 /* Distributed elementwise ops: NumPy's dtype resolution and broadcasting over global
  * shapes, Heat's rules for aligning the operands' splits, then the CPU's typed loops on
  * the local chunks through the broadcasting iterator. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "comm.h"
-#include "cpu/elementwise.h"
+#include "device.h"
 #include "iter.h"
 #include "ops.h"
-#ifdef HT_HAVE_CUDA
-#include "cuda/cuda.h"
-#endif
 
 #define MAXIN 3
 
@@ -216,9 +214,7 @@ static ht_array *run_elementwise(const ew_call *c) {
   int nout;
   int64_t gshape[HT_MAXDIM];
   for (int k = 0; k < c->nin; k++)
-    if (c->in[k]->device != HT_CPU)
-      return ht_error("%s: arrays on device 'gpu' are not supported by this operation yet",
-                      c->fn), NULL;
+    if (ht_require_host(c->in[k], c->fn)) return NULL;
   if (broadcast_all(c->fn, c->nin, c->in, &nout, gshape)) return NULL;
 
   const ht_array *use[MAXIN], *ref = NULL;
@@ -248,39 +244,50 @@ static ht_dtype binary_dtype(ht_binop op, ht_dtype ta, ht_dtype tb) {
   return p;
 }
 
-#ifdef HT_HAVE_CUDA
-/* The CUDA twins cover contiguous float operands of one shape and distribution. */
-static bool cuda_fits(const ht_array *a, const ht_array *b) {
-  if (a->device != HT_GPU || b->device != HT_GPU || a->dtype != b->dtype ||
-      !ht_dtype_is_float(a->dtype) || a->ndim != b->ndim || a->split != b->split ||
-      !ht_array_is_contiguous(a) || !ht_array_is_contiguous(b))
+/* Off the CPU, the device's contiguous kernels take operands of one dtype, shape and
+ * distribution (the CUDA twins); anything else is the one "not supported" error. */
+static bool device_fits(const ht_array *a, const ht_array *b) {
+  if (a->device != b->device || a->dtype != b->dtype || a->ndim != b->ndim ||
+      a->split != b->split || !ht_array_is_contiguous(a) || !ht_array_is_contiguous(b))
     return false;
   if (memcmp(a->gshape, b->gshape, sizeof(int64_t) * (size_t)a->ndim)) return false;
   return a->split < 0 || same_counts(a, b);
 }
 
-static ht_array *cuda_binary(ht_binop op, const ht_array *a, const ht_array *b) {
+static ht_array *device_binary(ht_binop op, const ht_array *a, const ht_array *b) {
+  const ht_backend *be = ht_backend_of(a->device);
+  if (!be->binary || !device_fits(a, b))
+    return ht_device_unsupported(a->device, ht_binop_name(op)), NULL;
   ht_array *out = ht_array_empty_counts(a->dtype, a->ndim, a->gshape, a->split, a->counts,
-                                        HT_GPU);
+                                        a->device);
   if (!out) return NULL;
-  if (ht_cuda_binary(op, a->dtype, ht_array_lsize(out), ht_array_data(out), ht_array_data(a),
-                     ht_array_data(b)))
+  if (be->binary(op, a->dtype, ht_array_lsize(out), ht_array_data(out), ht_array_data(a),
+                 ht_array_data(b)))
     return ht_array_free(out), NULL;
   return out;
 }
-#endif
+
+static ht_array *device_unary(ht_unop op, const ht_array *a) {
+  const ht_backend *be = ht_backend_of(a->device);
+  if (!be->unary || !device_fits(a, a))
+    return ht_device_unsupported(a->device, ht_unop_name(op)), NULL;
+  ht_array *out = ht_array_empty_counts(a->dtype, a->ndim, a->gshape, a->split, a->counts,
+                                        a->device);
+  if (!out) return NULL;
+  if (be->unary(op, a->dtype, ht_array_lsize(out), ht_array_data(out), ht_array_data(a)))
+    return ht_array_free(out), NULL;
+  return out;
+}
 
 ht_array *ht_binary(ht_binop op, const ht_array *a, const ht_array *b) {
   if (op >= HT_NBINOPS) return ht_error("binary: unknown operation %d", (int)op), NULL;
-#ifdef HT_HAVE_CUDA
-  if (op <= HT_DIV && cuda_fits(a, b)) return cuda_binary(op, a, b);
-#endif
+  if (a->device != HT_CPU || b->device != HT_CPU) return device_binary(op, a, b);
   ew_call c = {.fn = ht_binop_name(op), .nin = 2, .in = {a, b}};
   ht_dtype t = binary_dtype(op, a->dtype, b->dtype);
   if (t == HT_NDTYPES) return NULL;
   c.read[0] = c.read[1] = t;
   c.out_dtype = ht_binop_kind(op) == HT_EW_BOOL ? HT_BOOL : t;
-  c.loop = ht_cpu_binary_loop(op, t);
+  c.loop = ht_backend_of(HT_CPU)->binary_loop(op, t);
   if (!c.loop)
     return ht_error("%s: not supported for dtypes %s and %s", c.fn, ht_dtype_name(a->dtype),
                     ht_dtype_name(b->dtype)), NULL;
@@ -291,7 +298,8 @@ ht_array *ht_binary(ht_binop op, const ht_array *a, const ht_array *b) {
  * (a same-kind cast of the operands, as NumPy's default casting), operands aligned to out's
  * distribution, no full-size temporary when they already match it. */
 int ht_binary_out(ht_binop op, const ht_array *a, const ht_array *b, ht_array *out) {
-  if (op > HT_DIV) return ht_error("%s_: in place only for add, sub, mul, div", ht_binop_name(op));
+  if (op >= HT_NBINOPS || ht_binop_kind(op) == HT_EW_BOOL) /* a bool result has no place */
+    return ht_error("%s_: no in-place form (its result is bool)", ht_binop_name(op));
   char fn[32], s1[128], s2[128];
   snprintf(fn, sizeof fn, "%s_", ht_binop_name(op));
   ht_dtype t = binary_dtype(op, a->dtype, b->dtype);
@@ -301,10 +309,10 @@ int ht_binary_out(ht_binop op, const ht_array *a, const ht_array *b, ht_array *o
                     ht_dtype_name(t), ht_dtype_name(a->dtype), ht_dtype_name(b->dtype),
                     ht_dtype_name(out->dtype));
   ew_call c = {.fn = fn, .nin = 2, .in = {a, b}, .read = {out->dtype, out->dtype},
-               .out_dtype = out->dtype, .loop = ht_cpu_binary_loop(op, out->dtype)};
+               .out_dtype = out->dtype,
+               .loop = ht_backend_of(HT_CPU)->binary_loop(op, out->dtype)};
   if (!c.loop) return ht_error("%s: not supported for dtype %s", fn, ht_dtype_name(out->dtype));
-  if (a->device != HT_CPU || b->device != HT_CPU || out->device != HT_CPU)
-    return ht_error("%s: arrays on device 'gpu' are not supported by this operation yet", fn);
+  if (ht_require_host(a, fn) || ht_require_host(b, fn) || ht_require_host(out, fn)) return -1;
   int nout;
   int64_t gshape[HT_MAXDIM];
   if (broadcast_all(fn, 2, c.in, &nout, gshape)) return -1;
@@ -334,6 +342,7 @@ ht_array *ht_unary(ht_unop op, const ht_array *a) {
   if (op >= HT_NUNOPS) return ht_error("unary: unknown operation %d", (int)op), NULL;
   ew_call c = {.fn = ht_unop_name(op), .nin = 1, .in = {a}};
   ht_dtype t = a->dtype;
+  if (a->device != HT_CPU) return device_unary(op, a);
   if (op == HT_NEG && t == HT_BOOL)
     return ht_error("neg: boolean negative is not supported (dtype bool), use "
                     "logical_not"), NULL;
@@ -341,22 +350,29 @@ ht_array *ht_unary(ht_unop op, const ht_array *a) {
    * smaller ones where NumPy gives float16, which we do not have (ht_float_result). */
   if (ht_unop_kind(op) == HT_EW_MATH) t = ht_float_result(t);
   if (ht_unop_kind(op) == HT_EW_TRUEDIV && !ht_dtype_is_float(t)) t = HT_FLOAT64;
-#ifdef HT_HAVE_CUDA
-  if (op == HT_EXP && a->device == HT_GPU && ht_dtype_is_float(t) && t == a->dtype &&
-      ht_array_is_contiguous(a)) {
-    ht_array *out = ht_array_empty_counts(t, a->ndim, a->gshape, a->split, a->counts, HT_GPU);
-    if (!out) return NULL;
-    if (ht_cuda_unary(op, t, ht_array_lsize(out), ht_array_data(out), ht_array_data(a)))
-      return ht_array_free(out), NULL;
-    return out;
-  }
-#endif
   c.read[0] = t;
   c.out_dtype = ht_unop_kind(op) == HT_EW_BOOL ? HT_BOOL : t;
-  c.loop = ht_cpu_unary_loop(op, t);
+  c.loop = ht_backend_of(HT_CPU)->unary_loop(op, t);
   if (!c.loop)
     return ht_error("%s: not supported for dtype %s", c.fn, ht_dtype_name(a->dtype)), NULL;
   return run_elementwise(&c);
+}
+
+ht_array *ht_round(const ht_array *a, int64_t d) {
+  if (d == 0) return ht_unary(HT_ROUND, a);
+  if (!ht_dtype_is_float(a->dtype)) {
+    if (d < 0)
+      return ht_error("round: negative decimals of an %s array are not supported",
+                      ht_dtype_name(a->dtype)), NULL;
+    return ht_copy(a);
+  }
+  ht_binop up = d > 0 ? HT_MUL : HT_DIV, down = d > 0 ? HT_DIV : HT_MUL;
+  ht_array *scale = ht_scalar(a->dtype, pow(10.0, (double)(d > 0 ? d : -d)));
+  ht_array *s = scale ? ht_binary(up, a, scale) : NULL;
+  ht_array *r = s ? ht_unary(HT_ROUND, s) : NULL;
+  ht_array *out = r ? ht_binary(down, r, scale) : NULL;
+  ht_array_free(scale), ht_array_free(s), ht_array_free(r);
+  return out;
 }
 
 ht_array *ht_where(const ht_array *cond, const ht_array *a, const ht_array *b) {

@@ -63,8 +63,7 @@ static int check_items(const ht_index *ix, const char *fn, int *used, int *array
             "%s: arrays used as indices must be of integer (or boolean) type, "
             "got %s",
             fn, ht_dtype_name(x->dtype));
-      if (x->device != HT_CPU)
-        return ht_error("%s: index arrays on device 'gpu' are not supported yet", fn);
+      if (ht_require_host(x, fn)) return -1;
       if (x->dtype == HT_BOOL && x->ndim == 0)
         return ht_error("%s: a 0-d boolean index is not supported", fn);
       if (x->ndim > 0) ++*arrays;

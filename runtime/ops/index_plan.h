@@ -5,6 +5,7 @@
 #define HT_INDEX_PLAN_H
 
 #include "../comm.h"
+#include "../device.h"
 #include "../exchange.h"
 #include "../indexing.h"
 
@@ -35,7 +36,6 @@ void ht_ix_drop_axis(ht_array *v, int ax);
 void ht_ix_permute(ht_array *v, const int *perm);
 /* NumPy's order when the array item's n result axes at ax go first. */
 void ht_ix_adv_first_perm(int ndim, int ax, int n, int *perm);
-int ht_ix_check_host(const ht_array *a, const char *fn);
 
 /* a held whole by every rank (a view if it already is). Collective. */
 ht_array *ht_ix_replicate(const ht_array *a);

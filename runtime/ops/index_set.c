@@ -263,7 +263,7 @@ done:
 
 int ht_setitem(ht_array *a, const ht_index *ix, const ht_array *value) {
   ht_index_plan pl;
-  if (ht_ix_check_host(a, "setitem") || ht_ix_check_host(value, "setitem")) return -1;
+  if (ht_require_host(a, "setitem") || ht_require_host(value, "setitem")) return -1;
   if (ht_index_plan_make(a, ix, "setitem", &pl)) return -1;
   ht_array *T = pl.view, *V = NULL;
   bool writer = true;

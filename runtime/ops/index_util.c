@@ -262,8 +262,3 @@ void ht_ix_adv_first_perm(int ndim, int ax, int n, int *perm) {
     perm[k++] = d;
 }
 
-int ht_ix_check_host(const ht_array *a, const char *fn) {
-  if (a->device != HT_CPU)
-    return ht_error("%s: arrays on device 'gpu' support only basic slicing for now", fn);
-  return 0;
-}

@@ -193,7 +193,7 @@ ht_array *ht_getitem(const ht_array *a, const ht_index *ix) {
   if (ht_index_plan_make(a, ix, "getitem", &pl)) return NULL;
   ht_array *v = pl.view;
   pl.view = NULL;
-  if ((pl.int_axis >= 0 || pl.rev_axis >= 0 || pl.adv) && ht_ix_check_host(a, "getitem"))
+  if ((pl.int_axis >= 0 || pl.rev_axis >= 0 || pl.adv) && ht_require_host(a, "getitem"))
     return ht_array_free(v), NULL;
   if (pl.int_axis >= 0) {
     ht_array *r = pick_split_row(v, pl.int_axis);

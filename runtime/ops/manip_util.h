@@ -6,6 +6,7 @@
 
 #include "../array.h"
 #include "../comm.h"
+#include "../device.h"
 #include "../exchange.h"
 
 /* Normalises axis for ndim dimensions (NumPy's message); -1 on error. */
@@ -17,9 +18,7 @@ static inline int ht_norm_axis(const char *fn, int64_t axis, int ndim) {
 }
 
 static inline int ht_check_cpu(const ht_array *a, const char *fn) {
-  if (a->device != HT_CPU)
-    return ht_error("%s: arrays on device 'gpu' are not supported by this operation yet", fn);
-  return 0;
+  return ht_require_host(a, fn);
 }
 
 #endif

@@ -20,30 +20,32 @@ static void set(ht_dtype t, void *p, int64_t i, double v) {
   else ((double *)p)[i] = v;
 }
 
+int ht_decomp_finite(const char *fn, const char *what, const ht_array *a, const ht_array *x) {
+  char sh[128];
+  const int64_t n = ht_array_lsize(x);
+  const void *d = ht_array_data(x);
+  int bad = 0; /* NaN/inf would make LAPACK loop, reject an argument or return garbage */
+  if (x->dtype == HT_FLOAT32) {
+    for (int64_t i = 0; i < n; i++) bad |= !isfinite(((const float *)d)[i]);
+  } else {
+    for (int64_t i = 0; i < n; i++) bad |= !isfinite(((const double *)d)[i]);
+  }
+  if (!bad) return 0;
+  return ht_error("%s: %s must not contain infs or NaNs (shape %s, split %d, dtype %s)", fn, what,
+                  ht_fmt_shape(sh, sizeof sh, a->ndim, a->gshape), a->split,
+                  ht_dtype_name(a->dtype));
+}
+
 ht_array *ht_decomp_input(const char *fn, const ht_array *a) {
   char sh[64];
   if (a->ndim != 2)
-    return ht_error("%s: expected a 2-D array, got shape %s (%d-D, dtype %s)", fn,
-                    ht_fmt_shape(sh, sizeof sh, a->ndim, a->gshape), a->ndim,
+    return ht_error("%s: expected a 2-D array, got shape %s (%d-D, split %d, dtype %s)", fn,
+                    ht_fmt_shape(sh, sizeof sh, a->ndim, a->gshape), a->ndim, a->split,
                     ht_dtype_name(a->dtype)), NULL;
   ht_array *x = ht_dtype_is_float(a->dtype)
                     ? ht_contiguous(a)
                     : ht_astype(a, HT_FLOAT64); /* NumPy's linalg promotes ints to float64 */
-  int status = x ? 0 : -1;
-  if (x) { /* NaN/inf would make LAPACK loop or return garbage */
-    const int64_t n = ht_array_lsize(x);
-    const void *d = ht_array_data(x);
-    int bad = 0;
-    if (x->dtype == HT_FLOAT32) {
-      for (int64_t i = 0; i < n; i++) bad |= !isfinite(((const float *)d)[i]);
-    } else {
-      for (int64_t i = 0; i < n; i++) bad |= !isfinite(((const double *)d)[i]);
-    }
-    if (bad)
-      status = ht_error("%s: array must not contain infs or NaNs (shape %s, split %d, dtype %s)",
-                        fn, ht_fmt_shape(sh, sizeof sh, 2, a->gshape), a->split,
-                        ht_dtype_name(a->dtype));
-  }
+  int status = x ? ht_decomp_finite(fn, "array", a, x) : -1;
   /* the check is local: a rank may see a NaN that the others do not */
   if ((a->split >= 0 ? ht_comm_agree(status) : status) < 0) {
     if (x) ht_array_free(x);
@@ -86,33 +88,101 @@ static void take_r(size_t sz, int64_t k, int64_t n, const char *w, char *r) {
     memcpy(r + (size_t)(i * n + i) * sz, w + (size_t)(i * n + i) * sz, (size_t)(n - i) * sz);
 }
 
+/* Rows per chunk of the local TSQR below: a 4096 x 64 float32 panel is 1 MiB, in cache. */
+enum { QR_CHUNK = 4096, QR_CHUNK_MAX_COLS = 256 };
+
+/* The c x n row-major block w (ld n) into column-major cm (ld c), and back. */
+static void to_colmajor(ht_dtype t, int64_t c, int64_t n, const char *w, char *cm) {
+  if (t == HT_FLOAT32) {
+    const float *a = (const float *)w;
+    float *b = (float *)cm;
+    for (int64_t i = 0; i < c; i++)
+      for (int64_t j = 0; j < n; j++) b[j * c + i] = a[i * n + j];
+  } else {
+    const double *a = (const double *)w;
+    double *b = (double *)cm;
+    for (int64_t i = 0; i < c; i++)
+      for (int64_t j = 0; j < n; j++) b[j * c + i] = a[i * n + j];
+  }
+}
+
+/* R (n x n, row-major, zeros below) from the upper triangle of the column-major cm (ld c). */
+static void take_r_cm(ht_dtype t, int64_t c, int64_t n, const char *cm, char *r) {
+  const size_t sz = ht_dtype_size(t);
+  memset(r, 0, (size_t)(n * n) * sz);
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = i; j < n; j++)
+      memcpy(r + (size_t)(i * n + j) * sz, cm + (size_t)(j * c + i) * sz, sz);
+}
+
+/* QR of the m x n row-major matrix w (ld n, overwritten): R (k x n, k = min(m, n)) into r;
+ * with want_q, w holds Q (m x k, ld n) on return. A tall-skinny block is factored as a local
+ * TSQR over row chunks: each chunk is copied column-major (in cache) for LAPACK's blocked
+ * geqrf, the stacked R factors get one more geqrf, and Q_j = Q_chunk_j Q_stack_j is one GEMM
+ * written straight into w. (The row-major path, the LQ of the wide transpose, is LAPACK's
+ * unblocked BLAS-2 code for 64 columns: seconds for 1e6 x 64.) Returns LAPACK's info or -1. */
+static int block_qr(ht_dtype t, int64_t m, int64_t n, char *w, char *r, bool want_q) {
+  const size_t sz = ht_dtype_size(t);
+  const int64_t k = m < n ? m : n, nc = m / QR_CHUNK;
+  if (nc < 2 || n > QR_CHUNK_MAX_COLS) {
+    char *tau = malloc((size_t)k * sz + 1);
+    if (!tau) return ht_error("qr: out of memory");
+    int st = ht_lapack_geqrf(t, m, n, w, n, tau);
+    if (!st) take_r(sz, k, n, w, r);
+    if (!st && want_q) st = ht_lapack_orgqr(t, m, k, w, n, tau);
+    free(tau);
+    return st;
+  }
+  /* m >= 2 * QR_CHUNK >= n here, so k = n and every chunk has n to 2 * QR_CHUNK rows; a
+   * chunk's column-major factors go back to its place in w until the stack's Q is known */
+  char *tau = malloc((size_t)(nc * n) * sz), *stack = malloc((size_t)(nc * n * n) * sz);
+  char *tau2 = malloc((size_t)n * sz), *cm = malloc((size_t)(2 * QR_CHUNK * n) * sz);
+  int st = tau && stack && tau2 && cm ? 0 : ht_error("qr: out of memory");
+  for (int64_t j = 0; !st && j < nc; j++) {
+    const int64_t r0 = m * j / nc, cj = m * (j + 1) / nc - r0;
+    char *wj = w + (size_t)(r0 * n) * sz;
+    to_colmajor(t, cj, n, wj, cm);
+    st = ht_lapack_geqrf_cm(t, cj, n, cm, cj, tau + (size_t)(j * n) * sz);
+    if (!st) take_r_cm(t, cj, n, cm, stack + (size_t)(j * n * n) * sz);
+    if (!st && want_q) memcpy(wj, cm, (size_t)(cj * n) * sz);
+  }
+  if (!st) st = ht_lapack_geqrf(t, nc * n, n, stack, n, tau2);
+  if (!st) take_r(sz, n, n, stack, r);
+  if (!st && want_q) st = ht_lapack_orgqr(t, nc * n, n, stack, n, tau2);
+  for (int64_t j = 0; !st && want_q && j < nc; j++) {
+    const int64_t r0 = m * j / nc, cj = m * (j + 1) / nc - r0;
+    char *wj = w + (size_t)(r0 * n) * sz;
+    st = ht_lapack_orgqr_cm(t, cj, n, wj, cj, tau + (size_t)(j * n) * sz);
+    /* the column-major cj x n Q is a row-major n x cj matrix, read transposed */
+    if (!st) st = ht_blas_gemm(t, true, false, cj, n, n, 1.0, wj, cj,
+                               stack + (size_t)(j * n * n) * sz, n, 0.0, cm, n);
+    if (!st) memcpy(wj, cm, (size_t)(cj * n) * sz);
+  }
+  free(tau), free(stack), free(tau2), free(cm);
+  return st;
+}
+
 /* QR of this rank's whole matrix (x replicated or thought of as one rank's). */
 static int local_qr(const ht_array *x, bool want_q, ht_array **q, ht_array **r) {
   const ht_dtype t = x->dtype;
   const size_t sz = ht_dtype_size(t);
   const int64_t m = x->gshape[0], n = x->gshape[1], k = m < n ? m : n;
   int64_t rs[2] = {k, n}, qs[2] = {m, k};
-  char *w = malloc((size_t)(m * n) * sz + 1), *tau = malloc((size_t)k * sz + 1);
+  char *w = malloc((size_t)(m * n) * sz + 1);
   ht_array *R = ht_array_empty(t, 2, rs, -1, HT_CPU);
   ht_array *Q = want_q ? ht_array_empty(t, 2, qs, -1, HT_CPU) : NULL;
-  int st = !w || !tau || !R || (want_q && !Q) ? ht_error("qr: out of memory for %lldx%lld",
-                                                         (long long)m, (long long)n) : 0;
+  int st = !w || !R || (want_q && !Q) ? ht_error("qr: out of memory for %lldx%lld",
+                                                 (long long)m, (long long)n) : 0;
   if (!st) {
     memcpy(w, ht_array_data(x), (size_t)(m * n) * sz);
-    st = ht_lapack_geqrf(t, m, n, w, n, tau);
+    st = block_qr(t, m, n, w, ht_array_data(R), want_q);
   }
-  if (!st) {
-    take_r(sz, k, n, w, ht_array_data(R));
-    if (want_q) {
-      st = ht_lapack_orgqr(t, m, k, w, n, tau);
-      for (int64_t i = 0; !st && i < m; i++)
-        memcpy((char *)ht_array_data(Q) + (size_t)(i * k) * sz, w + (size_t)(i * n) * sz,
-               (size_t)k * sz);
-    }
-  }
+  for (int64_t i = 0; !st && want_q && i < m; i++)
+    memcpy((char *)ht_array_data(Q) + (size_t)(i * k) * sz, w + (size_t)(i * n) * sz,
+           (size_t)k * sz);
   if (st > 0) st = ht_error("qr: LAPACK failed (info %d)", st);
   if (!st) positive_diagonal(t, k, n, ht_array_data(R), n, m, Q ? ht_array_data(Q) : NULL, k);
-  free(w), free(tau);
+  free(w);
   if (st) {
     ht_array_free(R), ht_array_free(Q);
     return -1;
@@ -141,19 +211,18 @@ static int tsqr(const ht_array *x, bool want_q, ht_array **q, ht_array **r) {
   ht_counts_to_displs(kb, p, kd);
 
   /* 1. local QR of my rows */
-  char *w = malloc((size_t)(mi * n) * sz + 1), *tau = malloc((size_t)ki * sz + 1);
+  char *w = malloc((size_t)(mi * n) * sz + 1);
   char *stack = malloc((size_t)(K * n) * sz + 1), *mine = malloc((size_t)(ki * n) * sz + 1);
   char *qs = malloc((size_t)(K * kf) * sz + 1), *tau2 = malloc((size_t)kf * sz + 1);
-  int st = !w || !tau || !stack || !mine || !qs || !tau2
+  int st = !w || !stack || !mine || !qs || !tau2
                ? ht_error("qr: out of memory for a (%lld, %lld) block", (long long)mi,
                           (long long)n)
                : 0;
   if (!st) {
     memcpy(w, ht_array_data(x), (size_t)(mi * n) * sz);
-    st = ht_lapack_geqrf(t, mi, n, w, n, tau);
+    st = block_qr(t, mi, n, w, mine, want_q); /* w becomes my rows' local Q */
     if (st > 0) st = ht_error("qr: LAPACK failed on a local block (info %d)", st);
   }
-  if (!st) take_r(sz, ki, n, w, mine);
   if (ht_comm_agree(st) < 0) goto fail;
 
   /* 2. every rank's R, stacked; rank 0 factors the stack and sends R and Q_s round */
@@ -190,15 +259,13 @@ static int tsqr(const ht_array *x, bool want_q, ht_array **q, ht_array **r) {
   if (!st && want_q) {
     int64_t off = 0;
     for (int rk = 0; rk < me; rk++) off += kc[rk];
-    st = ht_lapack_orgqr(t, mi, ki, w, n, tau);
-    if (st > 0) st = ht_error("qr: LAPACK failed forming Q (info %d)", st);
-    if (!st && ki > 0)
+    if (ki > 0)
       st = ht_blas_gemm(t, false, false, mi, kf, ki, 1.0, w, n, qs + (size_t)(off * kf) * sz,
                         kf, 0.0, ht_array_data(Q), kf);
     else if (!st && mi > 0)
       memset(ht_array_data(Q), 0, (size_t)(mi * kf) * sz);
   }
-  free(w), free(tau), free(stack), free(mine), free(qs), free(tau2), free(kc);
+  free(w), free(stack), free(mine), free(qs), free(tau2), free(kc);
   if (ht_comm_agree(st) < 0) {
     ht_array_free(R), ht_array_free(Q);
     return -1;
@@ -209,7 +276,7 @@ static int tsqr(const ht_array *x, bool want_q, ht_array **q, ht_array **r) {
 
 fail_agreed: /* a failed collective: every rank already has the error */
 fail:
-  free(w), free(tau), free(stack), free(mine), free(qs), free(tau2), free(kc);
+  free(w), free(stack), free(mine), free(qs), free(tau2), free(kc);
   return -1;
 }
 

@@ -8,6 +8,7 @@
 #include "../comm.h"
 #include "../cpu/binned.h"
 #include "../cpu/reduce.h"
+#include "../device.h"
 #include "../iter.h"
 #include "../ops.h"
 
@@ -136,9 +137,10 @@ static int exact_pass(const char *fn, const ht_rjob *j, double *acc, int64_t n, 
  * allreduces the n accumulators. */
 static int reduce_pass(const char *fn, const ht_rjob *j, void *acc, int64_t n, bool across,
                        int status) {
+  /* ht_reduce requires host data, so the exact path calls the CPU kernel directly */
   if (j->f64 && (j->op == HT_K_SUM || j->op == HT_K_SQDEV))
     return exact_pass(fn, j, acc, n, across, status);
-  if (status == 0) ht_cpu_reduce(j, acc);
+  if (status == 0) ht_backend_of(HT_CPU)->reduce(j, acc);
   if (!across || ht_comm_size() == 1) return status; /* one rank: nothing to join */
   if (ht_comm_agree(status) < 0) return -1;
   return ht_comm_allreduce(acc, n, j->f64 ? HT_FLOAT64 : HT_INT64, mpi_op(j->op, j->f64));
@@ -288,8 +290,7 @@ ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts) 
   if ((unsigned)op >= HT_NREDOPS) return ht_error("reduce: unknown reduction %d", (int)op), NULL;
   if (!opts) opts = &every;
   if (check_axes(fn, op, a, opts, red)) return NULL;
-  if (a->device != HT_CPU)
-    return ht_error("%s: arrays on device gpu are not supported yet", fn), NULL;
+  if (ht_require_host(a, fn)) return NULL;
 
   /* global result: shape, count of reduced elements, split */
   int64_t N = 1, oshape[HT_MAXDIM];
@@ -331,7 +332,7 @@ ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts) 
 
   if (is_arg(op)) {
     if (!status) {
-      ht_cpu_reduce(&j, acc);
+      ht_backend_of(HT_CPU)->reduce(&j, acc);
       globalise(a, opts, acc, n);
     }
     if (across) status = arg_across(&j, acc, n, status);

@@ -96,13 +96,16 @@ ht_array *ht_det(const ht_array *a) {
 static ht_array *gathered_rhs(const char *fn, const ht_array *b, int64_t n, ht_dtype t) {
   char sa[64];
   if ((b->ndim != 1 && b->ndim != 2) || b->gshape[0] != n)
-    return ht_error("%s: b must have shape (%lld,) or (%lld, k) to match a, got %s", fn,
-                    (long long)n, (long long)n, ht_fmt_shape(sa, sizeof sa, b->ndim, b->gshape)),
-           NULL;
+    return ht_error("%s: b must have shape (%lld,) or (%lld, k) to match a, got %s (split %d, "
+                    "dtype %s)", fn, (long long)n, (long long)n,
+                    ht_fmt_shape(sa, sizeof sa, b->ndim, b->gshape), b->split,
+                    ht_dtype_name(b->dtype)), NULL;
   ht_array *g = b->split < 0 ? ht_array_view(b) : ht_resplit(b, -1);
   if (!g) return NULL;
   ht_array *c = ht_astype(g, t); /* a contiguous copy, to be overwritten by x */
   ht_array_free(g);
+  /* every rank holds all of b now, so every rank finds the same NaN */
+  if (c && ht_decomp_finite(fn, "b", b, c)) ht_array_free(c), c = NULL;
   return c;
 }
 
@@ -122,7 +125,9 @@ static ht_array *solve(const char *fn, const ht_array *a, const ht_array *b, int
   if (!st && tri) {
     for (int64_t i = 0; !st && i < n; i++)
       if (ht_get_f64(t, (char *)ht_array_data(A) + (size_t)(i * n + i) * ht_dtype_size(t)) == 0)
-        st = ht_error("%s: singular matrix (zero on the diagonal at %lld)", fn, (long long)i);
+        st = ht_error("%s: singular matrix (zero on the diagonal at %lld; shape (%lld, %lld), "
+                      "split %d, dtype %s)", fn, (long long)i, (long long)n, (long long)n,
+                      a->split, ht_dtype_name(t));
     if (!st) st = ht_lapack_trtrs(t, lower, n, k, ht_array_data(A), n, ht_array_data(x), k);
   } else if (!st) {
     st = ht_lapack_getrf(t, n, ht_array_data(A), n, ipiv);

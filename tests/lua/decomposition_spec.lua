@@ -143,6 +143,21 @@ describe("PCA", function()
     assert_rows_up_to_sign(p32.components_, wines_comp, 1e-5)
   end)
 
+  it("has Heat's hierarchical solver", function()
+    local X = load("iris", ht.float64, 0)
+    local p = PCA(2, { svd_solver = "hierarchical" }):fit(X)
+    T.assert_allclose(p.explained_variance_, { iris.ev[1], iris.ev[2] }, 1e-9)
+    assert_rows_up_to_sign(p.components_, { iris.comp[1], iris.comp[2] }, 1e-8)
+    -- 1 - err^2 = the kept variance ratio: sum(PCA(2).fit(iris).explained_variance_ratio_)
+    assert.is_true(math.abs(p.total_explained_variance_ratio_ - (iris.evr[1] + iris.evr[2])) < 1e-9)
+    -- a fraction f keeps the rank of hsvd_rtol(sqrt(1 - f)): 2 for 0.95, as scikit-learn's
+    local q = PCA(0.95, { svd_solver = "hierarchical" }):fit(X)
+    assert.are.equal(2, q.n_components_)
+    local sel = q:transform(X)[{ { 0, 1 } }]
+    -- PCA(2).fit(iris).transform(iris)[0] (columns up to sign)
+    columns_up_to_sign(sel, { { -2.68412562596954 }, { 0.31939724658508517 } }, 1e-8)
+  end)
+
   it("works when ranks own no rows", function()
     local X = ht.array({ { 0, 0 }, { 2, 2 } }, { dtype = ht.float64, split = 0 })
     local p = PCA():fit(X)

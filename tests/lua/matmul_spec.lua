@@ -205,3 +205,38 @@ describe("bad input", function()
     T.assert_error(function() ht.ones(2):matmul() end, "ht.matmul: expected 2 arguments")
   end)
 end)
+
+describe("stacks of matrices", function()
+  -- a = np.arange(24).reshape(2,3,4) % 5 - 2.0; b = np.arange(40).reshape(2,4,5) % 7 - 3.0
+  local function A3(s) return (ht.arange(24, { dtype = ht.float64 }) % 5 - 2):reshape({ 2, 3, 4 }):resplit(sp(s)) end
+  local function B3(s) return (ht.arange(40, { dtype = ht.float64 }) % 7 - 3):reshape({ 2, 4, 5 }):resplit(sp(s)) end
+  local ab = { { { 2, 0, 5, 3, 1 }, { -10, -11, 2, 1, 7 }, { 3, 3, -11, -11, 3 } },
+    { { 5, 6, 7, 1, 2 }, { -10, -1, 1, 3, 5 }, { -10, 2, 0, 5, 3 } } } -- a @ b
+  local ab1 = { ab[1], { { 6, 7, 1, 2, -11 }, { -1, 1, 3, 5, 0 }, { 2, 0, 5, 3, 1 } } } -- a @ b[0] (broadcast)
+  local s3 = { "none", 0, 1, 2 }
+  for _, sa in ipairs(s3) do
+    for _, sb in ipairs(s3) do
+      it(string.format("(2,3,4) @ (2,4,5) at splits %s, %s", sa, sb), function()
+        local c = ht.matmul(A3(sa), B3(sb))
+        T.assert_equal(c, ab)
+        -- a split batch axis is the result's split; inside the matrices Heat's 2-D rule
+        local want = (sa == 0 or sb == 0) and 0 or (sp(sa) or sp(sb))
+        T.assert_split(c, want)
+        T.assert_equal(ht.matmul(A3(sa), B3(sb)[0]), ab1) -- broadcast over the batch axis
+      end)
+    end
+  end
+  it("with a vector on either side, and int32", function()
+    T.assert_equal(ht.matmul(A3(0), ht.array({ 1.0, -1, 2, 0 })), { { -1, 2, -5 }, { 3, 1, -1 } }) -- a @ [1,-1,2,0]
+    T.assert_equal(ht.matmul(ht.array({ 1.0, 2, -1 }, { split = 0 }), A3(2)), { { 1, -7, 0, 2 }, { 0, 2, 4, 1 } }) -- [1,2,-1] @ a
+    local c = ht.matmul(A3(0):astype(ht.int32), B3(nil):astype(ht.int32))
+    T.assert_dtype(c, ht.int32)
+    T.assert_equal(c, ab)
+  end)
+  it("rejects batch shapes that do not broadcast", function()
+    T.assert_error(function() ht.matmul(ht.ones({ 2, 3, 4 }), ht.ones({ 3, 4, 5 })) end,
+      "ht.matmul: batch dimensions of shapes (2, 3, 4) and (3, 4, 5) cannot be broadcast")
+    T.assert_error(function() ht.matmul(ht.ones({ 2, 3, 4 }), ht.ones({ 2, 3, 5 })) end,
+      "ht.matmul: shapes (2, 3, 4) and (2, 3, 5) not aligned: 4 (dim 2) != 3 (dim 1)")
+  end)
+end)

@@ -93,3 +93,36 @@ describe("ht.linalg.qr", function()
     T.assert_error(function() ht.linalg.qr(bad) end, "must not contain infs or NaNs")
   end)
 end)
+
+-- A tall block is factored in row chunks of 4096 rows (a local TSQR, runtime/ops/qr.c): 40000
+-- rows put every rank's block past two chunks at 1-4 ranks, so the chunked path runs at
+-- every split. A = np.sin(np.arange(40000.)[:, None] * [0.01, 0.02, 0.03, 0.05])
+describe("ht.linalg.qr and svdvals of a tall block (the chunked local QR)", function()
+  -- r = np.linalg.qr(A, 'r'); np.sign(np.diag(r))[:, None] * r
+  local R_big = { { 141.34103958828251, -0.28791401104686926, 0.22870152791409476, -0.05768426517342945 },
+                  { 0, 141.45505112624821, -0.36576117168810018, 0.024160962784288788 },
+                  { 0, 0, 141.4258644802151, 0.11611721935507562 },
+                  { 0, 0, 0, 141.43183796227444 } }
+  -- np.linalg.svd(A, compute_uv=False)
+  local S_big = { 141.71503281278157, 141.45337647029825, 141.24455936077945, 141.24133063635898 }
+  for _, dtype in ipairs { "float64", "float32" } do
+    for _, split in ipairs { false, 0 } do
+      local sp = split or nil
+      it(string.format("(40000, 4) %s, split %s", dtype, tostring(sp)), function()
+        local i = ht.arange(40000, { dtype = "float64" }):reshape { 40000, 1 }
+        local X = ht.sin(i * ht.array({ { 0.01, 0.02, 0.03, 0.05 } }, { dtype = "float64" }))
+        X = X:astype(dtype):resplit(sp)
+        local Q, R = ht.linalg.qr(X)
+        T.assert_split(Q, sp)
+        local tol = dtype == "float64" and 1e-12 or 2e-5
+        -- exact maths: Q^T Q = I and Q R = X
+        T.assert_allclose(ht.matmul(Q.T, Q), C.eye(4), 0, tol * 10)
+        assert((ht.matmul(Q, R) - X):abs():max():item() < tol * 10, "Q R = A")
+        T.assert_allclose(R, R_big, dtype == "float64" and 1e-12 or 1e-5, tol * 100)
+        T.assert_allclose(ht.linalg.svdvals(X), S_big, dtype == "float64" and 1e-12 or 1e-5)
+        local _, Ronly = ht.linalg.qr(X, { mode = "r" })
+        T.assert_allclose(Ronly, R:totable(), 0, 0)
+      end)
+    end
+  end
+end)

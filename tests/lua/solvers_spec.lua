@@ -126,9 +126,9 @@ describe("ht.linalg.cg and lanczos", function()
   it("rejects bad input", function()
     local A = ht.array(S, { split = 0 })
     T.assert_error(function() ht.linalg.cg(A, ht.ones(3), ht.zeros(4)) end,
-      "cg: b must be a vector of length 4, got shape (3)")
+      "cg: b must be a vector of length 4 to match A (shape (4, 4), split 0, dtype float32), got shape (3,), split nil")
     T.assert_error(function() ht.linalg.cg(ht.ones({ 2, 3 }), ht.ones(2), ht.ones(2)) end,
-      "cg: expected a square matrix, got shape (2, 3)")
+      "cg: expected a square matrix, got shape (2, 3), split nil, dtype float32")
     T.assert_error(function() ht.linalg.cg(A, ht.ones(4), ht.ones(4), { rtol = 1 }) end,
       "unknown option 'rtol'")
     T.assert_error(function() ht.linalg.lanczos(A, 5) end, "lanczos: m must be an integer in [1, 4]")
