@@ -22,7 +22,6 @@ typedef unsigned __int128 u128;
 enum {
   LANES = 8,
   HEADROOM = 13,         /* log2(HT_XACC_BLOCK) + 1: a block of fold pieces sums exactly */
-  FOLD_BITS = 52 - HEADROOM, /* bits each fold takes: two folds cover 2^E .. 2^(E-78) */
   TOP = HT_XACC_DIGITS - 1,
 };
 #define MAX_ADDS ((int64_t)1 << 30)
@@ -64,21 +63,42 @@ void ht_xacc_add(ht_xacc *a, double x) {
   if (++a->adds >= MAX_ADDS) ht_xacc_normalize(a);
 }
 
-/* The fold constants for a block whose magnitudes are below 2^E: fold 1 rounds to
- * multiples of 2^(E-39), fold 2 to multiples of 2^(E-78). -1 when E is too close to
- * the top of the double range or maxabs is not finite (the caller deposits term by
- * term). Bit arithmetic: frexp and ldexp cost more than a short row's folds. */
-static inline int fold_sigmas(double maxabs, double *s1, double *s2) {
+/* The fold constants for a block whose magnitudes are below 2^E, with h bits of headroom
+ * (a block of up to 2^(h-1) terms): fold 1 rounds to multiples of 2^(E+h-52), fold 2 to
+ * multiples of 2^(E+2h-104). -1 when E is too close to the top of the double range or
+ * maxabs is not finite (the caller deposits term by term). Bit arithmetic: frexp and
+ * ldexp cost more than a short row's folds. */
+static inline int fold_sigmas(double maxabs, int h, double *s1, double *s2) {
   uint64_t b;
   memcpy(&b, &maxabs, 8);
   int E = (int)(b >> 52 & 0x7ff) - 1022; /* maxabs < 2^E (biased exponent 0: tiny) */
   if (E > 1000) return -1;
   if (E < -960) E = -960; /* tiny terms: what the folds miss shows up as a remainder */
-  const uint64_t h1 = (uint64_t)(E + HEADROOM + 1023) << 52 | (uint64_t)1 << 51;
-  const uint64_t h2 = (uint64_t)(E + HEADROOM - FOLD_BITS - 1 + 1023) << 52 | (uint64_t)1 << 51;
+  const uint64_t h1 = (uint64_t)(E + h + 1023) << 52 | (uint64_t)1 << 51;
+  const uint64_t h2 = (uint64_t)(E + h - (52 - h) - 1 + 1023) << 52 | (uint64_t)1 << 51;
   memcpy(s1, &h1, 8);
   memcpy(s2, &h2, 8);
   return 0;
+}
+
+/* Headroom for n terms: 2^(h-1) >= n, so n pieces of fold 1 add exactly. */
+static inline int headroom(int64_t n) {
+  return (n > 1 ? 64 - __builtin_clzll((uint64_t)(n - 1)) : 0) + 1;
+}
+
+/* The widest exponent range (largest biased exponent minus smallest) for which one fold
+ * of n terms leaves remainders whose double sum is exact: they are multiples of the
+ * smallest term's ulp and below n * 2^(E+h-53) <= 2^(E+2h-54) in sum. 28 bits for 4096
+ * terms, 32 for 1024, 34 for 512. */
+static inline int fold1_range(int h) { return 54 - 2 * h; }
+
+/* A term as the folds see it: a float64 or float32 value, or its squared deviation from
+ * c, computed in double as it is read (no scratch copy of the terms). */
+static inline __attribute__((always_inline)) double term(const void *v, bool f32, bool sq,
+                                                         double c, int64_t k) {
+  double x = f32 ? (double)((const float *)v)[k] : ((const double *)v)[k];
+  if (sq) x = (x - c) * (x - c);
+  return x;
 }
 
 /* With |x| < 2^E and s = 1.5 * 2^(E+13), s + x stays in [2^(E+13), 2^(E+14)), so
@@ -87,20 +107,21 @@ static inline int fold_sigmas(double maxabs, double *s1, double *s2) {
 
 /* The one-fold pass over float64 or float32 terms: the pieces q and the remainders
  * x - q summed in lanes (both sums exact when the caller's exponent check passed). */
-static inline __attribute__((always_inline)) void fold1_pass(const void *v, bool f32, int64_t n,
-                                                             double s1, double *hi, double *lo) {
+static inline __attribute__((always_inline)) void fold1_pass(const void *v, bool f32, bool sq,
+                                                             double c, int64_t n, double s1,
+                                                             double *hi, double *lo) {
   double a1[LANES] = {0}, a2[LANES] = {0};
   int64_t k = 0;
   for (; k + LANES <= n; k += LANES) {
     NO_UNROLL
     for (int l = 0; l < LANES; l++) {
-      const double x = f32 ? ((const float *)v)[k + l] : ((const double *)v)[k + l];
+      const double x = term(v, f32, sq, c, k + l);
       const double q = (s1 + x) - s1;
       a1[l] += q, a2[l] += x - q;
     }
   }
   for (; k < n; k++) {
-    const double x = f32 ? ((const float *)v)[k] : ((const double *)v)[k];
+    const double x = term(v, f32, sq, c, k);
     const double q = (s1 + x) - s1;
     a1[0] += q, a2[0] += x - q;
   }
@@ -114,8 +135,10 @@ static inline __attribute__((always_inline)) void fold1_pass(const void *v, bool
  * term's ulp and their sum stays within 53 bits of it, so they add exactly as they are.
  * Two passes of few operations: the exponent range (masked bits, max and min), then the
  * fold. -1 when the range is wider (or holds zeros, subnormals, NaN or infinities). */
-VEC_CLONES static int fold1_f64(const double *restrict v, int64_t n, double *hi, double *lo) {
-  const bool f32 = false;
+static inline __attribute__((always_inline)) int fold1_any(const void *restrict v, bool f32,
+                                                           bool sq, double c, int64_t n,
+                                                           double *hi, double *lo) {
+  const int h = headroom(n);
   double mx[LANES], mn[LANES];
   const uint64_t EXP = (uint64_t)0x7ff << 52;
   for (int l = 0; l < LANES; l++) mx[l] = 0, mn[l] = INFINITY;
@@ -124,8 +147,8 @@ VEC_CLONES static int fold1_f64(const double *restrict v, int64_t n, double *hi,
     NO_UNROLL
     for (int l = 0; l < LANES; l++) {
       uint64_t b;
-      double t;
-      memcpy(&b, &v[k + l], 8);
+      double t = term(v, f32, sq, c, k + l);
+      memcpy(&b, &t, 8);
       b &= EXP;
       memcpy(&t, &b, 8);
       mx[l] = t > mx[l] ? t : mx[l];
@@ -134,8 +157,8 @@ VEC_CLONES static int fold1_f64(const double *restrict v, int64_t n, double *hi,
   }
   for (; k < n; k++) {
     uint64_t b;
-    double t;
-    memcpy(&b, &v[k], 8);
+    double t = term(v, f32, sq, c, k);
+    memcpy(&b, &t, 8);
     b &= EXP;
     memcpy(&t, &b, 8);
     mx[0] = t > mx[0] ? t : mx[0];
@@ -147,11 +170,31 @@ VEC_CLONES static int fold1_f64(const double *restrict v, int64_t n, double *hi,
   memcpy(&bx, &tmx, 8), memcpy(&bn, &tmn, 8);
   const int ebx = (int)(bx >> 52), ebn = (int)(bn >> 52);
   const int E = ebx - 1022;
-  if (ebn == 0 || ebx - ebn > 28 || E > 1000 || E < -960) return -1;
+  if (ebn == 0 || ebx - ebn > fold1_range(h) || E > 1000 || E < -960) return -1;
   double s1, s2;
-  fold_sigmas(tmx, &s1, &s2);
-  fold1_pass(v, f32, n, s1, hi, lo);
+  fold_sigmas(tmx, h, &s1, &s2);
+  fold1_pass(v, f32, sq, c, n, s1, hi, lo);
   return 0;
+}
+
+VEC_CLONES static int fold1_f64(const double *restrict v, int64_t n, double *hi, double *lo) {
+  return fold1_any(v, false, false, 0, n, hi, lo);
+}
+
+VEC_CLONES static int fold1_sq_f64(const double *restrict v, double c, int64_t n, double *hi,
+                                   double *lo) {
+  return fold1_any(v, false, true, c, n, hi, lo);
+}
+
+VEC_CLONES static int fold1_sq_f32(const float *restrict v, double c, int64_t n, double *hi,
+                                   double *lo) {
+  return fold1_any(v, true, true, c, n, hi, lo);
+}
+
+int ht_xacc_fold_terms(const void *v, bool f32, const double *c, int64_t n, double *hi,
+                       double *lo) {
+  if (!c) return f32 ? ht_xacc_fold_block_f32(v, n, hi, lo) : fold1_f64(v, n, hi, lo);
+  return f32 ? fold1_sq_f32(v, *c, n, hi, lo) : fold1_sq_f64(v, *c, n, hi, lo);
 }
 
 VEC_CLONES int ht_xacc_fold_block_f32(const float *restrict v, int64_t n, double *hi,
@@ -185,8 +228,8 @@ VEC_CLONES int ht_xacc_fold_block_f32(const float *restrict v, int64_t n, double
   /* zeros, subnormals, specials or a wide range: the caller takes the float64 path */
   if (ebn == 0 || ebx == 255 || ebx - ebn > 57) return -1;
   double s1, s2;
-  fold_sigmas(ldexp(1.0, ebx - 127), &s1, &s2);
-  fold1_pass(v, f32, n, s1, hi, lo);
+  fold_sigmas(ldexp(1.0, ebx - 127), HEADROOM, &s1, &s2);
+  fold1_pass(v, f32, false, 0, n, s1, hi, lo);
   return 0;
 }
 
@@ -209,7 +252,7 @@ VEC_CLONES static int fold2_f64(const double *v, int64_t n, double *hi, double *
   double m = 0;
   for (int l = 0; l < LANES; l++) m = mx[l] > m ? mx[l] : m;
   double s1, s2;
-  if (fold_sigmas(m, &s1, &s2)) return -1;
+  if (fold_sigmas(m, HEADROOM, &s1, &s2)) return -1;
   for (k = 0; k + LANES <= n; k += LANES) {
     NO_UNROLL
     for (int l = 0; l < LANES; l++) {
@@ -236,17 +279,19 @@ int ht_xacc_fold_block(const double *v, int64_t n, double *hi, double *lo) {
 
 /* Column l of the block: the one-fold case where the exponents allow it (as fold1_f64),
  * else two folds with a remainder check (as fold2_f64), only when some column needs it. */
-VEC_CLONES void ht_xacc_fold_cols(const double *restrict v, int64_t ld, int64_t rows,
-                                  int64_t w, double *restrict hi, double *restrict lo,
-                                  unsigned char *restrict bad, double *restrict scratch) {
+static inline __attribute__((always_inline)) void
+fold_cols_any(const void *restrict v, bool f32, bool sq, const double *restrict c, int64_t ld,
+              int64_t rows, int64_t w, double *restrict hi, double *restrict lo,
+              unsigned char *restrict bad, double *restrict scratch) {
+  const int h = headroom(rows);
   double *restrict s1 = scratch, *restrict s2 = scratch + w, *restrict z = scratch + 2 * w;
   const uint64_t EXP = (uint64_t)0x7ff << 52;
   for (int64_t l = 0; l < w; l++) s1[l] = 0, s2[l] = INFINITY, hi[l] = 0, lo[l] = 0;
   for (int64_t r = 0; r < rows; r++)
     for (int64_t l = 0; l < w; l++) {
       uint64_t b;
-      double t;
-      memcpy(&b, &v[r * ld + l], 8);
+      double t = term(v, f32, sq, sq ? c[l] : 0, r * ld + l);
+      memcpy(&b, &t, 8);
       b &= EXP;
       memcpy(&t, &b, 8);
       s1[l] = t > s1[l] ? t : s1[l];
@@ -257,13 +302,13 @@ VEC_CLONES void ht_xacc_fold_cols(const double *restrict v, int64_t ld, int64_t 
     uint64_t bx, bn;
     memcpy(&bx, &s1[l], 8), memcpy(&bn, &s2[l], 8);
     const int ebx = (int)(bx >> 52), ebn = (int)(bn >> 52), E = ebx - 1022;
-    bad[l] = ebn == 0 || ebx - ebn > 28 || E > 1000 || E < -960;
-    if (bad[l] || fold_sigmas(s1[l], &s1[l], &s2[l])) s1[l] = 0, bad[l] = 1;
+    bad[l] = ebn == 0 || ebx - ebn > fold1_range(h) || E > 1000 || E < -960;
+    if (bad[l] || fold_sigmas(s1[l], h, &s1[l], &s2[l])) s1[l] = 0, bad[l] = 1;
     wide |= bad[l];
   }
   for (int64_t r = 0; r < rows; r++)
     for (int64_t l = 0; l < w; l++) {
-      const double x = v[r * ld + l], q = (s1[l] + x) - s1[l];
+      const double x = term(v, f32, sq, sq ? c[l] : 0, r * ld + l), q = (s1[l] + x) - s1[l];
       hi[l] += q, lo[l] += x - q;
     }
   if (!wide) return;
@@ -271,7 +316,7 @@ VEC_CLONES void ht_xacc_fold_cols(const double *restrict v, int64_t ld, int64_t 
   for (int64_t l = 0; l < w; l++) s1[l] = 0, z[l] = 0;
   for (int64_t r = 0; r < rows; r++)
     for (int64_t l = 0; l < w; l++) {
-      const double ax = fabs(v[r * ld + l]);
+      const double ax = fabs(term(v, f32, sq, sq ? c[l] : 0, r * ld + l));
       s1[l] = ax > s1[l] ? ax : s1[l];
     }
   for (int64_t l = 0; l < w; l++) {
@@ -279,17 +324,45 @@ VEC_CLONES void ht_xacc_fold_cols(const double *restrict v, int64_t ld, int64_t 
       s1[l] = 0, s2[l] = 0;
       continue;
     }
-    bad[l] = fold_sigmas(s1[l], &s1[l], &s2[l]) != 0;
+    bad[l] = fold_sigmas(s1[l], HEADROOM, &s1[l], &s2[l]) != 0;
     if (bad[l]) s1[l] = 0, s2[l] = 0, bad[l] = 2;
     else hi[l] = 0, lo[l] = 0;
   }
   for (int64_t r = 0; r < rows; r++)
     for (int64_t l = 0; l < w; l++) {
-      const double x = v[r * ld + l], q1 = (s1[l] + x) - s1[l], r1 = x - q1;
+      const double x = term(v, f32, sq, sq ? c[l] : 0, r * ld + l);
+      const double q1 = (s1[l] + x) - s1[l], r1 = x - q1;
       const double q2 = (s2[l] + r1) - s2[l];
       if (s1[l] != 0) hi[l] += q1, lo[l] += q2, z[l] += fabs(r1 - q2);
     }
   for (int64_t l = 0; l < w; l++) bad[l] = bad[l] == 2 || !(z[l] == 0);
+}
+
+#define FOLD_COLS(name, T, f32, sq)                                                        \
+  VEC_CLONES static void name(const T *restrict v, const double *restrict c, int64_t ld,      \
+                              int64_t rows, int64_t w, double *restrict hi,                   \
+                              double *restrict lo, unsigned char *restrict bad,               \
+                              double *restrict scratch) {                                     \
+    fold_cols_any(v, f32, sq, c, ld, rows, w, hi, lo, bad, scratch);                          \
+  }
+FOLD_COLS(fold_cols_f64, double, false, false)
+FOLD_COLS(fold_cols_f32, float, true, false)
+FOLD_COLS(fold_cols_sq_f64, double, false, true)
+FOLD_COLS(fold_cols_sq_f32, float, true, true)
+#undef FOLD_COLS
+
+void ht_xacc_fold_cols_terms(const void *v, bool f32, const double *c, int64_t ld,
+                             int64_t rows, int64_t w, double *hi, double *lo,
+                             unsigned char *bad, double *scratch) {
+  if (c && f32) fold_cols_sq_f32(v, c, ld, rows, w, hi, lo, bad, scratch);
+  else if (c) fold_cols_sq_f64(v, c, ld, rows, w, hi, lo, bad, scratch);
+  else if (f32) fold_cols_f32(v, NULL, ld, rows, w, hi, lo, bad, scratch);
+  else fold_cols_f64(v, NULL, ld, rows, w, hi, lo, bad, scratch);
+}
+
+void ht_xacc_fold_cols(const double *v, int64_t ld, int64_t rows, int64_t w, double *hi,
+                       double *lo, unsigned char *bad, double *scratch) {
+  fold_cols_f64(v, NULL, ld, rows, w, hi, lo, bad, scratch);
 }
 
 void ht_xacc_add_block(ht_xacc *a, const double *v, int64_t n) {

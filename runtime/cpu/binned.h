@@ -5,6 +5,7 @@
 #ifndef HT_CPU_BINNED_H
 #define HT_CPU_BINNED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* 32-bit digits from 2^-1074 (the smallest subnormal) upwards, kept in int64 so that
@@ -36,6 +37,16 @@ int ht_xacc_fold_block_f32(const float *v, int64_t n, double *hi, double *lo);
  * hi[l] + lo[l] is column l's exact sum where bad[l] is 0. scratch holds 3*w doubles. */
 void ht_xacc_fold_cols(const double *v, int64_t ld, int64_t rows, int64_t w, double *hi,
                        double *lo, unsigned char *bad, double *scratch);
+/* The terms as read from the data, without a scratch copy: float64 or float32 (f32)
+ * values, or with c given their squared deviations (x - c)^2 computed in double.
+ * fold_terms: one fold of n <= HT_XACC_BLOCK terms (c: one centre), -1 when it cannot
+ * hold every bit (make the terms as doubles and use ht_xacc_fold_block then).
+ * fold_cols_terms: as ht_xacc_fold_cols (c: w centres, one per column). */
+int ht_xacc_fold_terms(const void *v, bool f32, const double *c, int64_t n, double *hi,
+                       double *lo);
+void ht_xacc_fold_cols_terms(const void *v, bool f32, const double *c, int64_t ld,
+                             int64_t rows, int64_t w, double *hi, double *lo,
+                             unsigned char *bad, double *scratch);
 /* Carries moved so that digits 0..65 lie in [0, 2^32); the value is unchanged. */
 void ht_xacc_normalize(ht_xacc *a);
 /* a += b exactly; b must be normalised (as ht_xacc_normalize leaves it). */

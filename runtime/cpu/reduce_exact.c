@@ -59,21 +59,37 @@ static void row_terms(const ht_rjob *j, int64_t o, int64_t r, int64_t i0, int64_
   }
 }
 
+/* Element k of a float64 or float32 chunk as a term (the folds' term in cpu/binned.c):
+ * for the terms of a block the folds could not take. */
+static double term_at(const ht_rjob *j, const void *v, int64_t k, double c) {
+  double x = j->t == HT_FLOAT32 ? (double)((const float *)v)[k] : ((const double *)v)[k];
+  if (j->op == HT_K_SQDEV) x = (x - c) * (x - c);
+  return x;
+}
+
+/* float64 and float32 chunks are folded as they lie (squared deviations computed as they
+ * are read); other dtypes are converted a block at a time into the thread's scratch. */
+static bool folds_in_place(const ht_rjob *j) { return j->t == HT_FLOAT64 || j->t == HT_FLOAT32; }
+
 /* Row o over r0 .. r1 (I == 1): added to *x when x is given, else rounded into *out. */
 static void exact_row(const ht_rjob *j, wsp *ws, int64_t o, int64_t r0, int64_t r1,
                       ht_xacc *x, double *out) {
   const int64_t R = j->R;
-  const bool direct = j->t == HT_FLOAT64 && j->op == HT_K_SUM;
-  const bool f32 = j->t == HT_FLOAT32 && j->op == HT_K_SUM;
-  const double c = j->op == HT_K_SQDEV ? j->center[o] : 0;
+  const bool direct = j->t == HT_FLOAT64 && j->op == HT_K_SUM, inplace = folds_in_place(j);
+  const bool sq = j->op == HT_K_SQDEV, f32 = j->t == HT_FLOAT32;
+  const double c = sq ? j->center[o] : 0;
+  const size_t item = ht_dtype_size(j->t);
+  /* squared deviations near 0 widen a block's exponent range; shorter blocks let one fold
+   * take a wider range (cpu/binned.c) */
+  const int64_t B = sq ? 1024 : HT_XACC_BLOCK;
   ht_xacc own;
   bool zeroed = false;
-  for (int64_t b = r0; b < r1; b += HT_XACC_BLOCK) {
-    const int64_t n = r1 - b < HT_XACC_BLOCK ? r1 - b : HT_XACC_BLOCK;
-    const double *v = (const double *)j->in + o * R + b;
+  for (int64_t b = r0; b < r1; b += B) {
+    const int64_t n = r1 - b < B ? r1 - b : B;
+    const void *src = (const char *)j->in + (o * R + b) * (int64_t)item;
+    const double *v = src;
     double hi, lo;
-    int ok = 0;
-    if (f32) ok = ht_xacc_fold_block_f32((const float *)j->in + o * R + b, n, &hi, &lo) == 0;
+    int ok = inplace && ht_xacc_fold_terms(src, f32, sq ? &c : NULL, n, &hi, &lo) == 0;
     if (!ok && !direct) terms(j, o * R + b, n, c, ws->v), v = ws->v;
     if (!ok) ok = ht_xacc_fold_block(v, n, &hi, &lo) == 0;
     if (ok && !x && n == r1 - r0) { /* the whole row in one block: hi + lo rounds once */
@@ -104,15 +120,23 @@ static void exact_cols(const ht_rjob *j, wsp *ws, int64_t o, int64_t i0, int64_t
   }
   if (r1 == r0)
     for (int64_t l = 0; l < w && out; l++) out[l] = 0;
-  const bool direct = j->t == HT_FLOAT64 && j->op == HT_K_SUM;
+  const bool inplace = folds_in_place(j), sq = j->op == HT_K_SQDEV;
+  const double *c = sq ? j->center + o * j->I + i0 : NULL;
+  const size_t item = ht_dtype_size(j->t);
   for (int64_t b = r0; b < r1; b += rb) {
     const int64_t n = r1 - b < rb ? r1 - b : rb;
-    const double *v = ws->v;
+    const void *v = ws->v;
     int64_t ld = w;
-    if (direct) v = (const double *)j->in + (o * j->R + b) * j->I + i0, ld = j->I;
-    else for (int64_t r = 0; r < n; r++) row_terms(j, o, b + r, i0, w, ws->v + r * w);
-    ht_xacc_fold_cols(v, ld, n, w, ws->hi, ws->lo, ws->bad, ws->fs);
+    if (inplace) {
+      v = (const char *)j->in + ((o * j->R + b) * j->I + i0) * (int64_t)item, ld = j->I;
+      ht_xacc_fold_cols_terms(v, j->t == HT_FLOAT32, c, ld, n, w, ws->hi, ws->lo, ws->bad,
+                              ws->fs);
+    } else {
+      for (int64_t r = 0; r < n; r++) row_terms(j, o, b + r, i0, w, ws->v + r * w);
+      ht_xacc_fold_cols(ws->v, ld, n, w, ws->hi, ws->lo, ws->bad, ws->fs);
+    }
     for (int64_t l = 0; l < w; l++) {
+      const double cl = sq ? c[l] : 0;
       if (one && !x) {
         if (!ws->bad[l]) {
           out[l] = ws->hi[l] + ws->lo[l];
@@ -120,12 +144,14 @@ static void exact_cols(const ht_rjob *j, wsp *ws, int64_t o, int64_t i0, int64_t
         }
         ht_xacc t;
         ht_xacc_zero(&t);
-        for (int64_t r = 0; r < n; r++) ht_xacc_add(&t, v[r * ld + l]);
+        for (int64_t r = 0; r < n; r++)
+          ht_xacc_add(&t, inplace ? term_at(j, v, r * ld + l, cl) : ws->v[r * ld + l]);
         out[l] = ht_xacc_round(&t);
       } else if (!ws->bad[l]) {
         ht_xacc_add(&x[l], ws->hi[l]), ht_xacc_add(&x[l], ws->lo[l]);
       } else {
-        for (int64_t r = 0; r < n; r++) ht_xacc_add(&x[l], v[r * ld + l]);
+        for (int64_t r = 0; r < n; r++)
+          ht_xacc_add(&x[l], inplace ? term_at(j, v, r * ld + l, cl) : ws->v[r * ld + l]);
       }
     }
   }

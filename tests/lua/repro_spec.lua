@@ -61,6 +61,40 @@ describe("reproducible float64 reductions", function()
     end)
   end
 
+  -- var/std fold squared deviations as they read them (no scratch copy), float32 columns
+  -- are folded without conversion; w's columns span ~20 orders of magnitude, so they take
+  -- the element-wise path. Expected: v = list(map(float, column)); mu = math.fsum(v) / n;
+  -- math.fsum((t - mu) * (t - mu) for t in v) / (n - ddof), for float32 then np.float32(.)
+  local function mats(split)
+    ht.random.seed(31)
+    local a = ht.random.randn(300, 3, { dtype = ht.float64, split = split })
+    local e = ht.random.randn(300, 3, { dtype = ht.float64, split = split })
+    return a * ht.exp(e * 8), ht.random.randn(300, 4, { split = split })
+  end
+  local function all_eq(want, got, what)
+    local t = got:totable()
+    for k = 1, #want do bits_eq(want[k], t[k], what .. "[" .. (k - 1) .. "]") end
+  end
+  for _, split in ipairs { 0, 1, false } do
+    it("var and std along axes, float64 and float32, split=" .. tostring(split), function()
+      local w, f = mats(split or nil)
+      -- np.var(w, axis=0) gives 4.31382860e+15 8.73487724e+14 1.20731487e+15
+      all_eq({ 4313828604589744, 873487723533002.38, 1207314874309316.8 }, w:var(0), "w:var(0)")
+      all_eq({ 3.7109731835845721, 44645092.271848939, 3592414.3708602586, 15193.616775652576 },
+        w[{ { 0, 4 } }]:var(1), "w[0:4]:var(1)")
+      bits_eq(46177748.725344487, w:std():item(), "w:std()")
+      -- float(np.float32(math.fsum(map(float, f[:, j]))))
+      all_eq({ -2.0359656810760498, -12.768526077270508, 6.2238326072692871, -10.488393783569336 },
+        f:sum(0), "f:sum(0)")
+      -- np.var(f, axis=0) (float32 arithmetic) gives 1.0262545 1.1417012 1.0594561 0.9476426
+      all_eq({ 1.0262547731399536, 1.141701340675354, 1.0594559907913208, 0.94764214754104614 },
+        f:var(0), "f:var(0)")
+      all_eq({ 0.93116563558578491, 0.95011460781097412, 1.2582710981369019 },
+        f[{ { 0, 3 } }]:std(1, { ddof = 1 }), "f[0:3]:std(1, ddof=1)")
+      bits_eq(1.0443885326385498, f:var():item(), "f:var()")
+    end)
+  end
+
   it("cancellation: huge terms that cancel leave the small ones exactly", function()
     -- exact maths: the 1e20 terms cancel in pairs, the eight 1s and 2^-60 remain
     local t = { 1e20, 1, -1e20, 1, 1e20, 1, 3e-300, -1e20, 1, 1e20, 1, -1e20, 1, 2 ^ -60,
