@@ -116,15 +116,20 @@ static int mpi_failed(const char *what, int rc) {
 }
 
 int ht_comm_allreduce(void *buf, int64_t count, ht_dtype t, MPI_Op op) {
-  int64_t chunk = HT_MAX_MSG / (int64_t)ht_dtype_size(t);
+  return ht_comm_allreduce_items(buf, count, (int64_t)ht_dtype_size(t), ht_mpi_type(t), op);
+}
+
+int ht_comm_allreduce_items(void *buf, int64_t count, int64_t item_bytes, MPI_Datatype dt,
+                            MPI_Op op) {
+  int64_t chunk = HT_MAX_MSG / item_bytes;
   char *p = buf;
   if (size_ == 1) return 0; /* the sum of one rank is its own */
-  if (size_ > 1) bytes_sent += count * (int64_t)ht_dtype_size(t);
+  if (chunk < 1) chunk = 1;
+  if (size_ > 1) bytes_sent += count * item_bytes;
   /* Every rank has the same count, so every rank makes the same number of calls. */
   for (int64_t done = 0; done < count; done += chunk) {
     int n = (int)(count - done < chunk ? count - done : chunk);
-    int rc = MPI_Allreduce(MPI_IN_PLACE, p + done * (int64_t)ht_dtype_size(t), n,
-                           ht_mpi_type(t), op, comm);
+    int rc = MPI_Allreduce(MPI_IN_PLACE, p + done * item_bytes, n, dt, op, comm);
     if (rc != MPI_SUCCESS) return mpi_failed("allreduce", rc);
   }
   return 0;

@@ -37,6 +37,10 @@ void ht_counts_to_displs(const int64_t *counts, int p, int64_t *displs);
 /* Collectives on 64-bit counts; messages past INT_MAX are split. All return 0 or -1. */
 int ht_comm_allreduce(void *buf, int64_t count, ht_dtype t, MPI_Op op);
 int ht_comm_allreduce_i64(int64_t *buf, int64_t count, MPI_Op op);
+/* The same for count items of item_bytes each, of MPI datatype dt: pieces hold whole
+ * items, so a user op (an exact sum of superaccumulators) always sees whole ones. */
+int ht_comm_allreduce_items(void *buf, int64_t count, int64_t item_bytes, MPI_Datatype dt,
+                            MPI_Op op);
 int ht_comm_bcast(void *buf, int64_t nbytes, int root);
 /* Byte-level all-to-all-v: counts and displacements in bytes, one per rank. */
 int ht_comm_alltoallv(const void *send, const int64_t *scounts, const int64_t *sdispls,

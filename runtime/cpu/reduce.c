@@ -47,8 +47,6 @@ enum {
 #define PAR_GRAIN ((int64_t)1 << 15)
 /* Input rows per block when rows are wider than a tile: stays in L2 across the tiles. */
 #define ROW_BLOCK_BYTES ((int64_t)256 << 10)
-/* Input bytes per block of outputs whose variance passes run back to back (in L2). */
-#define FUSE_BYTES ((int64_t)256 << 10)
 /* Most memory the per-thread partial results of a split R may take. */
 #define PARTIAL_BYTES ((int64_t)64 << 20)
 
@@ -725,45 +723,4 @@ void ht_cpu_reduce(const ht_rjob *j, void *accv) {
     if (I == 1) k->rows(j, o, o + 1, 0, R, acc + (size_t)o * as);
     else k->cols(j, o, i0, w, 0, R, acc + (size_t)(o * I + i0) * as);
   }
-}
-
-/* Outputs o0 .. o1 (global indices into mean and acc), both passes per block. */
-static void sqdev_range(const ht_rjob *j, double n, int64_t o0, int64_t o1, double *mean,
-                        double *acc) {
-  const int64_t I = j->I, R = j->R;
-  int64_t ob = FUSE_BYTES / (I * R * (int64_t)ht_dtype_size(j->t));
-  ob = ob < 4 ? 1 : ob / 4 * 4; /* whole groups of the short-row kernel */
-  ht_rjob s = *j;
-  s.center = mean;
-  for (int64_t b = o0; b < o1; b += ob) {
-    const int64_t e = o1 - b < ob ? o1 : b + ob;
-    double *m = mean + b * I, *a = acc + b * I;
-    for (int64_t k = 0; k < (e - b) * I; k++) m[k] = 0, a[k] = 0;
-    s.op = HT_K_SUM;
-    run_block(&f64_kernel, &s, b, e, 0, R, (char *)m, 8);
-    for (int64_t k = 0; k < (e - b) * I; k++) m[k] /= n;
-    s.op = HT_K_SQDEV;
-    run_block(&f64_kernel, &s, b, e, 0, R, (char *)a, 8);
-  }
-}
-
-void ht_cpu_reduce_sqdev(const ht_rjob *j, double n, double *mean, double *acc) {
-  const int64_t O = j->O, R = j->R, I = j->I;
-  const int nt = threads_for(O * R * I);
-  if (O * I > 0 && R > 0 && (nt == 1 || O >= 4 * (int64_t)nt)) {
-    if (nt == 1) {
-      sqdev_range(j, n, 0, O, mean, acc);
-      return;
-    }
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (int t = 0; t < nt; t++) sqdev_range(j, n, O * t / nt, O * (t + 1) / nt, mean, acc);
-    return;
-  }
-  /* few outputs (or none): the passes one after the other, each shared out on its own */
-  ht_rjob s = *j;
-  s.op = HT_K_SUM;
-  ht_cpu_reduce(&s, mean);
-  for (int64_t k = 0; k < O * I; k++) mean[k] /= n;
-  s.op = HT_K_SQDEV, s.center = mean;
-  ht_cpu_reduce(&s, acc);
 }

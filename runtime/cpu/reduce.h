@@ -57,14 +57,15 @@ typedef struct ht_rjob {
 size_t ht_cpu_acc_size(const ht_rjob *j);
 /* acc[o*I + i] = the op over r of in[o, r, i], the identity when R == 0. */
 void ht_cpu_reduce(const ht_rjob *j, void *acc);
-/* A variance's two passes over outputs whose reduced elements are all local: mean[k] =
- * the sum over r / n, then acc[k] = the sum over r of (x - mean[k])^2, the same arithmetic
- * as ht_cpu_reduce with HT_K_SUM then HT_K_SQDEV, but block by block of outputs, so that
- * the second pass finds its block in cache and memory is read once. Needs j->f64; j->op
- * and j->center are not used. */
-void ht_cpu_reduce_sqdev(const ht_rjob *j, double n, double *mean, double *acc);
 /* acc[k] = acc[k] (op) part[k] for n accumulators: how partial results of other threads
  * or ranks join (argmin/argmax: ties go to the smaller idx, NaN wins as in NumPy). */
 void ht_cpu_reduce_merge(const ht_rjob *j, void *acc, const void *part, int64_t n);
+
+/* Exact sums (runtime/cpu/reduce_exact.c) for HT_K_SUM and HT_K_SQDEV with j->f64: each
+ * output's terms added without rounding, so any split among threads and ranks gives the
+ * same bits. Into xacc[O*I] (normalised, to be joined across ranks) when xacc is given,
+ * else correctly rounded into out[O*I]. -1 when scratch memory cannot be had. */
+struct ht_xacc;
+int ht_cpu_reduce_exact(const ht_rjob *j, struct ht_xacc *xacc, double *out);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../comm.h"
+#include "../cpu/binned.h"
 #include "../cpu/reduce.h"
 #include "../device.h"
 #include "../iter.h"
@@ -92,9 +93,53 @@ static MPI_Op mpi_op(ht_kop op, bool f64) {
   }
 }
 
+/* Superaccumulators join exactly (integer addition), so in any order MPI picks. */
+static void xacc_sum(void *in, void *inout, int *len, MPI_Datatype *dt) {
+  const ht_xacc *a = in;
+  ht_xacc *b = inout;
+  (void)dt;
+  for (int k = 0; k < *len; k++) ht_xacc_merge(&b[k], &a[k]);
+}
+
+/* Float sums and squared deviations are exact (cpu/reduce_exact.c): bitwise the same at
+ * any number of ranks and threads. Across ranks each output's exact partial travels as a
+ * superaccumulator and is rounded once after the join. */
+static int exact_pass(const char *fn, const ht_rjob *j, double *acc, int64_t n, bool across,
+                      int status) {
+  static MPI_Datatype xtype;
+  static MPI_Op xop;
+  static bool made = false;
+  if (!across || ht_comm_size() == 1) {
+    if (status == 0 && ht_cpu_reduce_exact(j, NULL, acc))
+      status = ht_error("%s: out of memory (scratch of the exact sum)", fn);
+    return status;
+  }
+  ht_xacc *x = status ? NULL : malloc((size_t)(n > 0 ? n : 1) * sizeof(ht_xacc));
+  if (!status && !x)
+    status = ht_error("%s: out of memory (%lld bytes for %lld exact partial sums)", fn,
+                      (long long)(n * (int64_t)sizeof(ht_xacc)), (long long)n);
+  if (!status && ht_cpu_reduce_exact(j, x, NULL))
+    status = ht_error("%s: out of memory (scratch of the exact sum)", fn);
+  if (ht_comm_agree(status) < 0) return free(x), -1;
+  if (!made) { /* once per process, on every rank alike: reductions are collective */
+    MPI_Type_contiguous(HT_XACC_WORDS, MPI_INT64_T, &xtype);
+    MPI_Type_commit(&xtype);
+    MPI_Op_create(xacc_sum, 1, &xop);
+    made = true;
+  }
+  int rc = ht_comm_allreduce_items(x, n, (int64_t)sizeof(ht_xacc), xtype, xop);
+  for (int64_t k = 0; k < n && rc == 0; k++) acc[k] = ht_xacc_round(&x[k]);
+  free(x);
+  return rc;
+}
+
 /* Runs the kernel (when this rank is fine) and, across ranks, agrees on the status and
  * allreduces the n accumulators. */
-static int reduce_pass(const ht_rjob *j, void *acc, int64_t n, bool across, int status) {
+static int reduce_pass(const char *fn, const ht_rjob *j, void *acc, int64_t n, bool across,
+                       int status) {
+  /* ht_reduce requires host data, so the exact path calls the CPU kernel directly */
+  if (j->f64 && (j->op == HT_K_SUM || j->op == HT_K_SQDEV))
+    return exact_pass(fn, j, acc, n, across, status);
   if (status == 0) ht_backend_of(HT_CPU)->reduce(j, acc);
   if (!across || ht_comm_size() == 1) return status; /* one rank: nothing to join */
   if (ht_comm_agree(status) < 0) return -1;
@@ -298,19 +343,14 @@ ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts) 
     }
   } else {
     double *r = acc;
-    if (mean && !across && !status) {
-      /* every reduced element is local: both passes in one sweep over memory */
-      ht_cpu_reduce_sqdev(&j, (double)N, mean, r);
-    } else {
-      status = reduce_pass(&j, acc, n, across, status);
-      if (!status && d->moment)
-        for (int64_t k = 0; k < n; k++) r[k] /= (double)N; /* 0/0: NaN, as NumPy's */
-      if (!status && mean) {
-        /* second pass: squared deviations from the exact mean (NumPy's algorithm) */
-        memcpy(mean, r, (size_t)n * 8);
-        j.op = HT_K_SQDEV, j.center = mean;
-        status = reduce_pass(&j, acc, n, across, status);
-      }
+    status = reduce_pass(fn, &j, acc, n, across, status);
+    if (!status && d->moment)
+      for (int64_t k = 0; k < n; k++) r[k] /= (double)N; /* 0/0: NaN, as NumPy's */
+    if (!status && mean) {
+      /* second pass: squared deviations from the mean (NumPy's algorithm) */
+      memcpy(mean, r, (size_t)n * 8);
+      j.op = HT_K_SQDEV, j.center = mean;
+      status = reduce_pass(fn, &j, acc, n, across, status);
     }
     if (!status && mean) {
       const double dof = N - opts->ddof > 0 ? (double)(N - opts->ddof) : 0.0;

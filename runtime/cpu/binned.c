@@ -1,0 +1,426 @@
+/* Exact float64 sums: the superaccumulator (digits of 32 bits over the whole double
+ * range, as in Neal's xsum) and the binned folds that feed it a block at a time (as in
+ * ReproBLAS: terms split against 1.5 * 2^k, whose pieces add without rounding). */
+#include "binned.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+typedef unsigned __int128 u128;
+
+/* Rounding must be exactly IEEE: no fused multiply-add in the folds, in any clone. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define VEC_CLONES                                                                       \
+  __attribute__((target_clones("avx2", "default"), optimize("fp-contract=off")))
+#define NO_UNROLL _Pragma("GCC unroll 1")
+#else
+#define VEC_CLONES
+#define NO_UNROLL
+#endif
+
+enum {
+  LANES = 8,
+  HEADROOM = 13,         /* log2(HT_XACC_BLOCK) + 1: a block of fold pieces sums exactly */
+  TOP = HT_XACC_DIGITS - 1,
+};
+#define MAX_ADDS ((int64_t)1 << 30)
+#define M32 0xffffffffu
+
+void ht_xacc_zero(ht_xacc *a) { memset(a, 0, sizeof *a); }
+
+void ht_xacc_normalize(ht_xacc *a) {
+  for (int i = 0; i < TOP; i++) {
+    const int64_t c = a->d[i] >> 32; /* floor division: the digit keeps its low 32 bits */
+    a->d[i] -= (int64_t)((uint64_t)c << 32);
+    a->d[i + 1] += c;
+  }
+  a->adds = 0;
+}
+
+void ht_xacc_add(ht_xacc *a, double x) {
+  uint64_t b;
+  memcpy(&b, &x, 8);
+  const int eb = (int)(b >> 52 & 0x7ff);
+  uint64_t m = b & (((uint64_t)1 << 52) - 1);
+  if (eb == 0x7ff) {
+    if (m) a->nan++;
+    else if (b >> 63) a->ninf++;
+    else a->pinf++;
+    return;
+  }
+  int pos = 0; /* the weight of m's lowest bit is 2^(pos - 1074) */
+  if (eb == 0) {
+    if (!m) return;
+  } else {
+    m |= (uint64_t)1 << 52, pos = eb - 1;
+  }
+  const int i = pos >> 5;
+  const u128 v = (u128)m << (pos & 31);
+  const int64_t d0 = (int64_t)(v & M32), d1 = (int64_t)(v >> 32 & M32), d2 = (int64_t)(v >> 64);
+  if (b >> 63) a->d[i] -= d0, a->d[i + 1] -= d1, a->d[i + 2] -= d2;
+  else a->d[i] += d0, a->d[i + 1] += d1, a->d[i + 2] += d2;
+  if (++a->adds >= MAX_ADDS) ht_xacc_normalize(a);
+}
+
+/* The fold constants for a block whose magnitudes are below 2^E, with h bits of headroom
+ * (a block of up to 2^(h-1) terms): fold 1 rounds to multiples of 2^(E+h-52), fold 2 to
+ * multiples of 2^(E+2h-104). -1 when E is too close to the top of the double range or
+ * maxabs is not finite (the caller deposits term by term). Bit arithmetic: frexp and
+ * ldexp cost more than a short row's folds. */
+static inline int fold_sigmas(double maxabs, int h, double *s1, double *s2) {
+  uint64_t b;
+  memcpy(&b, &maxabs, 8);
+  int E = (int)(b >> 52 & 0x7ff) - 1022; /* maxabs < 2^E (biased exponent 0: tiny) */
+  if (E > 1000) return -1;
+  if (E < -960) E = -960; /* tiny terms: what the folds miss shows up as a remainder */
+  const uint64_t h1 = (uint64_t)(E + h + 1023) << 52 | (uint64_t)1 << 51;
+  const uint64_t h2 = (uint64_t)(E + h - (52 - h) - 1 + 1023) << 52 | (uint64_t)1 << 51;
+  memcpy(s1, &h1, 8);
+  memcpy(s2, &h2, 8);
+  return 0;
+}
+
+/* Headroom for n terms: 2^(h-1) >= n, so n pieces of fold 1 add exactly. */
+static inline int headroom(int64_t n) {
+  return (n > 1 ? 64 - __builtin_clzll((uint64_t)(n - 1)) : 0) + 1;
+}
+
+/* The widest exponent range (largest biased exponent minus smallest) for which one fold
+ * of n terms leaves remainders whose double sum is exact: they are multiples of the
+ * smallest term's ulp and below n * 2^(E+h-53) <= 2^(E+2h-54) in sum. 28 bits for 4096
+ * terms, 32 for 1024, 34 for 512. */
+static inline int fold1_range(int h) { return 54 - 2 * h; }
+
+/* A term as the folds see it: a float64 or float32 value, or its squared deviation from
+ * c, computed in double as it is read (no scratch copy of the terms). */
+static inline __attribute__((always_inline)) double term(const void *v, bool f32, bool sq,
+                                                         double c, int64_t k) {
+  double x = f32 ? (double)((const float *)v)[k] : ((const double *)v)[k];
+  if (sq) x = (x - c) * (x - c);
+  return x;
+}
+
+/* With |x| < 2^E and s = 1.5 * 2^(E+13), s + x stays in [2^(E+13), 2^(E+14)), so
+ * q = (s + x) - s is exact, a multiple of 2^(E-39), and x - q is exact and below
+ * 2^(E-40); 4096 such q add without rounding in any order. */
+
+/* The one-fold pass over float64 or float32 terms: the pieces q and the remainders
+ * x - q summed in lanes (both sums exact when the caller's exponent check passed). */
+static inline __attribute__((always_inline)) void fold1_pass(const void *v, bool f32, bool sq,
+                                                             double c, int64_t n, double s1,
+                                                             double *hi, double *lo) {
+  double a1[LANES] = {0}, a2[LANES] = {0};
+  int64_t k = 0;
+  for (; k + LANES <= n; k += LANES) {
+    NO_UNROLL
+    for (int l = 0; l < LANES; l++) {
+      const double x = term(v, f32, sq, c, k + l);
+      const double q = (s1 + x) - s1;
+      a1[l] += q, a2[l] += x - q;
+    }
+  }
+  for (; k < n; k++) {
+    const double x = term(v, f32, sq, c, k);
+    const double q = (s1 + x) - s1;
+    a1[0] += q, a2[0] += x - q;
+  }
+  double h = 0, g = 0;
+  for (int l = 0; l < LANES; l++) h += a1[l], g += a2[l];
+  *hi = h, *lo = g;
+}
+
+/* One fold, the common case: when every term is a normal number within 2^28 (float32:
+ * 2^57) of the block's largest, the remainders x - q are multiples of the smallest
+ * term's ulp and their sum stays within 53 bits of it, so they add exactly as they are.
+ * Two passes of few operations: the exponent range (masked bits, max and min), then the
+ * fold. -1 when the range is wider (or holds zeros, subnormals, NaN or infinities). */
+static inline __attribute__((always_inline)) int fold1_any(const void *restrict v, bool f32,
+                                                           bool sq, double c, int64_t n,
+                                                           double *hi, double *lo) {
+  const int h = headroom(n);
+  double mx[LANES], mn[LANES];
+  const uint64_t EXP = (uint64_t)0x7ff << 52;
+  for (int l = 0; l < LANES; l++) mx[l] = 0, mn[l] = INFINITY;
+  int64_t k = 0;
+  for (; k + LANES <= n; k += LANES) {
+    NO_UNROLL
+    for (int l = 0; l < LANES; l++) {
+      uint64_t b;
+      double t = term(v, f32, sq, c, k + l);
+      memcpy(&b, &t, 8);
+      b &= EXP;
+      memcpy(&t, &b, 8);
+      mx[l] = t > mx[l] ? t : mx[l];
+      mn[l] = t < mn[l] ? t : mn[l];
+    }
+  }
+  for (; k < n; k++) {
+    uint64_t b;
+    double t = term(v, f32, sq, c, k);
+    memcpy(&b, &t, 8);
+    b &= EXP;
+    memcpy(&t, &b, 8);
+    mx[0] = t > mx[0] ? t : mx[0];
+    mn[0] = t < mn[0] ? t : mn[0];
+  }
+  double tmx = 0, tmn = INFINITY;
+  for (int l = 0; l < LANES; l++) tmx = mx[l] > tmx ? mx[l] : tmx, tmn = mn[l] < tmn ? mn[l] : tmn;
+  uint64_t bx, bn;
+  memcpy(&bx, &tmx, 8), memcpy(&bn, &tmn, 8);
+  const int ebx = (int)(bx >> 52), ebn = (int)(bn >> 52);
+  const int E = ebx - 1022;
+  if (ebn == 0 || ebx - ebn > fold1_range(h) || E > 1000 || E < -960) return -1;
+  double s1, s2;
+  fold_sigmas(tmx, h, &s1, &s2);
+  fold1_pass(v, f32, sq, c, n, s1, hi, lo);
+  return 0;
+}
+
+VEC_CLONES static int fold1_f64(const double *restrict v, int64_t n, double *hi, double *lo) {
+  return fold1_any(v, false, false, 0, n, hi, lo);
+}
+
+VEC_CLONES static int fold1_sq_f64(const double *restrict v, double c, int64_t n, double *hi,
+                                   double *lo) {
+  return fold1_any(v, false, true, c, n, hi, lo);
+}
+
+VEC_CLONES static int fold1_sq_f32(const float *restrict v, double c, int64_t n, double *hi,
+                                   double *lo) {
+  return fold1_any(v, true, true, c, n, hi, lo);
+}
+
+int ht_xacc_fold_terms(const void *v, bool f32, const double *c, int64_t n, double *hi,
+                       double *lo) {
+  if (!c) return f32 ? ht_xacc_fold_block_f32(v, n, hi, lo) : fold1_f64(v, n, hi, lo);
+  return f32 ? fold1_sq_f32(v, *c, n, hi, lo) : fold1_sq_f64(v, *c, n, hi, lo);
+}
+
+VEC_CLONES int ht_xacc_fold_block_f32(const float *restrict v, int64_t n, double *hi,
+                                      double *lo) {
+  enum { FL = 2 * LANES };
+  const bool f32 = true;
+  uint32_t mx[FL], mn[FL];
+  if (n == 0) return *hi = 0, *lo = 0, 0;
+  for (int l = 0; l < FL; l++) mx[l] = 0, mn[l] = 0xffffffffu;
+  int64_t k = 0;
+  for (; k + FL <= n; k += FL) {
+    NO_UNROLL
+    for (int l = 0; l < FL; l++) {
+      uint32_t b;
+      memcpy(&b, &v[k + l], 4);
+      b &= 0x7f800000u;
+      mx[l] = b > mx[l] ? b : mx[l];
+      mn[l] = b < mn[l] ? b : mn[l];
+    }
+  }
+  for (; k < n; k++) {
+    uint32_t b;
+    memcpy(&b, &v[k], 4);
+    b &= 0x7f800000u;
+    mx[0] = b > mx[0] ? b : mx[0];
+    mn[0] = b < mn[0] ? b : mn[0];
+  }
+  uint32_t tmx = 0, tmn = 0xffffffffu;
+  for (int l = 0; l < FL; l++) tmx = mx[l] > tmx ? mx[l] : tmx, tmn = mn[l] < tmn ? mn[l] : tmn;
+  const int ebx = (int)(tmx >> 23), ebn = (int)(tmn >> 23);
+  /* zeros, subnormals, specials or a wide range: the caller takes the float64 path */
+  if (ebn == 0 || ebx == 255 || ebx - ebn > 57) return -1;
+  double s1, s2;
+  fold_sigmas(ldexp(1.0, ebx - 127), HEADROOM, &s1, &s2);
+  fold1_pass(v, f32, false, 0, n, s1, hi, lo);
+  return 0;
+}
+
+/* Two folds: every term within 2^27 of the largest, zeros allowed. */
+VEC_CLONES static int fold2_f64(const double *v, int64_t n, double *hi, double *lo) {
+  double mx[LANES] = {0}, a1[LANES] = {0}, a2[LANES] = {0}, z[LANES] = {0};
+  int64_t k = 0;
+  for (; k + LANES <= n; k += LANES) {
+    NO_UNROLL
+    for (int l = 0; l < LANES; l++) {
+      const double ax = fabs(v[k + l]);
+      mx[l] = ax > mx[l] ? ax : mx[l];
+    }
+  }
+  for (; k < n; k++) {
+    const double ax = fabs(v[k]);
+    mx[0] = ax > mx[0] ? ax : mx[0];
+  }
+  /* a NaN is not seen by the maximum; it makes z NaN below */
+  double m = 0;
+  for (int l = 0; l < LANES; l++) m = mx[l] > m ? mx[l] : m;
+  double s1, s2;
+  if (fold_sigmas(m, HEADROOM, &s1, &s2)) return -1;
+  for (k = 0; k + LANES <= n; k += LANES) {
+    NO_UNROLL
+    for (int l = 0; l < LANES; l++) {
+      const double x = v[k + l], q1 = (s1 + x) - s1, r1 = x - q1;
+      const double q2 = (s2 + r1) - s2;
+      a1[l] += q1, a2[l] += q2, z[l] += fabs(r1 - q2);
+    }
+  }
+  for (; k < n; k++) {
+    const double x = v[k], q1 = (s1 + x) - s1, r1 = x - q1, q2 = (s2 + r1) - s2;
+    a1[0] += q1, a2[0] += q2, z[0] += fabs(r1 - q2);
+  }
+  double h = 0, g = 0, zz = 0;
+  for (int l = 0; l < LANES; l++) h += a1[l], g += a2[l], zz += z[l];
+  if (!(zz == 0)) return -1; /* bits left over, or a NaN */
+  *hi = h, *lo = g;
+  return 0;
+}
+
+int ht_xacc_fold_block(const double *v, int64_t n, double *hi, double *lo) {
+  if (fold1_f64(v, n, hi, lo) == 0) return 0;
+  return fold2_f64(v, n, hi, lo);
+}
+
+/* Column l of the block: the one-fold case where the exponents allow it (as fold1_f64),
+ * else two folds with a remainder check (as fold2_f64), only when some column needs it. */
+static inline __attribute__((always_inline)) void
+fold_cols_any(const void *restrict v, bool f32, bool sq, const double *restrict c, int64_t ld,
+              int64_t rows, int64_t w, double *restrict hi, double *restrict lo,
+              unsigned char *restrict bad, double *restrict scratch) {
+  const int h = headroom(rows);
+  double *restrict s1 = scratch, *restrict s2 = scratch + w, *restrict z = scratch + 2 * w;
+  const uint64_t EXP = (uint64_t)0x7ff << 52;
+  for (int64_t l = 0; l < w; l++) s1[l] = 0, s2[l] = INFINITY, hi[l] = 0, lo[l] = 0;
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t l = 0; l < w; l++) {
+      uint64_t b;
+      double t = term(v, f32, sq, sq ? c[l] : 0, r * ld + l);
+      memcpy(&b, &t, 8);
+      b &= EXP;
+      memcpy(&t, &b, 8);
+      s1[l] = t > s1[l] ? t : s1[l];
+      s2[l] = t < s2[l] ? t : s2[l];
+    }
+  int wide = 0;
+  for (int64_t l = 0; l < w; l++) {
+    uint64_t bx, bn;
+    memcpy(&bx, &s1[l], 8), memcpy(&bn, &s2[l], 8);
+    const int ebx = (int)(bx >> 52), ebn = (int)(bn >> 52), E = ebx - 1022;
+    bad[l] = ebn == 0 || ebx - ebn > fold1_range(h) || E > 1000 || E < -960;
+    if (bad[l] || fold_sigmas(s1[l], h, &s1[l], &s2[l])) s1[l] = 0, bad[l] = 1;
+    wide |= bad[l];
+  }
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t l = 0; l < w; l++) {
+      const double x = term(v, f32, sq, sq ? c[l] : 0, r * ld + l), q = (s1[l] + x) - s1[l];
+      hi[l] += q, lo[l] += x - q;
+    }
+  if (!wide) return;
+  /* the columns that need two folds, done for all and kept for those */
+  for (int64_t l = 0; l < w; l++) s1[l] = 0, z[l] = 0;
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t l = 0; l < w; l++) {
+      const double ax = fabs(term(v, f32, sq, sq ? c[l] : 0, r * ld + l));
+      s1[l] = ax > s1[l] ? ax : s1[l];
+    }
+  for (int64_t l = 0; l < w; l++) {
+    if (!bad[l]) {
+      s1[l] = 0, s2[l] = 0;
+      continue;
+    }
+    bad[l] = fold_sigmas(s1[l], HEADROOM, &s1[l], &s2[l]) != 0;
+    if (bad[l]) s1[l] = 0, s2[l] = 0, bad[l] = 2;
+    else hi[l] = 0, lo[l] = 0;
+  }
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t l = 0; l < w; l++) {
+      const double x = term(v, f32, sq, sq ? c[l] : 0, r * ld + l);
+      const double q1 = (s1[l] + x) - s1[l], r1 = x - q1;
+      const double q2 = (s2[l] + r1) - s2[l];
+      if (s1[l] != 0) hi[l] += q1, lo[l] += q2, z[l] += fabs(r1 - q2);
+    }
+  for (int64_t l = 0; l < w; l++) bad[l] = bad[l] == 2 || !(z[l] == 0);
+}
+
+#define FOLD_COLS(name, T, f32, sq)                                                        \
+  VEC_CLONES static void name(const T *restrict v, const double *restrict c, int64_t ld,      \
+                              int64_t rows, int64_t w, double *restrict hi,                   \
+                              double *restrict lo, unsigned char *restrict bad,               \
+                              double *restrict scratch) {                                     \
+    fold_cols_any(v, f32, sq, c, ld, rows, w, hi, lo, bad, scratch);                          \
+  }
+FOLD_COLS(fold_cols_f64, double, false, false)
+FOLD_COLS(fold_cols_f32, float, true, false)
+FOLD_COLS(fold_cols_sq_f64, double, false, true)
+FOLD_COLS(fold_cols_sq_f32, float, true, true)
+#undef FOLD_COLS
+
+void ht_xacc_fold_cols_terms(const void *v, bool f32, const double *c, int64_t ld,
+                             int64_t rows, int64_t w, double *hi, double *lo,
+                             unsigned char *bad, double *scratch) {
+  if (c && f32) fold_cols_sq_f32(v, c, ld, rows, w, hi, lo, bad, scratch);
+  else if (c) fold_cols_sq_f64(v, c, ld, rows, w, hi, lo, bad, scratch);
+  else if (f32) fold_cols_f32(v, NULL, ld, rows, w, hi, lo, bad, scratch);
+  else fold_cols_f64(v, NULL, ld, rows, w, hi, lo, bad, scratch);
+}
+
+void ht_xacc_fold_cols(const double *v, int64_t ld, int64_t rows, int64_t w, double *hi,
+                       double *lo, unsigned char *bad, double *scratch) {
+  fold_cols_f64(v, NULL, ld, rows, w, hi, lo, bad, scratch);
+}
+
+void ht_xacc_add_block(ht_xacc *a, const double *v, int64_t n) {
+  for (int64_t b = 0; b < n; b += HT_XACC_BLOCK) {
+    const int64_t m = n - b < HT_XACC_BLOCK ? n - b : HT_XACC_BLOCK;
+    double hi, lo;
+    if (ht_xacc_fold_block(v + b, m, &hi, &lo) == 0) {
+      ht_xacc_add(a, hi);
+      ht_xacc_add(a, lo);
+    } else {
+      for (int64_t k = 0; k < m; k++) ht_xacc_add(a, v[b + k]);
+    }
+  }
+}
+
+void ht_xacc_merge(ht_xacc *a, const ht_xacc *b) {
+  ht_xacc_normalize(a);
+  for (int i = 0; i < HT_XACC_DIGITS; i++) a->d[i] += b->d[i];
+  a->nan += b->nan, a->pinf += b->pinf, a->ninf += b->ninf;
+  ht_xacc_normalize(a);
+}
+
+static int top_bit(u128 v) {
+  const uint64_t h = (uint64_t)(v >> 64);
+  return h ? 127 - __builtin_clzll(h) : 63 - __builtin_clzll((uint64_t)v);
+}
+
+double ht_xacc_round(const ht_xacc *src) {
+  if (src->nan || (src->pinf && src->ninf)) return NAN;
+  if (src->pinf) return INFINITY;
+  if (src->ninf) return -INFINITY;
+  ht_xacc a = *src;
+  ht_xacc_normalize(&a);
+  const int neg = a.d[TOP] < 0;
+  if (neg) {
+    for (int i = 0; i < HT_XACC_DIGITS; i++) a.d[i] = -a.d[i];
+    ht_xacc_normalize(&a);
+  }
+  int h = TOP;
+  while (h >= 0 && a.d[h] == 0) h--;
+  if (h < 0) return 0.0;
+  /* the top three digits (at least 65 bits when h >= 2) and a sticky bit for the rest */
+  const int lo = h >= 2 ? h - 2 : 0;
+  u128 v = 0;
+  for (int i = h; i >= lo; i--) v = v << 32 | (uint64_t)a.d[i];
+  int sticky = 0;
+  for (int i = 0; i < lo; i++) sticky |= a.d[i] != 0;
+  const int t = top_bit(v);
+  double r;
+  if (lo == 0 && t <= 52) {
+    r = ldexp((double)(uint64_t)v, -1074); /* exact: a subnormal or a short normal */
+  } else {
+    int sh = t - 52;
+    uint64_t m = (uint64_t)(v >> sh);
+    const u128 rem = v & (((u128)1 << sh) - 1), half = (u128)1 << (sh - 1);
+    if (rem > half || (rem == half && (sticky || (m & 1)))) m++;
+    if (m >> 53) m >>= 1, sh++;
+    r = ldexp((double)m, 32 * lo + sh - 1074); /* beyond the range: inf */
+  }
+  return neg ? -r : r;
+}

@@ -1,0 +1,153 @@
+/* runtime/cpu/binned.c and runtime/cpu/reduce_exact.c: exact sums against integer
+ * arithmetic (terms k * 2^e summed in __int128 units of 2^-40, converted once, which GCC
+ * rounds to nearest even), the same bits for every split into partials and for 1 and 2
+ * OpenMP threads, and the rounding rules at ties, subnormals, overflow and specials. */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+
+#include "check_mpi.h"
+#include "cpu/binned.h"
+#include "cpu/reduce.h"
+
+typedef __int128 i128;
+
+/* Terms k * 2^e with |k| < 2^40 and e in [-40, 40): 80 bits of spread, so blocks need the
+ * element-wise fallback as well as the folds; ref gets the exact sum in units of 2^-40. */
+static double *terms(int64_t n, unsigned seed, i128 *ref) {
+  double *v = malloc((size_t)n * sizeof *v);
+  srand(seed);
+  *ref = 0;
+  for (int64_t k = 0; k < n; k++) {
+    const int64_t m = ((int64_t)rand() << 20 ^ rand()) % ((int64_t)1 << 40) - ((int64_t)1 << 39);
+    const int e = rand() % 80 - 40;
+    v[k] = ldexp((double)m, e);
+    *ref += (i128)m << (e + 40);
+  }
+  return v;
+}
+
+static double rounded(i128 units) { return ldexp((double)units, -40); }
+
+START_TEST(test_exact_against_integers) {
+  const int64_t ns[] = {1, 7, 4096, 4097, 30000};
+  for (int s = 0; s < 5; s++) {
+    i128 ref;
+    double *v = terms(ns[s], 17 + s, &ref);
+    ht_xacc a, b;
+    ht_xacc_zero(&a), ht_xacc_zero(&b);
+    for (int64_t k = 0; k < ns[s]; k++) ht_xacc_add(&a, v[k]);
+    ht_xacc_add_block(&b, v, ns[s]);
+    ck_assert_msg(ht_xacc_round(&a) == rounded(ref), "n %lld: %.17g vs %.17g",
+                  (long long)ns[s], ht_xacc_round(&a), rounded(ref));
+    ck_assert(ht_xacc_round(&b) == rounded(ref));
+    /* any split into partials, merged in any order */
+    ht_xacc p[3];
+    for (int q = 0; q < 3; q++) ht_xacc_zero(&p[q]);
+    for (int64_t k = 0; k < ns[s]; k++) ht_xacc_add(&p[(k * 7) % 3], v[k]);
+    for (int q = 0; q < 3; q++) ht_xacc_normalize(&p[q]);
+    ht_xacc_merge(&p[2], &p[0]);
+    ht_xacc_normalize(&p[1]);
+    ht_xacc_merge(&p[2], &p[1]);
+    ck_assert(ht_xacc_round(&p[2]) == rounded(ref));
+    free(v);
+  }
+}
+END_TEST
+
+START_TEST(test_folds_take_everything_in_range) {
+  /* randn-like data within 2^27 of the block's largest magnitude folds without a
+   * remainder: hi + lo is the exact sum, here (0.1 + 0.2 + 0.3) = 0.6 rounded once */
+  const double v[] = {0.1, 0.2, 0.3};
+  double hi, lo;
+  ck_assert_int_eq(ht_xacc_fold_block(v, 3, &hi, &lo), 0);
+  ck_assert(hi + lo == 0.6); /* math.fsum([0.1, 0.2, 0.3]) */
+  const double w[] = {1e30, 1.0};
+  ck_assert_int_eq(ht_xacc_fold_block(w, 2, &hi, &lo), -1); /* 100 bits apart */
+  const double c[] = {1.0, 1e30, 2.0, 1.0, 3.0, -1.0}; /* columns {1, 2, 3}, {1e30, 1, -1} */
+  double h[2], l[2], sc[6];
+  unsigned char bad[2];
+  ht_xacc_fold_cols(c, 2, 3, 2, h, l, bad, sc);
+  ck_assert(!bad[0] && h[0] + l[0] == 6.0);
+  ck_assert(bad[1]);
+}
+END_TEST
+
+START_TEST(test_rounding_rules) {
+  ht_xacc a;
+  const double big = 1.7976931348623157e308, tiny = 4.9406564584124654e-324;
+  const struct { double t[4]; int n; double want; } cases[] = {
+      {{1e100, 1.0, -1e100}, 3, 1.0},
+      {{0x1p53, 1.0}, 2, 0x1p53},             /* tie to even */
+      {{0x1p53, 3.0}, 2, 0x1p53 + 4},         /* tie to even, upwards */
+      {{0x1p53, 1.0, 0x1p-100}, 3, 0x1p53 + 2}, /* the sticky bit breaks the tie */
+      {{-0x1p53, -1.0, -0x1p-100}, 3, -0x1p53 - 2},
+      {{tiny, tiny, tiny}, 3, 3 * tiny},
+      {{big, big, -big}, 3, big},
+      {{big, big}, 2, INFINITY},
+      {{-big, -big}, 2, -INFINITY},
+      {{1.0, -INFINITY}, 2, -INFINITY},
+      {{0.0, -0.0}, 2, 0.0},
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    ht_xacc_zero(&a);
+    for (int k = 0; k < cases[c].n; k++) ht_xacc_add(&a, cases[c].t[k]);
+    ck_assert_msg(ht_xacc_round(&a) == cases[c].want, "case %zu: %.17g", c, ht_xacc_round(&a));
+  }
+  ht_xacc_zero(&a);
+  ht_xacc_add(&a, INFINITY), ht_xacc_add(&a, -INFINITY);
+  ck_assert(isnan(ht_xacc_round(&a)));
+  ht_xacc_zero(&a);
+  ht_xacc_add(&a, 1.0), ht_xacc_add(&a, NAN);
+  ck_assert(isnan(ht_xacc_round(&a)));
+}
+END_TEST
+
+/* The kernel at 1 and 2 threads, rows and column tiles, into rounded doubles and into
+ * superaccumulators: the same bits, equal to the integer reference. */
+START_TEST(test_kernel_threads) {
+  const int64_t shapes[][3] = {{1, 70000, 1}, {3, 20000, 1}, {1, 9000, 300}, {40, 50, 7}};
+  for (int s = 0; s < 4; s++) {
+    const int64_t O = shapes[s][0], R = shapes[s][1], I = shapes[s][2], n = O * I;
+    i128 unused;
+    double *v = terms(O * R * I, 5 + s, &unused);
+    ht_rjob j = {.op = HT_K_SUM, .t = HT_FLOAT64, .f64 = true, .in = v, .O = O, .R = R, .I = I};
+    double *out[2] = {malloc(n * sizeof(double)), malloc(n * sizeof(double))};
+    ht_xacc *x = malloc(n * sizeof(ht_xacc));
+    for (int t = 0; t < 2; t++) {
+      omp_set_num_threads(t + 1);
+      ck_assert_int_eq(ht_cpu_reduce_exact(&j, NULL, out[t]), 0);
+    }
+    ck_assert_int_eq(ht_cpu_reduce_exact(&j, x, NULL), 0);
+    omp_set_num_threads(1);
+    for (int64_t k = 0; k < n; k++) {
+      const int64_t o = k / I, i = k % I;
+      i128 ref = 0;
+      for (int64_t r = 0; r < R; r++) {
+        const double t = v[(o * R + r) * I + i];
+        int e;
+        const double f = frexp(t, &e); /* t = f 2^e, f 2^53 an integer */
+        ref += (i128)ldexp(f, 53) << (e - 53 + 40);
+      }
+      ck_assert_msg(out[0][k] == rounded(ref), "shape %d output %lld", s, (long long)k);
+      ck_assert(out[1][k] == out[0][k]);
+      ck_assert(ht_xacc_round(&x[k]) == out[0][k]);
+    }
+    free(out[0]), free(out[1]), free(x), free(v);
+  }
+}
+END_TEST
+
+static Suite *make_suite(void) {
+  Suite *s = suite_create("binned");
+  TCase *tc = tcase_create("binned");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_exact_against_integers);
+  tcase_add_test(tc, test_folds_take_everything_in_range);
+  tcase_add_test(tc, test_rounding_rules);
+  tcase_add_test(tc, test_kernel_threads);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(int argc, char **argv) { return ht_check_main(argc, argv, make_suite); }
