@@ -90,6 +90,12 @@ ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts);
 /* ---- factories (runtime/ops/factories.c) ---- */
 ht_array *ht_full(ht_dtype t, int ndim, const int64_t *gshape, int split, ht_device dev,
                   double value);
+/* The same with the caller's name in messages (zeros, ones, empty_like...); empty leaves
+ * the data uninitialised. */
+ht_array *ht_full_named(const char *fn, ht_dtype t, int ndim, const int64_t *gshape, int split,
+                        ht_device dev, double value);
+ht_array *ht_empty_named(const char *fn, ht_dtype t, int ndim, const int64_t *gshape, int split,
+                         ht_device dev);
 /* start + i*step for i in [0, n); dtype chosen by the caller. */
 ht_array *ht_arange(ht_dtype t, double start, double step, int64_t n, int split,
                     ht_device dev);

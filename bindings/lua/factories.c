@@ -80,8 +80,8 @@ static int shaped(lua_State *L, const char *fn, int has_value, double value, int
   ht_dtype t = lht_opt_dtype(L, opts, fn, HT_FLOAT32);
   int split = lht_opt_split(L, opts, fn, ndim, -1);
   ht_device dev = lht_opt_device(L, opts, fn);
-  lht_pusharray(L, fill ? ht_full(t, ndim, shape, split, dev, value)
-                        : ht_array_empty(t, ndim, shape, split, dev));
+  lht_pusharray(L, fill ? ht_full_named(fn, t, ndim, shape, split, dev, value)
+                        : ht_empty_named(fn, t, ndim, shape, split, dev));
   return 1;
 }
 
@@ -91,12 +91,12 @@ static int l_empty(lua_State *L) { return shaped(L, "empty", 0, 0.0, 0); }
 static int l_full(lua_State *L) { return shaped(L, "full", 1, 0.0, 1); }
 
 /* An unbalanced x keeps its counts, so x + zeros_like(x) moves no data. */
-static ht_array *like(const ht_array *x, ht_dtype t, int split, ht_device dev, double value,
-                      int fill) {
+static ht_array *like(const char *fn, const ht_array *x, ht_dtype t, int split, ht_device dev,
+                      double value, int fill) {
   if (split < 0 || split != x->split || ht_array_is_balanced(x))
-    return fill ? ht_full(t, x->ndim, x->gshape, split, dev, value)
-                : ht_array_empty(t, x->ndim, x->gshape, split, dev);
-  ht_array *a = ht_array_empty_counts(t, x->ndim, x->gshape, split, x->counts, dev);
+    return fill ? ht_full_named(fn, t, x->ndim, x->gshape, split, dev, value)
+                : ht_empty_named(fn, t, x->ndim, x->gshape, split, dev);
+  ht_array *a = ht_array_new_agreed(fn, t, x->ndim, x->gshape, split, x->counts, dev);
   if (!a || !fill) return a;
   int64_t none = 0;
   ht_array *s = ht_full(t, 0, &none, -1, dev, value); /* a 0-d array broadcasts */
@@ -117,7 +117,7 @@ static int shaped_like(lua_State *L, const char *fn, int has_value, double value
   ht_dtype t = lht_opt_dtype(L, opts, fn, x->dtype);
   int split = lht_opt_split(L, opts, fn, x->ndim, x->split);
   ht_device dev = opts ? lht_opt_device(L, opts, fn) : x->device;
-  lht_pusharray(L, like(x, t, split, dev, value, fill));
+  lht_pusharray(L, like(fn, x, t, split, dev, value, fill));
   return 1;
 }
 
