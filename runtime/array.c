@@ -16,15 +16,48 @@ static int64_t bytes_live;
 
 int64_t ht_bytes_live(void) { return bytes_live; }
 
-ht_buffer *ht_buffer_new(int64_t nbytes, ht_device device) {
-  ht_buffer *b = malloc(sizeof *b);
-  if (!b) return ht_error("out of memory allocating an array header"), NULL;
+/* Fault injection: data allocations left on this rank before one fails (0: none armed). */
+static int64_t fail_after = -1;
+
+void ht_fail_alloc_arm(int rank, int64_t n) {
+  fail_after = rank == ht_comm_rank() && n > 0 ? n : 0;
+}
+
+/* Whether this data allocation is the one to fail; reads HEATLUA_FAIL_ALLOC=rank:n once. */
+static bool fail_injected(void) {
+  if (fail_after < 0) {
+    const char *env = getenv("HEATLUA_FAIL_ALLOC");
+    int rank, used = 0;
+    long long n;
+    fail_after = 0;
+    if (env && *env) {
+      if (sscanf(env, "%d:%lld%n", &rank, &n, &used) != 2 || env[used] || rank < 0 || n < 1)
+        ht_fatal("HEATLUA_FAIL_ALLOC=%s: expected rank:n (n >= 1)", env);
+      ht_fail_alloc_arm(rank, n);
+    }
+  }
+  return fail_after > 0 && --fail_after == 0;
+}
+
+/* The buffer, or NULL with the error set when the data cannot be allocated. */
+static ht_buffer *buffer_alloc(int64_t nbytes, ht_device device) {
+  ht_buffer *b = ht_meta_alloc(sizeof *b, "array");
   b->nbytes = nbytes;
   b->device = device;
   b->refcount = 1;
+  if (fail_injected())
+    return free(b), ht_error("out of memory allocating %lld bytes (HEATLUA_FAIL_ALLOC)",
+                             (long long)nbytes), NULL;
   b->data = ht_backend_of(device)->alloc(nbytes);
   if (!b->data) return free(b), NULL;
   bytes_live += nbytes;
+  return b;
+}
+
+ht_buffer *ht_buffer_new(int64_t nbytes, ht_device device) {
+  ht_buffer *b = buffer_alloc(nbytes, device);
+  /* small host memory: not agreed (a device's errors, such as none visible, are returned) */
+  if (!b && nbytes < HT_AGREE_BYTES && device == HT_CPU) ht_fatal("%s", ht_errmsg());
   return b;
 }
 
@@ -92,8 +125,7 @@ static ht_array *header_new(ht_dtype t, int ndim, const int64_t *gshape, int spl
   for (int d = 0; d < ndim; d++)
     if (gshape[d] < 0) return ht_error("array: negative dimensions are not allowed"), NULL;
   if (ht_check_size("array", t, ndim, gshape, split, counts, dev)) return NULL;
-  ht_array *a = calloc(1, sizeof *a);
-  if (!a) return ht_error("out of memory"), NULL;
+  ht_array *a = ht_meta_calloc(1, sizeof *a, "array");
   a->dtype = t;
   a->device = dev;
   a->ndim = ndim;
@@ -102,8 +134,7 @@ static ht_array *header_new(ht_dtype t, int ndim, const int64_t *gshape, int spl
   memcpy(a->lshape, gshape, sizeof(int64_t) * (size_t)ndim);
   if (split >= 0) {
     int p = ht_comm_size();
-    a->counts = malloc(sizeof(int64_t) * (size_t)p);
-    if (!a->counts) return free(a), ht_error("out of memory"), NULL;
+    a->counts = ht_meta_alloc(sizeof(int64_t) * (size_t)p, "array");
     if (counts) {
       int64_t total = 0;
       for (int r = 0; r < p; r++) total += counts[r];
@@ -135,14 +166,32 @@ ht_array *ht_array_empty(ht_dtype t, int ndim, const int64_t *gshape, int split,
   return ht_array_empty_counts(t, ndim, gshape, split, NULL, dev);
 }
 
+ht_array *ht_array_new_agreed(const char *fn, ht_dtype t, int ndim, const int64_t *gshape,
+                              int split, const int64_t *counts, ht_device dev) {
+  ht_array *a = header_new(t, ndim, gshape, split, counts, dev);
+  if (!a) return NULL; /* from the arguments alone: the same error on every rank */
+  const int64_t item = (int64_t)ht_dtype_size(t);
+  a->buf = buffer_alloc(ht_array_lsize(a) * item, dev);
+  /* product checked by header_new; device allocations are always agreed (rare, costly) */
+  if (ht_array_gsize(a) * item >= HT_AGREE_BYTES || dev != HT_CPU) {
+    if (!ht_comm_agree(a->buf ? 0 : -1)) return a;
+  } else if (a->buf) {
+    return a;
+  } else {
+    ht_fatal("%s: %s", fn, ht_errmsg());
+  }
+  char msg[512];
+  snprintf(msg, sizeof msg, "%s", ht_errmsg());
+  ht_error("%s: %s", fn, msg);
+  return ht_array_free(a), NULL;
+}
+
 ht_array *ht_array_view(const ht_array *a) {
-  ht_array *v = malloc(sizeof *v);
-  if (!v) return ht_error("out of memory"), NULL;
+  ht_array *v = ht_meta_alloc(sizeof *v, "view");
   *v = *a;
   if (a->counts) {
     size_t n = sizeof(int64_t) * (size_t)ht_comm_size();
-    v->counts = malloc(n);
-    if (!v->counts) return free(v), ht_error("out of memory"), NULL;
+    v->counts = ht_meta_alloc(n, "view");
     memcpy(v->counts, a->counts, n);
   }
   if (v->buf) v->buf->refcount++;

@@ -36,6 +36,9 @@ typedef struct ht_array {
 } ht_array;
 
 /* ---- storage ---- */
+/* NULL with the error set when a buffer of HT_AGREE_BYTES or more, or on a device, cannot
+ * be allocated (the caller agrees on it before any collective); a smaller host buffer that
+ * fails ends the job. */
 ht_buffer *ht_buffer_new(int64_t nbytes, ht_device device);
 void ht_buffer_release(ht_buffer *b);
 /* Bytes held by live buffers on this rank (the binding's GC pacing reads it). */
@@ -47,6 +50,18 @@ ht_array *ht_array_empty(ht_dtype t, int ndim, const int64_t *gshape, int split,
 /* The same with given counts along split (NULL: balanced). */
 ht_array *ht_array_empty_counts(ht_dtype t, int ndim, const int64_t *gshape, int split,
                                 const int64_t *counts, ht_device dev);
+/* Failure policy (docs/reliability.md): a result of HT_AGREE_BYTES or more, or on a
+ * device, is agreed on (one allreduce; every rank raises "fn: out of memory ..." together);
+ * a smaller host one that cannot be allocated ends the job (ht_fatal) rather than leave
+ * the other ranks waiting.
+ * Collective for big results; every rank passes the same arguments. */
+#define HT_AGREE_BYTES ((int64_t)1 << 20)
+ht_array *ht_array_new_agreed(const char *fn, ht_dtype t, int ndim, const int64_t *gshape,
+                              int split, const int64_t *counts, ht_device dev);
+/* Fault injection for tests: the n-th data allocation (ht_buffer_new) from now on rank
+ * `rank` fails as if out of memory (n = 0 disarms). HEATLUA_FAIL_ALLOC=rank:n arms it at
+ * the first allocation; the Lua tests call heat.core._fail_alloc(rank, n). */
+void ht_fail_alloc_arm(int rank, int64_t n);
 /* NumPy's "array is too big" when size * itemsize overflows int64, and a clear error when
  * the largest rank's block exceeds this machine's memory; messages start with fn. Depends
  * on the arguments only, so every rank agrees without communicating. 0 or -1. */

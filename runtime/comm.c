@@ -169,8 +169,7 @@ static int p2p_exchange(const void *send, const int64_t *scounts, const int64_t 
   int64_t nreq = 0;
   for (int r = 0; r < size_; r++)
     nreq += (scounts[r] + HT_MAX_MSG - 1) / HT_MAX_MSG + (rcounts[r] + HT_MAX_MSG - 1) / HT_MAX_MSG;
-  MPI_Request *req = malloc((size_t)(nreq ? nreq : 1) * sizeof *req);
-  if (!req) return ht_error("alltoallv: out of memory");
+  MPI_Request *req = ht_meta_alloc((size_t)nreq * sizeof *req, "alltoallv");
   int64_t k = 0;
   for (int r = 0; r < size_; r++)
     for (int64_t off = 0; off < rcounts[r]; off += HT_MAX_MSG) {
@@ -197,8 +196,7 @@ int ht_comm_alltoallv(const void *send, const int64_t *scounts, const int64_t *s
                   fits_int(rcounts, size_) && fits_int(rdispls, size_));
   if (size_ > 1 && ht_comm_allreduce_i64(&big, 1, MPI_MAX)) return -1;
   if (big) return p2p_exchange(send, scounts, sdispls, recv, rcounts, rdispls);
-  int *ic = malloc(4 * (size_t)size_ * sizeof(int));
-  if (!ic) return ht_error("alltoallv: out of memory");
+  int *ic = ht_meta_alloc(4 * (size_t)size_ * sizeof(int), "alltoallv");
   for (int r = 0; r < size_; r++) {
     ic[r] = (int)scounts[r];
     ic[size_ + r] = (int)sdispls[r];
@@ -217,16 +215,14 @@ int ht_comm_allgatherv(const void *send, int64_t sendbytes, void *recv,
   int64_t total = rdispls[size_ - 1] + rcounts[size_ - 1];
   bytes_sent += sendbytes * (size_ - 1);
   if (total <= HT_MAX_MSG) {
-    int *ic = malloc(2 * (size_t)size_ * sizeof(int));
-    if (!ic) return ht_error("allgatherv: out of memory");
+    int *ic = ht_meta_alloc(2 * (size_t)size_ * sizeof(int), "allgatherv");
     for (int r = 0; r < size_; r++) ic[r] = (int)rcounts[r], ic[size_ + r] = (int)rdispls[r];
     int rc = MPI_Allgatherv(send, (int)sendbytes, MPI_BYTE, recv, ic, ic + size_, MPI_BYTE, comm);
     free(ic);
     return rc == MPI_SUCCESS ? 0 : mpi_failed("allgatherv", rc);
   }
   /* total is the same on every rank, so all take this path together. */
-  int64_t *sc = malloc(2 * (size_t)size_ * sizeof(int64_t));
-  if (!sc) return ht_error("allgatherv: out of memory");
+  int64_t *sc = ht_meta_alloc(2 * (size_t)size_ * sizeof(int64_t), "allgatherv");
   int64_t *sd = sc + size_;
   for (int r = 0; r < size_; r++) sc[r] = sendbytes, sd[r] = 0;
   int rc = p2p_exchange(send, sc, sd, recv, rcounts, rdispls);
@@ -240,15 +236,13 @@ int ht_comm_gatherv(const void *send, int64_t sendbytes, void *recv, const int64
   int64_t total = rdispls[size_ - 1] + rcounts[size_ - 1];
   if (rank_ != root) bytes_sent += sendbytes;
   if (total <= HT_MAX_MSG) {
-    int *ic = malloc(2 * (size_t)size_ * sizeof(int));
-    if (!ic) return ht_error("gatherv: out of memory");
+    int *ic = ht_meta_alloc(2 * (size_t)size_ * sizeof(int), "gatherv");
     for (int r = 0; r < size_; r++) ic[r] = (int)rcounts[r], ic[size_ + r] = (int)rdispls[r];
     int rc = MPI_Gatherv(send, (int)sendbytes, MPI_BYTE, recv, ic, ic + size_, MPI_BYTE, root, comm);
     free(ic);
     return rc == MPI_SUCCESS ? 0 : mpi_failed("gatherv", rc);
   }
-  int64_t *c = calloc(4 * (size_t)size_, sizeof(int64_t));
-  if (!c) return ht_error("gatherv: out of memory");
+  int64_t *c = ht_meta_calloc(4 * (size_t)size_, sizeof(int64_t), "gatherv");
   c[root] = sendbytes;                              /* send counts: to root only */
   if (rank_ == root)
     for (int r = 0; r < size_; r++) c[2 * size_ + r] = rcounts[r], c[3 * size_ + r] = rdispls[r];
@@ -283,8 +277,7 @@ int ht_comm_reduce_scatter(const void *send, void *recv, const int64_t *counts, 
   for (int r = 0; r < size_; r++) total += counts[r];
   if (size_ > 1) bytes_sent += total * item;
   if (total <= chunk) {
-    int *ic = malloc((size_t)size_ * sizeof(int));
-    if (!ic) return ht_error("reduce_scatter: out of memory");
+    int *ic = ht_meta_alloc((size_t)size_ * sizeof(int), "reduce_scatter");
     for (int r = 0; r < size_; r++) ic[r] = (int)counts[r];
     int rc = MPI_Reduce_scatter(send, recv, ic, ht_mpi_type(t), op, comm);
     free(ic);
@@ -331,4 +324,16 @@ _Noreturn void ht_fatal(const char *fmt, ...) {
   fflush(stderr);
   MPI_Abort(MPI_COMM_WORLD, 1);
   abort();
+}
+
+void *ht_meta_alloc(size_t nbytes, const char *fn) {
+  void *p = malloc(nbytes ? nbytes : 1);
+  if (!p) ht_fatal("%s: out of memory allocating %zu bytes of metadata", fn, nbytes);
+  return p;
+}
+
+void *ht_meta_calloc(size_t n, size_t size, const char *fn) {
+  void *p = calloc(n ? n : 1, size ? size : 1);
+  if (!p) ht_fatal("%s: out of memory allocating %zu bytes of metadata", fn, n * size);
+  return p;
 }

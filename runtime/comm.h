@@ -4,6 +4,7 @@
 
 #include <mpi.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dtype.h"
@@ -69,5 +70,9 @@ int ht_comm_agree(int status);
 /* Ends the whole job with "heatlua: rank R: msg" (printf-style): for failures that cannot
  * be agreed on, such as a small metadata allocation, where returning would hang the others. */
 _Noreturn void ht_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A small metadata allocation (per-rank counts, request lists, headers): never NULL; a
+ * failure ends the job through ht_fatal naming fn. Data-sized buffers are agreed instead. */
+void *ht_meta_alloc(size_t nbytes, const char *fn);
+void *ht_meta_calloc(size_t n, size_t size, const char *fn);
 
 #endif

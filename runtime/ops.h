@@ -90,10 +90,16 @@ ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts);
 /* ---- factories (runtime/ops/factories.c) ---- */
 ht_array *ht_full(ht_dtype t, int ndim, const int64_t *gshape, int split, ht_device dev,
                   double value);
+/* The same with the caller's name in messages (zeros, ones, empty_like...); empty leaves
+ * the data uninitialised. */
+ht_array *ht_full_named(const char *fn, ht_dtype t, int ndim, const int64_t *gshape, int split,
+                        ht_device dev, double value);
+ht_array *ht_empty_named(const char *fn, ht_dtype t, int ndim, const int64_t *gshape, int split,
+                         ht_device dev);
 /* x's shape in dtype t with the given split; an unbalanced x split the same way keeps its
  * counts, so x + zeros_like(x) moves no data. fill false: uninitialised (empty_like). */
-ht_array *ht_full_like(const ht_array *x, ht_dtype t, int split, ht_device dev, bool fill,
-                       double value);
+ht_array *ht_full_like(const char *fn, const ht_array *x, ht_dtype t, int split, ht_device dev,
+                       bool fill, double value);
 /* start + i*step while before stop (NumPy's length ceil((stop - start) / step)). t
  * HT_NDTYPES: Heat's rule, int32 when every argument is integral (int64 when a bound does
  * not fit int32), else float32. */

@@ -9,14 +9,13 @@ ht_array *ht_edges(const ht_array *a, int64_t edge, bool *cut) {
   int nd = a->ndim, p = ht_comm_size();
   int64_t oshape[HT_MAXDIM], *idx[HT_MAXDIM] = {0};
   ht_array *out = NULL, *all = NULL;
-  int64_t *counts = calloc((size_t)p, sizeof(int64_t)), *displs = calloc((size_t)p, sizeof(int64_t));
-  if (!counts || !displs) goto done;
+  int64_t *counts = ht_meta_calloc((size_t)p, sizeof(int64_t), "repr");
+  int64_t *displs = ht_meta_calloc((size_t)p, sizeof(int64_t), "repr");
   for (int d = 0; d < nd; d++) {
     int64_t n = a->gshape[d];
     cut[d] = n > 2 * edge;
     oshape[d] = cut[d] ? 2 * edge : n;
-    idx[d] = malloc(sizeof(int64_t) * (size_t)(oshape[d] + 1));
-    if (!idx[d]) goto done;
+    idx[d] = ht_meta_alloc(sizeof(int64_t) * (size_t)(oshape[d] + 1), "repr");
     for (int64_t i = 0; i < oshape[d]; i++) idx[d][i] = cut[d] && i >= edge ? n - 2 * edge + i : i;
   }
   if (a->split >= 0) { /* who owns which of the kept rows */
@@ -26,7 +25,8 @@ ht_array *ht_edges(const ht_array *a, int64_t edge, bool *cut) {
       counts[r]++;
     }
   }
-  out = ht_array_empty_counts(a->dtype, nd, oshape, a->split, a->split >= 0 ? counts : NULL, HT_CPU);
+  out = ht_array_new_agreed("repr", a->dtype, nd, oshape, a->split,
+                            a->split >= 0 ? counts : NULL, HT_CPU);
   if (!out) goto done;
   {
     size_t item = ht_dtype_size(a->dtype);
@@ -48,7 +48,6 @@ ht_array *ht_edges(const ht_array *a, int64_t edge, bool *cut) {
   }
   all = ht_resplit(out, -1);
 done:
-  if (!counts || !displs) ht_error("repr: out of memory");
   for (int d = 0; d < nd; d++) free(idx[d]);
   free(counts), free(displs);
   ht_array_free(out);

@@ -148,6 +148,17 @@ static void nested_walk(lua_State *L, int idx, int depth, nested *s, const char 
   nested_push(L, s, v, fn);
 }
 
+/* A Lua number stored into an integer dtype goes through Python's int() in NumPy: NaN,
+ * infinities and values whose integer part does not fit raise; fractions truncate. */
+static const char *int_value_error(ht_dtype t, double v, char *buf, size_t size) {
+  if (!ht_dtype_is_int(t)) return NULL;
+  if (isnan(v)) return "cannot convert float NaN to integer";
+  if (isinf(v)) return "cannot convert float infinity to integer";
+  if (ht_int_value_fits(t, trunc(v))) return NULL;
+  snprintf(buf, size, "Lua number %.16g is out of bounds for %s", v, ht_dtype_name(t));
+  return buf;
+}
+
 ht_array *lht_from_table(lua_State *L, int idx, ht_dtype dtype, int split, ht_device dev,
                          const char *fn) {
   ht_array *src = lht_toarray(L, idx);
@@ -170,6 +181,11 @@ ht_array *lht_from_table(lua_State *L, int idx, ht_dtype dtype, int split, ht_de
   }
   /* Heat: booleans -> bool, int64 when every number is one exactly, else float32 (float64
    * when float32 would turn a finite value into inf) */
+  char msg[128];
+  for (int64_t i = 0; i < s.n && ht_dtype_is_int(dtype); i++) {
+    const char *bad = int_value_error(dtype, s.vals[i], msg, sizeof msg);
+    if (bad) free(s.vals), luaL_error(L, "ht.%s: %s", fn, bad);
+  }
   if (dtype == HT_NDTYPES)
     dtype = (s.any_bool && s.all_bool) ? HT_BOOL : s.all_int ? HT_INT64
                                                  : s.wide ? HT_FLOAT64 : HT_FLOAT32;
@@ -193,6 +209,9 @@ ht_array *lht_operand(lua_State *L, int idx, ht_dtype other, const char *fn, int
   switch (lua_type(L, idx)) {
     case LUA_TNUMBER: {
       double v = lua_tonumber(L, idx);
+      char msg[128];
+      const char *bad = !strcmp(fn, "setitem") ? int_value_error(other, v, msg, sizeof msg) : NULL;
+      if (bad) luaL_error(L, "ht.%s: %s", fn, bad); /* x[i] = v converts v to x's dtype */
       ht_dtype t = ht_weak_scalar_dtype(other, v, false);
       if (!ht_int_value_fits(t, v)) {
         /* NEP 50: int8_array + 300 raises; a comparison is still exact in int64/float64 */

@@ -80,8 +80,8 @@ static int shaped(lua_State *L, const char *fn, int has_value, double value, int
   ht_dtype t = lht_opt_dtype(L, opts, fn, HT_FLOAT32);
   int split = lht_opt_split(L, opts, fn, ndim, -1);
   ht_device dev = lht_opt_device(L, opts, fn);
-  lht_pusharray(L, fill ? ht_full(t, ndim, shape, split, dev, value)
-                        : ht_array_empty(t, ndim, shape, split, dev));
+  lht_pusharray(L, fill ? ht_full_named(fn, t, ndim, shape, split, dev, value)
+                        : ht_empty_named(fn, t, ndim, shape, split, dev));
   return 1;
 }
 
@@ -99,7 +99,7 @@ static int shaped_like(lua_State *L, const char *fn, int has_value, double value
   ht_dtype t = lht_opt_dtype(L, opts, fn, x->dtype);
   int split = lht_opt_split(L, opts, fn, x->ndim, x->split);
   ht_device dev = opts ? lht_opt_device(L, opts, fn) : x->device;
-  lht_pusharray(L, ht_full_like(x, t, split, dev, fill, value));
+  lht_pusharray(L, ht_full_like(fn, x, t, split, dev, fill, value));
   return 1;
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "../../runtime/comm.h"
+#include "../../runtime/array.h"
 #include "../../runtime/device.h"
 #include "lht.h"
 
@@ -37,6 +38,12 @@ static int l_wtime(lua_State *L) { return lua_pushnumber(L, ht_comm_wtime()), 1;
 
 static int l_bytes_sent(lua_State *L) {
   return lua_pushnumber(L, (lua_Number)ht_comm_bytes_sent()), 1;
+}
+
+/* core._fail_alloc(rank, n): fault injection for tests (ht_fail_alloc_arm). */
+static int l_fail_alloc(lua_State *L) {
+  ht_fail_alloc_arm((int)luaL_checkinteger(L, 1), (int64_t)luaL_checkinteger(L, 2));
+  return 0;
 }
 
 /* core.atexit(fn): fn runs on every rank when the script ends (lht_run_atexit). */
@@ -77,6 +84,7 @@ static const luaL_Reg core_fns[] = {{"rank", l_rank},
                                     {"_writeall", l_writeall},
                                     {"_bytes_live", l_bytes_live},
                                     {"_bytes_sent", l_bytes_sent},
+                                    {"_fail_alloc", l_fail_alloc},
                                     {NULL, NULL}};
 
 int luaopen_heat_core(lua_State *L) {

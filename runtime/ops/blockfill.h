@@ -69,20 +69,11 @@ static inline int op_check_factory(const char *fn, ht_dtype t, int ndim, const i
   return ht_check_size(fn, t, ndim, gshape, split, NULL, dev);
 }
 
-/* A factory's new array. Every rank calls a factory with the same arguments, so a failed
- * data-sized allocation is agreed (one allreduce, negligible next to filling 1 MiB) and
- * raised everywhere; a smaller one that fails ends the job rather than risk a hang. */
-static inline ht_array *op_factory_empty(ht_dtype t, int ndim, const int64_t *gshape, int split,
-                                         ht_device dev) {
-  ht_array *a = ht_array_empty(t, ndim, gshape, split, dev);
-  int64_t n = (int64_t)ht_dtype_size(t);
-  for (int d = 0; d < ndim; d++) n *= gshape[d]; /* checked by ht_check_size */
-  if (n >= (1 << 20)) {
-    if (ht_comm_agree(a ? 0 : -1)) return ht_array_free(a), NULL;
-  } else if (!a) {
-    ht_fatal("%s", ht_errmsg());
-  }
-  return a;
+/* A factory's new array, under the failure policy of ht_array_new_agreed: every rank
+ * calls a factory with the same arguments. */
+static inline ht_array *op_factory_empty(const char *fn, ht_dtype t, int ndim,
+                                         const int64_t *gshape, int split, ht_device dev) {
+  return ht_array_new_agreed(fn, t, ndim, gshape, split, NULL, dev);
 }
 
 #endif

@@ -222,8 +222,8 @@ static ht_array *run_elementwise(const ew_call *c) {
   for (int k = 0; k < c->nin; k++) use[k] = c->in[k];
   int split = align_splits(c->nin, nout, gshape, use, tmp, &ref);
   if (split >= -1)
-    out = ht_array_empty_counts(c->out_dtype, nout, gshape, split, ref ? ref->counts : NULL,
-                                HT_CPU);
+    out = ht_array_new_agreed(c->fn, c->out_dtype, nout, gshape, split,
+                              ref ? ref->counts : NULL, HT_CPU);
   if (out && ht_array_lsize(out) > 0) run_local(c, use, out);
   for (int k = 0; k < c->nin; k++) ht_array_free(tmp[k]);
   return out;
@@ -258,8 +258,8 @@ static ht_array *device_binary(ht_binop op, const ht_array *a, const ht_array *b
   const ht_backend *be = ht_backend_of(a->device);
   if (!be->binary || !device_fits(a, b))
     return ht_device_unsupported(a->device, ht_binop_name(op)), NULL;
-  ht_array *out = ht_array_empty_counts(a->dtype, a->ndim, a->gshape, a->split, a->counts,
-                                        a->device);
+  ht_array *out = ht_array_new_agreed(ht_binop_name(op), a->dtype, a->ndim, a->gshape,
+                                       a->split, a->counts, a->device);
   if (!out) return NULL;
   if (be->binary(op, a->dtype, ht_array_lsize(out), ht_array_data(out), ht_array_data(a),
                  ht_array_data(b)))
@@ -271,8 +271,8 @@ static ht_array *device_unary(ht_unop op, const ht_array *a) {
   const ht_backend *be = ht_backend_of(a->device);
   if (!be->unary || !device_fits(a, a))
     return ht_device_unsupported(a->device, ht_unop_name(op)), NULL;
-  ht_array *out = ht_array_empty_counts(a->dtype, a->ndim, a->gshape, a->split, a->counts,
-                                        a->device);
+  ht_array *out = ht_array_new_agreed(ht_unop_name(op), a->dtype, a->ndim, a->gshape,
+                                       a->split, a->counts, a->device);
   if (!out) return NULL;
   if (be->unary(op, a->dtype, ht_array_lsize(out), ht_array_data(out), ht_array_data(a)))
     return ht_array_free(out), NULL;

@@ -53,15 +53,26 @@ static void fill_value(ht_array *a, double value) {
 
 ht_array *ht_full(ht_dtype t, int ndim, const int64_t *gshape, int split, ht_device dev,
                   double value) {
-  if (op_check_factory("full", t, ndim, gshape, split, dev)) return NULL;
+  return ht_full_named("full", t, ndim, gshape, split, dev, value);
+}
+
+ht_array *ht_empty_named(const char *fn, ht_dtype t, int ndim, const int64_t *gshape, int split,
+                         ht_device dev) {
+  if (op_check_factory(fn, t, ndim, gshape, split, dev)) return NULL;
+  return op_factory_empty(fn, t, ndim, gshape, split, dev);
+}
+
+ht_array *ht_full_named(const char *fn, ht_dtype t, int ndim, const int64_t *gshape, int split,
+                        ht_device dev, double value) {
+  if (op_check_factory(fn, t, ndim, gshape, split, dev)) return NULL;
   if (ht_dtype_is_int(t)) { /* a C cast out of range is undefined; NumPy raises too */
     int64_t lo, hi;
     op_int_limits(t, &lo, &hi);
     if (!(value >= (double)lo && value < (double)hi + 1.0))
-      return ht_error("full: fill value %g is out of bounds for %s", value, ht_dtype_name(t)),
+      return ht_error("%s: fill value %g is out of bounds for %s", fn, value, ht_dtype_name(t)),
              NULL;
   }
-  ht_array *a = op_factory_empty(t, ndim, gshape, split, dev);
+  ht_array *a = op_factory_empty(fn, t, ndim, gshape, split, dev);
   if (a) fill_value(a, value);
   return a;
 }
@@ -102,17 +113,17 @@ static void seq_run(char *out, int64_t g, int64_t n, const void *ctx) {
 static ht_array *sequence(const char *fn, ht_dtype t, int64_t n, int split, ht_device dev,
                           const seq_ctx *c) {
   if (op_check_factory(fn, t, 1, &n, split, dev)) return NULL;
-  ht_array *a = op_factory_empty(t, 1, &n, split, dev);
+  ht_array *a = op_factory_empty(fn, t, 1, &n, split, dev);
   if (a) op_fill_by_index(a, seq_run, c);
   return a;
 }
 
-ht_array *ht_full_like(const ht_array *x, ht_dtype t, int split, ht_device dev, bool fill,
-                       double value) {
+ht_array *ht_full_like(const char *fn, const ht_array *x, ht_dtype t, int split, ht_device dev,
+                       bool fill, double value) {
   if (split < 0 || split != x->split || ht_array_is_balanced(x))
-    return fill ? ht_full(t, x->ndim, x->gshape, split, dev, value)
-                : ht_array_empty(t, x->ndim, x->gshape, split, dev);
-  ht_array *a = ht_array_empty_counts(t, x->ndim, x->gshape, split, x->counts, dev);
+    return fill ? ht_full_named(fn, t, x->ndim, x->gshape, split, dev, value)
+                : ht_empty_named(fn, t, x->ndim, x->gshape, split, dev);
+  ht_array *a = ht_array_new_agreed(fn, t, x->ndim, x->gshape, split, x->counts, dev);
   if (!a || !fill) return a;
   int64_t none = 0;
   ht_array *s = ht_full(t, 0, &none, -1, dev, value); /* a 0-d array broadcasts */
@@ -180,7 +191,7 @@ ht_array *ht_logspace(ht_dtype t, double start, double stop, int64_t num, bool e
 ht_array *ht_eye(ht_dtype t, int64_t n, int64_t m, int64_t k, int split, ht_device dev) {
   int64_t shape[2] = {n, m};
   if (op_check_factory("eye", t, 2, shape, split, dev)) return NULL;
-  ht_array *a = op_factory_empty(t, 2, shape, split, dev);
+  ht_array *a = op_factory_empty("eye", t, 2, shape, split, dev);
   if (!a) return NULL;
   fill_value(a, 0.0);
   unsigned char one[8];
@@ -212,7 +223,7 @@ static void buffer_run(char *out, int64_t g, int64_t n, const void *ctx) {
 ht_array *ht_from_buffer(ht_dtype t, int ndim, const int64_t *gshape, int split,
                          ht_device dev, ht_dtype src_t, const void *src) {
   if (op_check_factory("array", t, ndim, gshape, split, dev)) return NULL;
-  ht_array *a = op_factory_empty(t, ndim, gshape, split, dev);
+  ht_array *a = op_factory_empty("array", t, ndim, gshape, split, dev);
   if (!a) return NULL;
   buffer_ctx c = {src_t, t, src};
   op_fill_by_index(a, buffer_run, &c);

@@ -123,8 +123,7 @@ static int check_ndim(const ht_array *a, const ht_index_item *items, int n, cons
 static int64_t *split_slice(const ht_array *a, int64_t first, int64_t step, int64_t len,
                             int64_t *k0) {
   const int p = ht_comm_size(), me = ht_comm_rank();
-  int64_t *counts = malloc(sizeof(int64_t) * (size_t)p), g0 = 0;
-  if (!counts) return ht_error("out of memory"), NULL;
+  int64_t *counts = ht_meta_alloc(sizeof(int64_t) * (size_t)p, "index"), g0 = 0;
   *k0 = 0;
   for (int r = 0; r < p; r++) {
     int64_t a0, a1;
@@ -187,7 +186,7 @@ int ht_index_plan_make(const ht_array *a, const ht_index *ix, const char *fn, ht
       int64_t i = it->start < 0 ? it->start + a->gshape[d] : it->start;
       if (d == a->split) { /* the same as the slice i:i+1, then the axis goes */
         int64_t k0;
-        if (!(counts = split_slice(a, i, 1, 1, &k0))) return -1;
+        counts = split_slice(a, i, 1, 1, &k0);
         v.gshape[od] = 1, v.lshape[od] = counts[me], v.strides[od] = a->strides[d];
         if (counts[me]) v.offset += (i - ht_array_lstart(a)) * a->strides[d];
         v.split = plan->int_axis = od, v.ndim++;
@@ -210,8 +209,7 @@ int ht_index_plan_make(const ht_array *a, const ht_index *ix, const char *fn, ht
           first += (len - 1) * step, step = -step;
         }
         int64_t k0 = 0;
-        counts = alone ? malloc(sizeof(int64_t)) : split_slice(a, first, step, len, &k0);
-        if (!counts) return ht_error("%s: out of memory", fn);
+        counts = alone ? ht_meta_alloc(sizeof(int64_t), fn) : split_slice(a, first, step, len, &k0);
         if (alone) counts[0] = len;
         v.lshape[od] = counts[me], v.strides[od] = a->strides[d] * step;
         if (counts[me]) v.offset += (first + k0 * step - ht_array_lstart(a)) * a->strides[d];
@@ -224,8 +222,7 @@ int ht_index_plan_make(const ht_array *a, const ht_index *ix, const char *fn, ht
       for (int j = 0; j < w; j++, d++, od++) {
         v.gshape[od] = a->gshape[d], v.lshape[od] = a->lshape[d], v.strides[od] = a->strides[d];
         if (d == a->split) {
-          if (!(counts = malloc(sizeof(int64_t) * (size_t)ht_comm_size())))
-            return ht_error("%s: out of memory", fn);
+          counts = ht_meta_alloc(sizeof(int64_t) * (size_t)ht_comm_size(), fn);
           memcpy(counts, a->counts, sizeof(int64_t) * (size_t)ht_comm_size());
           v.split = od;
         }
@@ -233,8 +230,7 @@ int ht_index_plan_make(const ht_array *a, const ht_index *ix, const char *fn, ht
       v.ndim = od;
     }
   }
-  plan->view = ht_array_view(a);
-  if (!plan->view) return free(counts), -1;
+  plan->view = ht_array_view(a); /* never NULL: metadata */
   free(plan->view->counts);
   v.buf = plan->view->buf;
   v.counts = counts;

@@ -84,8 +84,9 @@ static int cat_local(ht_array *out, int n, const ht_array *const *in, int axis,
                      const int64_t *off) {
   const int split = out->split;
   const int64_t lstart = ht_array_lstart(out), item = (int64_t)ht_dtype_size(out->dtype);
-  ht_array *views = malloc(sizeof(ht_array) * (size_t)n), **moved = calloc((size_t)n, sizeof *moved);
-  int status = views && moved ? 0 : ht_error("concatenate: out of memory");
+  ht_array *views = ht_meta_alloc(sizeof(ht_array) * (size_t)n, "concatenate");
+  ht_array **moved = ht_meta_calloc((size_t)n, sizeof *moved, "concatenate");
+  int status = 0;
   bool fast = ht_array_is_contiguous(out);
   for (int k = 0; k < n && !status; k++) {
     const ht_array *a = in[k];
@@ -116,7 +117,7 @@ static int cat_local(ht_array *out, int n, const ht_array *const *in, int axis,
       status = ht_copy_into(&dst, &views[k]);
     }
   }
-  for (int k = 0; moved && k < n; k++) ht_array_free(moved[k]);
+  for (int k = 0; k < n; k++) ht_array_free(moved[k]);
   free(views), free(moved);
   return status;
 }
@@ -129,17 +130,12 @@ static ht_array *concat(const char *fn, int n, const ht_array *const *in, int ax
   const ht_array *ref = NULL; /* the first split input: its counts are the result's */
   for (int k = 0; k < n && !ref; k++)
     if (in[k]->split >= 0) ref = in[k];
-  int64_t *off = malloc(sizeof(int64_t) * (size_t)n);
-  if (!off) return ht_error("%s: out of memory", fn), NULL;
+  int64_t *off = ht_meta_alloc(sizeof(int64_t) * (size_t)n, fn);
   for (int k = 0; k < n; k++) off[k] = k ? off[k - 1] + in[k - 1]->gshape[axis] : 0;
-  ht_array *out = ht_array_empty_counts(t, in[0]->ndim, gshape, split,
-                                        ref && split != axis ? ref->counts : NULL, HT_CPU);
-  /* agree before communicating; inputs that share the result's counts (or are
-   * replicated) off the split axis make this purely local, not even a message */
-  bool moves = split == axis;
-  for (int k = 0; k < n && !moves; k++)
-    moves = in[k]->split >= 0 && !same_counts(in[k], ref->counts);
-  if (moves ? ht_comm_agree(out ? 0 : -1) : !out) return free(off), ht_array_free(out), NULL;
+  /* agreed before communicating (a small result: the job ends on failure instead) */
+  ht_array *out = ht_array_new_agreed(fn, t, in[0]->ndim, gshape, split,
+                                      ref && split != axis ? ref->counts : NULL, HT_CPU);
+  if (!out) return free(off), NULL;
   int status = 0;
   if (split == axis) {
     cat_ctx c = {n, axis, in, off, out->counts};
@@ -161,8 +157,7 @@ static ht_array *join_views(const char *fn, int n, const ht_array *const *in, in
                             ht_array *(*make)(const ht_array *, int), int arg) {
   if (n <= 0) return ht_error("%s: need at least one array to concatenate", fn), NULL;
   if (n > MAXJOIN) return ht_error("%s: at most %d arrays can be joined at once", fn, MAXJOIN), NULL;
-  ht_array **v = calloc((size_t)n, sizeof *v);
-  if (!v) return ht_error("%s: out of memory", fn), NULL;
+  ht_array **v = ht_meta_calloc((size_t)n, sizeof *v, fn);
   ht_array *out = NULL;
   int k = 0;
   for (; k < n; k++)

@@ -324,7 +324,7 @@ static gen_ctx next_call(ht_dtype t, blocks_fn blocks, int per_block, ht_dtype t
 /* A new float array filled by one call's blocks (f32 or f64 by t), parameters a and b. */
 static ht_array *float_draws(ht_dtype t, int ndim, const int64_t *gshape, int split,
                              ht_device dev, blocks_fn f32, blocks_fn f64, double a, double b) {
-  ht_array *x = op_factory_empty(t, ndim, gshape, split, dev);
+  ht_array *x = op_factory_empty("random", t, ndim, gshape, split, dev);
   if (!x) return NULL;
   gen_ctx c = t == HT_FLOAT32 ? next_call(t, f32, 4, HT_FLOAT32) : next_call(t, f64, 2, HT_FLOAT64);
   c.a = a, c.b = b;
@@ -370,7 +370,7 @@ ht_array *ht_random_randint(ht_dtype t, int ndim, const int64_t *gshape, int spl
   /* high is exclusive, so high - 1 must fit */
   if (high - 1 > tmax)
     return ht_error("random.randint: high is out of bounds for %s", ht_dtype_name(t)), NULL;
-  ht_array *a = op_factory_empty(t, ndim, gshape, split, dev);
+  ht_array *a = op_factory_empty("random.randint", t, ndim, gshape, split, dev);
   if (!a) return NULL;
   gen_ctx c = next_call(t, randint_blocks, 2, HT_INT64);
   c.low = low;

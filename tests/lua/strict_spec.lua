@@ -150,3 +150,42 @@ describe("the distributed sort", function()
     end
   end)
 end)
+
+describe("numbers stored into integer arrays (NumPy converts them with int())", function()
+  it("NaN, infinities and out-of-range values raise; fractions truncate", function()
+    local x = ht.arange(4 * p, {split = 0, dtype = "int64"})
+    -- a = np.arange(4); a[1] = np.nan: ValueError: cannot convert float NaN to integer
+    T.assert_error(function() x[1] = 0 / 0 end, "ht.setitem: cannot convert float NaN to integer")
+    -- a[1] = np.inf / -np.inf: OverflowError: cannot convert float infinity to integer
+    T.assert_error(function() x[1] = 1 / 0 end, "cannot convert float infinity to integer")
+    T.assert_error(function() x["0:2"] = -1 / 0 end, "cannot convert float infinity to integer")
+    -- a[1] = 1e300 / 9.3e18: OverflowError (Python int too large to convert to C long)
+    T.assert_error(function() x[-1] = 1e300 end, "Lua number 1e+300 is out of bounds for int64")
+    T.assert_error(function() x[1] = 9.3e18 end, "out of bounds for int64")
+    T.assert_error(function() x["1:3"] = {1, 0 / 0} end, "cannot convert float NaN to integer")
+    -- np.zeros(2, np.uint8)[0] = -3.9: int(-3.9) = -3 is out of bounds for uint8
+    local u = ht.zeros({2}, {dtype = "uint8"})
+    T.assert_error(function() u[0] = -3.9 end, "out of bounds for uint8")
+    -- nothing was written, and fractions truncate: a[1] = 2.7; a[2] = -2.7 -> [0, 2, -2, 3, ...]
+    x[1], x[2] = 2.7, -2.7
+    local t = x:totable()
+    assert.are.same({0, 2, -2, 3}, {t[1], t[2], t[3], t[4]})
+    assert.are.equal((4 * p - 1) * 4 * p / 2 + 1 - 4, x:sum():item()) -- 2 for 1, -2 for 2
+    -- floats take NaN as it is
+    local f = ht.zeros({2 * p}, {split = 0})
+    f[0] = 0 / 0
+    assert.is_true(f:sum():item() ~= f:sum():item())
+  end)
+
+  it("ht.array with an integer dtype checks every number the same way", function()
+    -- np.array([1, np.nan], dtype=np.int64): ValueError: cannot convert float NaN to integer
+    T.assert_error(function() ht.array({1, 0 / 0}, {dtype = "int64"}) end,
+                   "ht.array: cannot convert float NaN to integer")
+    T.assert_error(function() ht.array({{1}, {1 / 0}}, {dtype = "int32", split = 0}) end,
+                   "cannot convert float infinity to integer")
+    -- np.array([300.0], dtype=np.int8): OverflowError: Python integer 300 out of bounds for int8
+    T.assert_error(function() ht.array({300.0}, {dtype = "int8"}) end, "out of bounds for int8")
+    -- np.array([2.7, -2.7], dtype=np.int32): [2, -2]
+    assert.are.same({2, -2}, ht.array({2.7, -2.7}, {dtype = "int32", split = 0}):totable())
+  end)
+end)

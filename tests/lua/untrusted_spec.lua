@@ -150,6 +150,19 @@ describe("CSV", function()
                    "load_csv")
   end)
 
+  it("one trailing separator and whitespace-only lines are tolerated (docs/io.md)", function()
+    -- NumPy's loadtxt raises on both; heatlua's data is NumPy's for the same file without
+    -- them: np.loadtxt(io.StringIO("1,2\n3,4\n5,6\n"), delimiter=",")
+    local f = write_bytes("trail.csv", "1,2,\n \t\n3,4,\n\n5,6\n")
+    for _, split in ipairs({false, 0}) do
+      T.assert_equal(ht.load_csv(f, {split = split or nil, dtype = "float64"}),
+                     {{1, 2}, {3, 4}, {5, 6}})
+    end
+    -- two trailing separators are an empty field, as in NumPy
+    T.assert_error(function() ht.load_csv(write_bytes("trail2.csv", "1,2,,\n3,4,,\n")) end,
+                   "field 3 is empty")
+  end)
+
   it("save_csv with ranks that hold no rows (memcpy from NULL)", function()
     local x = ht.arange(2, {split = 0, dtype = "float32"})
     local f = dir .. "/two.csv"
