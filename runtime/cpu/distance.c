@@ -296,3 +296,173 @@ int ht_cpu_kmeans_potential(ht_dtype t, int64_t n, int64_t f, int64_t L, const v
   free(cn), free(acc), free(g);
   return status ? -1 : 0;
 }
+
+/* ---- Lloyd with Hamerly's bounds (the batchparallel local phase) ---- */
+
+/* Per row: ub >= the distance to its centre, lb <= the distance to every other centre. After
+ * centres move by delta, ub grows by its centre's delta and lb shrinks by the largest other
+ * delta; a row with ub <= lb keeps its label without touching its distances. Near a fixed
+ * point (the slow tail where a few hundred rows move per pass) almost every row is skipped,
+ * so a pass costs O(n) instead of an n x k x f GEMM. */
+typedef struct bounded_job {
+  ht_dtype t;
+  int64_t f, k;
+  const void *x, *c;
+  const double *cn;
+  int64_t *labels;
+  double *ub, *lb;
+} bounded_job;
+
+/* Row i's exact squared distances to all k centres: best and second best into the bounds;
+ * returns the new label. */
+static int64_t bounded_full_row(const bounded_job *j, int64_t i) {
+  const size_t item = ht_dtype_size(j->t);
+  const char *xr = (const char *)j->x + (size_t)(i * j->f) * item;
+  double b1 = INFINITY, b2 = INFINITY;
+  int64_t best = 0;
+  for (int64_t c = 0; c < j->k; c++) {
+    const double d = sq_row(j->t, xr, (const char *)j->c + (size_t)(c * j->f) * item, j->f);
+    if (d < b1) b2 = b1, b1 = d, best = c;
+    else if (d < b2) b2 = d;
+  }
+  j->ub[i] = sqrt(b1), j->lb[i] = sqrt(b2);
+  return best;
+}
+
+/* Moves row i from cluster `from` (-1: none) to `to` in the chunk's delta sums. */
+static void bounded_move(const bounded_job *j, int64_t i, int64_t from, int64_t to, double *ds) {
+  const size_t item = ht_dtype_size(j->t);
+  const char *xr = (const char *)j->x + (size_t)(i * j->f) * item;
+  double *dw = ds + j->k * j->f;
+  for (int64_t q = 0; q < j->f; q++) {
+    const double v = getv(j->t, xr, q);
+    if (from >= 0) ds[from * j->f + q] -= v;
+    ds[to * j->f + q] += v;
+  }
+  if (from >= 0) dw[from] -= 1;
+  dw[to] += 1;
+}
+
+/* First pass: GEMM blocks give the label (as ht_cpu_kmeans_assign) and the second-best
+ * value, whose rounding (the expansion in float32) is taken off lb as a margin. */
+static void bounded_first_rows(const bounded_job *j, int64_t i0, int64_t nb, const void *g,
+                               double cnmax, double *ds) {
+  const size_t item = ht_dtype_size(j->t);
+  const double u = j->t == HT_FLOAT32 ? 0x1p-24 : 0x1p-53;
+  for (int64_t i = 0; i < nb; i++) {
+    const int64_t row = i0 + i;
+    const char *xr = (const char *)j->x + (size_t)(row * j->f) * item;
+    double v1 = INFINITY, v2 = INFINITY;
+    int64_t best = 0;
+    for (int64_t c = 0; c < j->k; c++) {
+      const double v = getv(j->t, g, i * j->k + c) + j->cn[c];
+      if (v < v1) v2 = v1, v1 = v, best = c;
+      else if (v < v2) v2 = v;
+    }
+    const double xn = sq_row(j->t, xr, NULL, j->f);
+    const double margin = 2.0 * (double)(j->f + 2) * u * (xn + cnmax);
+    const double l2 = v2 + xn - margin;
+    j->ub[row] = sqrt(sq_row(j->t, xr, (const char *)j->c + (size_t)(best * j->f) * item, j->f));
+    j->lb[row] = l2 > 0 ? sqrt(l2) : 0;
+    bounded_move(j, row, -1, best, ds);
+    j->labels[row] = best;
+  }
+}
+
+int ht_cpu_kmeans_lloyd(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x, void *c,
+                        int64_t max_iter, double tol, int64_t *labels, int64_t *n_iter) {
+  const size_t item = ht_dtype_size(t);
+  const int64_t B = block_rows(k, item), nblk = (n + B - 1) / B;
+  const int64_t nch = nblk < HT_KM_CHUNKS ? (nblk > 0 ? nblk : 1) : HT_KM_CHUNKS;
+  const int nt = omp_get_max_threads();
+  const int64_t per = k * f + k + 1, bsz = (n < B ? n : B) * k;
+  double *bounds = malloc(sizeof(double) * (size_t)(2 * n + 3 * k + k * f));
+  double *acc = malloc(sizeof(double) * (size_t)(nch * per));
+  char *g = malloc((size_t)(nt * bsz) * item + 64);
+  if (!bounds || !acc || !g) {
+    free(bounds), free(acc), free(g);
+    return ht_error("kmeans: out of memory (bounds of %lld rows)", (long long)n);
+  }
+  double *cn = bounds + 2 * n, *delta = cn + k, *cnt = delta + k, *sums = cnt + k;
+  bounded_job j = {t, f, k, x, c, cn, labels, bounds, bounds + n};
+  memset(sums, 0, sizeof(double) * (size_t)(k * f)), memset(cnt, 0, sizeof(double) * (size_t)k);
+  int status = 0;
+  int64_t it = 0;
+  const int bt = ht_blas_threads();
+  if (nt > 1 && nch > 1) ht_blas_set_threads(1);
+  for (; it < max_iter && !status; it++) {
+    row_norms(t, k, f, c, cn);
+    double cnmax = 0;
+    for (int64_t q = 0; q < k; q++) cnmax = cn[q] > cnmax ? cn[q] : cnmax;
+    memset(acc, 0, sizeof(double) * (size_t)(nch * per));
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : status) if (nch > 1)
+    for (int64_t ch = 0; ch < nch; ch++) {
+      double *ds = acc + ch * per;
+      const int64_t r0 = ch * nblk / nch * B, r1 = (ch + 1) * nblk / nch * B;
+      if (it == 0) {
+        char *gb = g + (size_t)(omp_get_thread_num() * bsz) * item;
+        for (int64_t i0 = r0; i0 < r1 && i0 < n && !status; i0 += B) {
+          const int64_t nb = n - i0 < B ? n - i0 : B;
+          int rc = ht_blas_gemm(t, false, true, nb, k, f, -2.0,
+                                (const char *)x + (size_t)(i0 * f) * item, f, c, f, 0.0, gb, k);
+          status |= rc;
+          if (!rc) bounded_first_rows(&j, i0, nb, gb, cnmax, ds);
+        }
+        ds[per - 1] = (double)(r1 < n ? r1 - r0 : n - r0);
+        continue;
+      }
+      int64_t moved = 0;
+      for (int64_t i = r0; i < r1 && i < n; i++) {
+        const int64_t old = labels[i];
+        if (j.ub[i] <= j.lb[i]) continue;
+        j.ub[i] = sqrt(sq_row(t, (const char *)x + (size_t)(i * f) * item,
+                              (const char *)c + (size_t)(old * f) * item, f));
+        if (j.ub[i] <= j.lb[i]) continue;
+        const int64_t best = bounded_full_row(&j, i);
+        if (best != old) bounded_move(&j, i, old, best, ds), labels[i] = best, moved++;
+      }
+      ds[per - 1] = (double)moved;
+    }
+    if (status) break;
+    /* chunk deltas in chunk order: the same bits for any thread count */
+    int64_t changed = 0;
+    for (int64_t ch = 0; ch < nch; ch++) {
+      const double *ds = acc + ch * per;
+      for (int64_t q = 0; q < k * f; q++) sums[q] += ds[q];
+      for (int64_t q = 0; q < k; q++) cnt[q] += ds[k * f + q];
+      changed += (int64_t)ds[per - 1];
+    }
+    double shift = 0, dmax = 0, dmax2 = 0;
+    int64_t jmax = -1;
+    for (int64_t q = 0; q < k; q++) {
+      double d2 = 0;
+      if (cnt[q] > 0) /* an empty cluster keeps its centre */
+        for (int64_t p = 0; p < f; p++) {
+          char *cp = (char *)c + (size_t)(q * f + p) * item;
+          const double old = ht_get_f64(t, cp);
+          ht_set_f64(t, cp, sums[q * f + p] / cnt[q]);
+          const double d = ht_get_f64(t, cp) - old;
+          d2 += d * d;
+        }
+      shift += d2;
+      delta[q] = sqrt(d2);
+      if (delta[q] > dmax) dmax2 = dmax, dmax = delta[q], jmax = q;
+      else if (delta[q] > dmax2) dmax2 = delta[q];
+    }
+    if (changed == 0 || shift <= tol) {
+      it++;
+      break;
+    }
+    /* a hair of slack on both bounds against the rounding of the sqrt and the deltas */
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (int64_t i = 0; i < n; i++) {
+      const int64_t l = labels[i];
+      j.ub[i] = (j.ub[i] + delta[l]) * (1 + 1e-12);
+      j.lb[i] = (j.lb[i] - (l == jmax ? dmax2 : dmax)) * (1 - 1e-12);
+    }
+  }
+  ht_blas_set_threads(bt);
+  if (n_iter) *n_iter = it;
+  free(bounds), free(acc), free(g);
+  return status ? -1 : 0;
+}

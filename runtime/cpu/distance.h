@@ -28,4 +28,12 @@ int ht_cpu_kmeans_potential(ht_dtype t, int64_t n, int64_t f, int64_t L, const v
                             const void *c, const void *w, const double *mind, double *pot,
                             double *d);
 
+/* Lloyd's iterations on x (n x f) from the centres c (k x f, updated in place) until no
+ * label moves or the squared centre shift is <= tol (at most max_iter passes), with
+ * Hamerly's distance bounds so that passes near the fixed point skip most rows. Unweighted;
+ * an empty cluster keeps its centre. labels (n) receives the last assignment, *n_iter the
+ * passes. 0 or -1. */
+int ht_cpu_kmeans_lloyd(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x, void *c,
+                        int64_t max_iter, double tol, int64_t *labels, int64_t *n_iter);
+
 #endif

@@ -241,41 +241,30 @@ ht_array *ht_kmeanspp(const ht_array *x, const ht_array *w, int64_t k, const dou
   return c;
 }
 
+/* The batchparallel local phase: k-means++ and Lloyd on a strided sample of the rows, then
+ * Lloyd on all of them, both with Hamerly's bounds (ht_cpu_kmeans_lloyd). From a k-means++
+ * start that shares a true cluster between two centres Lloyd crawls: tens of passes that
+ * move a few hundred rows each. On the sample the crawl costs ns/n of a pass, and the bounds
+ * make the remaining full passes near the fixed point skip almost every row. */
 static int local_lloyd(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x, void *c,
                        const double *u, int64_t max_iter, double tol) {
   const size_t item = ht_dtype_size(t);
-  /* the initialisation needs a few rows per cluster, not all of them: a strided sample */
-  int64_t ns = 100 * k > 20000 ? 100 * k : 20000;
+  /* a sample large enough that its fixed point lies near the full one */
+  int64_t ns = 2000 * k > 100000 ? 2000 * k : 100000;
   if (ns > n) ns = n;
-  double *sums = malloc(sizeof(double) * (size_t)(k * f + k));
   char *xs = ns < n ? malloc((size_t)(ns * f) * item + 64) : (char *)x;
   int64_t *labels = malloc(sizeof(int64_t) * (size_t)n);
-  int status = sums && labels && xs ? 0 : ht_error("kmeans: out of memory (local phase)");
+  int status = labels && xs ? 0 : ht_error("kmeans: out of memory (local phase)");
   if (!status && ns < n)
     for (int64_t i = 0; i < ns; i++)
       memcpy(xs + (size_t)(i * f) * item, (const char *)x + (size_t)((i * n / ns) * f) * item,
              (size_t)f * item);
   if (!status) status = greedy_pp(t, ns, f, k, xs, NULL, u, false, c);
+  if (!status && ns < n)
+    status = ht_cpu_kmeans_lloyd(t, ns, f, k, xs, c, max_iter, tol, labels, NULL);
   if (xs != x) free(xs);
-  for (int64_t i = 0; i < n; i++) labels[i] = -1;
-  for (int64_t it = 0; it < max_iter && !status; it++) {
-    int64_t changed = 0;
-    memset(sums, 0, sizeof(double) * (size_t)(k * f + k));
-    status = ht_cpu_kmeans_assign(t, n, f, k, x, c, NULL, labels, NULL, sums, sums + k * f, NULL,
-                                  &changed);
-    double shift = 0;
-    for (int64_t j = 0; j < k && !status; j++) {
-      if (sums[k * f + j] == 0) continue; /* an empty local cluster keeps its centre */
-      for (int64_t q = 0; q < f; q++) {
-        char *p = (char *)c + (size_t)(j * f + q) * item;
-        const double nv = sums[j * f + q] / sums[k * f + j], d = nv - ht_get_f64(t, p);
-        shift += d * d;
-        ht_set_f64(t, p, nv);
-      }
-    }
-    if (changed == 0 || shift <= tol) break;
-  }
-  free(sums), free(labels);
+  if (!status) status = ht_cpu_kmeans_lloyd(t, n, f, k, x, c, max_iter, tol, labels, NULL);
+  free(labels);
   return status;
 }
 
