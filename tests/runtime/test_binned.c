@@ -22,7 +22,7 @@ static double *terms(int64_t n, unsigned seed, i128 *ref) {
     const int64_t m = ((int64_t)rand() << 20 ^ rand()) % ((int64_t)1 << 40) - ((int64_t)1 << 39);
     const int e = rand() % 80 - 40;
     v[k] = ldexp((double)m, e);
-    *ref += (i128)m << (e + 40);
+    *ref += (i128)m * ((i128)1 << (e + 40)); /* a multiply: shifting a negative value is UB */
   }
   return v;
 }
