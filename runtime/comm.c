@@ -47,6 +47,7 @@ static int start(int *argc, char ***argv) {
     MPI_Comm_dup(MPI_COMM_WORLD, &comm);
     MPI_Comm_rank(comm, &rank_);
     MPI_Comm_size(comm, &size_);
+    if (ht_comm_set_checking(ht_comm_check_env(0))) ht_fatal("%s", ht_errmsg());
   }
   return 0;
 }
@@ -73,6 +74,7 @@ void ht_comm_finalize(void) {
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (finalized || comm == MPI_COMM_NULL) return; /* a lazy rank that never started MPI */
+  ht_comm_set_checking(0);
   if (comm != MPI_COMM_NULL) MPI_Comm_free(&comm);
   comm = MPI_COMM_NULL;
   if (we_initialised) MPI_Finalize();
@@ -108,6 +110,15 @@ void ht_counts_to_displs(const int64_t *counts, int p, int64_t *displs) {
   for (int r = 0; r < p; r++) displs[r] = s, s += counts[r];
 }
 
+/* "float64", or "items of N bytes" for derived types (the exact sums' accumulators). */
+static const char *type_name(MPI_Datatype dt, int64_t item_bytes) {
+  static char buf[64];
+  for (int t = 0; t < HT_NDTYPES; t++)
+    if (ht_mpi_type((ht_dtype)t) == dt) return ht_dtype_name((ht_dtype)t);
+  snprintf(buf, sizeof buf, "items of %lld bytes", (long long)item_bytes);
+  return buf;
+}
+
 static int mpi_failed(const char *what, int rc) {
   char msg[MPI_MAX_ERROR_STRING];
   int len = 0;
@@ -124,6 +135,9 @@ int ht_comm_allreduce_items(void *buf, int64_t count, int64_t item_bytes, MPI_Da
   int64_t chunk = HT_MAX_MSG / item_bytes;
   char *p = buf;
   if (size_ == 1) return 0; /* the sum of one rank is its own */
+  if (ht_comm_checking() && ht_comm_check("allreduce(%s) %s count=%lld", ht_comm_op_name(op),
+                                          type_name(dt, item_bytes), (long long)count))
+    return -1;
   if (chunk < 1) chunk = 1;
   if (size_ > 1) bytes_sent += count * item_bytes;
   /* Every rank has the same count, so every rank makes the same number of calls. */
@@ -141,6 +155,8 @@ int ht_comm_allreduce_i64(int64_t *buf, int64_t count, MPI_Op op) {
 
 int ht_comm_bcast(void *buf, int64_t nbytes, int root) {
   if (size_ == 1) return 0;
+  if (ht_comm_checking() && ht_comm_check("bcast root=%d bytes=%lld", root, (long long)nbytes))
+    return -1;
   if (rank_ == root) bytes_sent += nbytes * (size_ - 1);
   for (int64_t done = 0; done < nbytes; done += HT_MAX_MSG) {
     int n = (int)(nbytes - done < HT_MAX_MSG ? nbytes - done : HT_MAX_MSG);
@@ -190,11 +206,15 @@ int ht_comm_alltoallv(const void *send, const int64_t *scounts, const int64_t *s
                       void *recv, const int64_t *rcounts, const int64_t *rdispls) {
   /* Whether to take the big path must be the same decision on every rank. */
   if (size_ == 1) return local_copy(recv, rdispls[0], send, sdispls[0], scounts[0]);
+  if (ht_comm_checking() && ht_comm_check("alltoallv")) return -1;
   for (int r = 0; r < size_; r++)
     if (r != rank_) bytes_sent += scounts[r];
   int64_t big = !(fits_int(scounts, size_) && fits_int(sdispls, size_) &&
                   fits_int(rcounts, size_) && fits_int(rdispls, size_));
-  if (size_ > 1 && ht_comm_allreduce_i64(&big, 1, MPI_MAX)) return -1;
+  ht_comm_unchecked(1);
+  int brc = ht_comm_allreduce_i64(&big, 1, MPI_MAX);
+  ht_comm_unchecked(-1);
+  if (brc) return -1;
   if (big) return p2p_exchange(send, scounts, sdispls, recv, rcounts, rdispls);
   int *ic = ht_meta_alloc(4 * (size_t)size_ * sizeof(int), "alltoallv");
   for (int r = 0; r < size_; r++) {
@@ -212,6 +232,7 @@ int ht_comm_alltoallv(const void *send, const int64_t *scounts, const int64_t *s
 int ht_comm_allgatherv(const void *send, int64_t sendbytes, void *recv,
                        const int64_t *rcounts, const int64_t *rdispls) {
   if (size_ == 1) return local_copy(recv, rdispls[0], send, 0, sendbytes);
+  if (ht_comm_checking() && ht_comm_check("allgatherv")) return -1;
   int64_t total = rdispls[size_ - 1] + rcounts[size_ - 1];
   bytes_sent += sendbytes * (size_ - 1);
   if (total <= HT_MAX_MSG) {
@@ -233,6 +254,7 @@ int ht_comm_allgatherv(const void *send, int64_t sendbytes, void *recv,
 int ht_comm_gatherv(const void *send, int64_t sendbytes, void *recv, const int64_t *rcounts,
                     const int64_t *rdispls, int root) {
   if (size_ == 1) return local_copy(recv, rdispls[0], send, 0, sendbytes);
+  if (ht_comm_checking() && ht_comm_check("gatherv root=%d", root)) return -1;
   int64_t total = rdispls[size_ - 1] + rcounts[size_ - 1];
   if (rank_ != root) bytes_sent += sendbytes;
   if (total <= HT_MAX_MSG) {
@@ -254,6 +276,7 @@ int ht_comm_gatherv(const void *send, int64_t sendbytes, void *recv, const int64
 int ht_comm_sendrecv(const void *send, int64_t sendbytes, int dest, void *recv,
                      int64_t recvbytes, int src) {
   if (size_ == 1) return local_copy(recv, 0, send, 0, sendbytes < recvbytes ? sendbytes : recvbytes);
+  if (ht_comm_checking() && ht_comm_check("sendrecv")) return -1;
   if (dest != rank_) bytes_sent += sendbytes;
   /* both sides know both sizes, so they agree on the number of pieces */
   int64_t most = sendbytes > recvbytes ? sendbytes : recvbytes;
@@ -275,6 +298,9 @@ int ht_comm_reduce_scatter(const void *send, void *recv, const int64_t *counts, 
   if (size_ == 1) return local_copy(recv, 0, send, 0, counts[0] * item);
   int64_t total = 0;
   for (int r = 0; r < size_; r++) total += counts[r];
+  if (ht_comm_checking() && ht_comm_check("reduce_scatter(%s) %s total=%lld", ht_comm_op_name(op),
+                                          type_name(ht_mpi_type(t), item), (long long)total))
+    return -1;
   if (size_ > 1) bytes_sent += total * item;
   if (total <= chunk) {
     int *ic = ht_meta_alloc((size_t)size_ * sizeof(int), "reduce_scatter");
@@ -297,18 +323,24 @@ int ht_comm_reduce_scatter(const void *send, void *recv, const int64_t *counts, 
   return 0;
 }
 
-void ht_comm_barrier(void) {
-  if (size_ > 1) MPI_Barrier(comm);
+int ht_comm_barrier(void) {
+  if (size_ == 1) return 0;
+  if (ht_comm_checking() && ht_comm_check("barrier")) return -1;
+  return MPI_Barrier(comm) == MPI_SUCCESS ? 0 : mpi_failed("barrier", MPI_ERR_OTHER);
 }
 
 int ht_comm_agree(int status) {
   int64_t first_bad = status ? rank_ : size_;
   if (size_ == 1) return status ? -1 : 0;
-  if (ht_comm_allreduce_i64(&first_bad, 1, MPI_MIN)) return -1;
-  if (first_bad == size_) return 0;
   char msg[1024];
   if (rank_ == first_bad) snprintf(msg, sizeof msg, "%s", ht_errmsg());
-  ht_comm_bcast(msg, sizeof msg, (int)first_bad);
+  if (ht_comm_checking() && ht_comm_check("agree")) return -1;
+  ht_comm_unchecked(1);
+  int rc = ht_comm_allreduce_i64(&first_bad, 1, MPI_MIN);
+  if (!rc && first_bad != size_) rc = ht_comm_bcast(msg, sizeof msg, (int)first_bad);
+  ht_comm_unchecked(-1);
+  if (rc) return -1;
+  if (first_bad == size_) return 0;
   msg[sizeof msg - 1] = 0;
   ht_error("%s", msg);
   return -1;

@@ -58,7 +58,7 @@ int ht_comm_sendrecv(const void *send, int64_t sendbytes, int dest, void *recv,
  * displacement sum(counts[0..r)) of the result. */
 int ht_comm_reduce_scatter(const void *send, void *recv, const int64_t *counts, ht_dtype t,
                            MPI_Op op);
-void ht_comm_barrier(void);
+int ht_comm_barrier(void);
 /* Bytes this rank has sent to other ranks so far (for tests, the profiler and bench). */
 int64_t ht_comm_bytes_sent(void);
 /* The largest piece a message is sent in (HT_COMM_MAX_MSG at build time). */
@@ -66,6 +66,38 @@ int64_t ht_comm_max_msg(void);
 /* Collective agreement on a local status: returns -1 on every rank if any rank passed
  * nonzero (the message of the lowest failing rank becomes everybody's error). */
 int ht_comm_agree(int status);
+
+/* ---- collective checking and the watchdog (comm_check.c; docs/reliability.md) ---- */
+/* Whether checking is wanted: HEATLUA_CHECK=0/1 decides, else HEATLUA_WATCHDOG set means
+ * on, else dflt (0 for scripts, 1 for the REPL). */
+int ht_comm_check_env(int dflt);
+/* Turns checking on or off (a no-op at one rank); turning it on is collective (it makes a
+ * communicator of its own). The deadline is HEATLUA_WATCHDOG seconds (default 60, 0: none). */
+int ht_comm_set_checking(int on);
+bool ht_comm_checking(void);
+double ht_comm_watchdog_limit(void);
+/* Called by every checked collective: agrees on the signature fmt (the operation, with the
+ * counts that must agree) plus the caller's site; -1 with a message naming every rank's
+ * signature on a mismatch, or when a rank stopped before reaching it. */
+int ht_comm_check(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *ht_comm_op_name(MPI_Op op);
+/* The caller's site, filled by the binding layer: the function called, a description of
+ * its array arguments (part of the signature) and "file:line"; each buffer n bytes. */
+typedef void (*ht_comm_site_fn)(char *name, char *args, char *where, size_t n);
+void ht_comm_set_site_fn(ht_comm_site_fn fn);
+/* delta +1/-1 around collectives that must not be checked (a REPL line's broadcast waits
+ * for a person typing; the inner collectives of a checked one). */
+void ht_comm_unchecked(int delta);
+/* This rank leaves the statement or the script with an error (why): ranks waiting in a
+ * check it will never reach stop waiting and fail (not collective). */
+void ht_comm_check_stopped(const char *why);
+/* Whether a check failed because another rank stopped before it (a secondary error). */
+bool ht_comm_check_abandoned(void);
+/* A fresh checking communicator after a failed statement (collective; the REPL). */
+int ht_comm_check_reset(void);
+/* For wait loops outside the runtime (the end of a run, the REPL's agreement): answers a
+ * watchdog report from another rank, and fires the watchdog past the limit since `since`. */
+void ht_comm_watchdog_poll(const char *where, double since);
 
 /* Ends the whole job with "heatlua: rank R: msg" (printf-style): for failures that cannot
  * be agreed on, such as a small metadata allocation, where returning would hang the others. */

@@ -80,9 +80,11 @@ static double fail_wait(void) {
   return w > 0 ? w : 5.0;
 }
 
-/* Every rank says whether it failed; returns the lowest failing rank (-1 if none), or -2
- * when this failing rank waited fail_wait() seconds without hearing from every rank.
- * A rank that did not fail waits as long as it takes (it would wait in MPI_Finalize). */
+/* Every rank says whether it failed (1, or 2 when its error only says that another rank
+ * stopped first); returns the lowest rank with a failure of the first kind (else of the
+ * second; -1 if none), or -2 when this failing rank waited fail_wait() seconds without
+ * hearing from every rank. A rank that did not fail waits as long as it takes (it would
+ * wait in MPI_Finalize), unless the watchdog of collective checking ends the job. */
 static int end_agree(int failed) {
   int p = ht_comm_size();
   if (end_comm == MPI_COMM_NULL) return failed ? ht_comm_rank() : -1;
@@ -103,10 +105,13 @@ static int end_agree(int failed) {
       free(all);
       return -2;
     }
+    ht_comm_watchdog_poll(failed ? "at the end of the run, after an error" : "at the end of the run",
+                          start);
     nanosleep(&nap, NULL);
   }
-  for (int r = p - 1; r >= 0; r--)
-    if (all[r]) first = r;
+  for (int kind = 2; kind >= 1; kind--)
+    for (int r = p - 1; r >= 0; r--)
+      if (all[r] == kind) first = r;
   free(all);
   return first;
 }
@@ -118,7 +123,8 @@ static int end_agree(int failed) {
  * the job with MPI_Abort. */
 static void fail(lua_State *L) {
   const char *msg = lua_tostring(L, -1);
-  int me = ht_comm_rank(), first = end_agree(1);
+  ht_comm_check_stopped(msg);
+  int me = ht_comm_rank(), first = end_agree(ht_comm_check_abandoned() ? 2 : 1);
   fflush(stdout);
   if (first == me || first == -2)
     fprintf(stderr, "%s: rank %d: %s\n", progname, me, msg ? msg : "(no message)");

@@ -101,6 +101,7 @@ void lht_open_linalg(lua_State *L);       /* linalg.c: matmul, dot, norms... */
 void lht_open_decomp(lua_State *L);       /* decomp.c: _qr, _svd, _eigh, _hsvd, solvers */
 void lht_open_spatial(lua_State *L);      /* spatial.c: distances and k-means kernels */
 void lht_open_ml(lua_State *L);           /* ml.c: the estimators' column statistics */
+void lht_open_check(lua_State *L);        /* check.c: call sites for collective checking */
 /* A lua_CFunction: runs the functions registered with core.atexit, in order (module.c). */
 int lht_run_atexit(lua_State *L);
 /* Each lht_open_* is called with the heat.core module table on top of the stack and

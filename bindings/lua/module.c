@@ -9,7 +9,7 @@
 
 static int l_rank(lua_State *L) { return lua_pushinteger(L, ht_comm_rank()), 1; }
 static int l_nprocs(lua_State *L) { return lua_pushinteger(L, ht_comm_size()), 1; }
-static int l_barrier(lua_State *L) { return (void)L, ht_comm_barrier(), 0; }
+static int l_barrier(lua_State *L) { return ht_comm_barrier() ? lht_raise(L) : 0; }
 
 /* Writes one string per rank, in rank order (collective). */
 /* Each rank's text, printed by rank 0 in rank order: writes from several ranks reach
@@ -113,5 +113,6 @@ int luaopen_heat_core(lua_State *L) {
   lht_open_decomp(L);
   lht_open_spatial(L);
   lht_open_ml(L);
+  lht_open_check(L);
   return 1;
 }

@@ -64,7 +64,14 @@ static lua_State *volatile running_L;       /* set while a chunk of the user run
 static volatile sig_atomic_t interrupts;    /* signals since the chunk began */
 
 static void interrupt_hook(lua_State *L, lua_Debug *ar) {
-  (void)ar;
+  /* an error raised in C while the signal was pending (a collective check that another
+   * rank's stop released) calls the traceback handler: raising there would replace the
+   * message with "error in error handling" */
+  if (ar->event == LUA_HOOKCALL && lua_getinfo(L, "f", ar)) {
+    int handler = lua_tocfunction(L, -1) == lht_traceback;
+    lua_pop(L, 1);
+    if (handler) return;
+  }
   lua_sethook(L, NULL, 0, 0);
   luaL_error(L, "interrupted");
 }
@@ -205,10 +212,14 @@ static int read_chunk(lua_State *L, reader *r, sources *c) {
  * bytes. Returns 0 at the end of input. */
 static int bcast_chunk(text *chunk, int have) {
   int64_t n = have ? (int64_t)chunk->n : -1;
+  ht_comm_unchecked(1); /* no watchdog on a person typing */
   if (ht_comm_bcast(&n, sizeof n, 0)) fatal(ht_errmsg());
+  ht_comm_unchecked(-1);
   if (n < 0) return 0;
   if (text_reserve(chunk, (size_t)n)) fatal("out of memory");
+  ht_comm_unchecked(1);
   if (n > 0 && ht_comm_bcast(chunk->s, n, 0)) fatal(ht_errmsg());
+  ht_comm_unchecked(-1);
   chunk->n = (size_t)n;
   chunk->s[n] = '\0';
   return 1;
@@ -344,7 +355,7 @@ static void wait_for_all(int64_t mine, int64_t *lens, int failed) {
   if (MPI_Iallgather(&mine, 1, MPI_INT64_T, lens, 1, MPI_INT64_T, repl_comm, &req))
     fatal("MPI_Iallgather failed");
   struct timespec nap = {0, 1000000};
-  double start = MPI_Wtime();
+  double start = ht_comm_wtime();
   int done = 0, warned = 0;
   for (;;) {
     MPI_Test(&req, &done, MPI_STATUS_IGNORE);
@@ -355,7 +366,9 @@ static void wait_for_all(int64_t mine, int64_t *lens, int failed) {
       fflush(stderr);
       MPI_Abort(MPI_COMM_WORLD, 130);
     }
-    if (failed && !warned && MPI_Wtime() - start > 3) {
+    ht_comm_watchdog_poll(failed ? "at the end of a statement that failed" : "at the end of a statement",
+                          start);
+    if (failed && !warned && ht_comm_wtime() - start > 3) {
       fprintf(stderr, "heatlua: rank %d: stopped with an error and waits for the other ranks; "
                       "if they are blocked in a collective it left, interrupt twice (Ctrl-C, "
                       "or kill -USR1 the mpirun) to end the job\n", ht_comm_rank());
@@ -375,6 +388,8 @@ static int agree(int failed, const char *msg) {
   int64_t *lens = malloc(3 * sizeof(int64_t) * (size_t)p);
   if (!lens) fatal("out of memory");
   int64_t *counts = lens + p, *displs = lens + 2 * p;
+  /* ranks waiting in a checked collective this rank left stop waiting */
+  if (failed) ht_comm_check_stopped(msg);
   wait_for_all(len, lens, failed);
   int any = 0;
   for (int r = 0; r < p; r++) {
@@ -382,6 +397,8 @@ static int agree(int failed, const char *msg) {
     any |= lens[r] >= 0;
   }
   if (any) { /* every rank is here now, so the runtime's communicator is safe again */
+    /* a check left behind on some rank would pair with the next one: start afresh */
+    if (ht_comm_check_reset()) fatal(ht_errmsg());
     ht_counts_to_displs(counts, p, displs);
     char *all = me == 0 ? malloc((size_t)(displs[p - 1] + counts[p - 1]) + 1) : NULL;
     if (me == 0 && !all) fatal("out of memory");
@@ -413,6 +430,8 @@ void lht_repl(lua_State *L, lht_input input) {
   int own_sigint = r.input == LHT_INPUT_EDITOR && ht_comm_size() == 1;
   if (own_sigint) set_handler(SIGINT, on_interrupt, 0);
   if (MPI_Comm_dup(ht_comm(), &repl_comm)) fatal("MPI_Comm_dup failed");
+  /* collectives are checked in the REPL unless HEATLUA_CHECK=0 */
+  if (ht_comm_set_checking(ht_comm_check_env(1))) fatal(ht_errmsg());
   if (me == 0) banner();
 
   sources c = {{0}, {0}, {0}};
@@ -474,14 +493,18 @@ int lht_load_stdin(lua_State *L) {
       add(&t, buf, k);
     n = ferror(stdin) ? -1 : (int64_t)t.n;
   }
+  ht_comm_unchecked(1); /* rank 0 reads as long as stdin takes */
   if (ht_comm_bcast(&n, sizeof n, 0)) fatal(ht_errmsg());
+  ht_comm_unchecked(-1);
   if (n < 0) {
     free(t.s);
     lua_pushliteral(L, "cannot read stdin");
     return LUA_ERRFILE;
   }
   if (text_reserve(&t, (size_t)n)) fatal("out of memory");
+  ht_comm_unchecked(1);
   if (n > 0 && ht_comm_bcast(t.s, n, 0)) fatal(ht_errmsg());
+  ht_comm_unchecked(-1);
   /* a first line "#!/usr/bin/env heatlua" is skipped, its newline kept for line numbers */
   size_t skip = 0;
   if (n > 0 && t.s[0] == '#')
