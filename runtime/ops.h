@@ -58,6 +58,20 @@ ht_array *ht_binary(ht_binop op, const ht_array *a, const ht_array *b);
 /* out = a op b in place of out (add, sub, mul, div); 0 or -1. */
 int ht_binary_out(ht_binop op, const ht_array *a, const ht_array *b, ht_array *out);
 ht_array *ht_unary(ht_unop op, const ht_array *a);
+/* NumPy's out=: the result written into out, which must have the result's shape and split
+ * and a dtype it casts to (same_kind); no new array when out also has the result's dtype.
+ * 0 or -1 (ht_where_into: out or NULL; out NULL there makes a new array). */
+int ht_binary_into(ht_binop op, const ht_array *a, const ht_array *b, ht_array *out);
+int ht_unary_into(ht_unop op, const ht_array *a, ht_array *out);
+ht_array *ht_where_into(const ht_array *cond, const ht_array *a, const ht_array *b,
+                        ht_array *out);
+/* out= checks, metadata only (so every rank agrees): 0, or -1 with a message naming fn,
+ * both shapes, dtypes and splits; exact: out's dtype must be t (argmin's int64, as NumPy's
+ * safe casting). ht_write_out copies res (freed) into out, moving rows to out's counts and
+ * casting; 0 or -1. */
+int ht_check_out(const char *fn, const ht_array *out, int ndim, const int64_t *shape,
+                 int split, ht_dtype t, bool exact);
+int ht_write_out(const char *fn, ht_array *res, ht_array *out);
 /* NumPy's round(a, decimals): rint(a * 10^d) / 10^d (d < 0: rint(a / 10^-d) * 10^-d);
  * ints and bool are copied (negative decimals of them are an error). */
 ht_array *ht_round(const ht_array *a, int64_t decimals);
@@ -86,6 +100,8 @@ const char *ht_redop_name(ht_redop op);
  * mean/var/std of ints float64, argmin/argmax int64, all/any bool. float32 accumulates
  * in float64. argmin/argmax accept at most one axis (none: flat index). */
 ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts);
+/* The same into out (out=, see ht_check_out); 0 or -1. */
+int ht_reduce_into(ht_redop op, const ht_array *a, const ht_reduce_opts *opts, ht_array *out);
 
 /* ---- factories (runtime/ops/factories.c) ---- */
 ht_array *ht_full(ht_dtype t, int ndim, const int64_t *gshape, int split, ht_device dev,

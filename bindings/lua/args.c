@@ -220,3 +220,10 @@ int lht_check_opts(lua_State *L, int idx, const char *fn, const char *const *kno
   lht_check_keys(L, idx, fn, known);
   return idx;
 }
+
+int lht_opt_out(lua_State *L, int opts, const char *fn) {
+  if (!lht_opt_field(L, opts, "out")) return 0;
+  if (!lht_toarray(L, -1))
+    luaL_error(L, "ht.%s: out must be an array, got %s", fn, luaL_typename(L, -1));
+  return lua_gettop(L);
+}

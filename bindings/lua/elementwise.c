@@ -40,24 +40,31 @@ static void check_int_power(lua_State *L, const ht_array *x, const ht_array *y) 
   if (v < 0) luaL_error(L, "ht.pow: integers to negative integer powers are not allowed");
 }
 
-/* ht.add(x, y), x:add(y), x + y: the op is the closure's upvalue. No options (NumPy's
- * out, where, dtype are not supported), so a third argument is an error, not ignored. */
+/* ht.add(x, y), x:add(y), x + y: the op is the closure's upvalue. The one option is
+ * NumPy's out (ht.add(x, y, {out = z}) writes into z and returns it); a third argument that
+ * is not an options table is an error, not ignored. */
 static int l_binary(lua_State *L) {
-  static const char *const none[] = {NULL};
+  static const char *const keys[] = {"out", NULL};
   ht_binop op = (ht_binop)lua_tointeger(L, lua_upvalueindex(1));
   const char *fn = ht_binop_name(op);
   const ht_array *x, *y;
+  int opts = 0;
   if (lua_gettop(L) > 2) {
-    int opts = lht_opts(L, 3);
+    opts = lht_opts(L, 3);
     if (!opts || lua_gettop(L) > 3)
       luaL_error(L, "ht.%s: takes two operands, got %d arguments", fn, lua_gettop(L));
-    lht_check_keys(L, opts, fn, none);
+    lht_check_keys(L, opts, fn, keys);
   }
-  lua_settop(L, 2);
+  lua_settop(L, 3);
   operand_pair(L, 1, fn, &x, &y);
   if (op == HT_POW) check_int_power(L, x, y);
-  lht_pusharray(L, ht_binary(op, x, y));
-  return 1;
+  const int out = lht_opt_out(L, opts, fn);
+  if (!out) {
+    lht_pusharray(L, ht_binary(op, x, y));
+    return 1;
+  }
+  if (ht_binary_into(op, x, y, lht_toarray(L, out))) return lht_raise(L);
+  return 1; /* out, on top */
 }
 
 /* x:add_(y) ... x:div_(y): x = x op y in place, returns x (Torch's trailing underscore). */
@@ -88,8 +95,19 @@ static int l_unary(lua_State *L) {
     lht_pusharray(L, ht_round(x, d));
     return 1;
   }
-  if (lua_gettop(L) > 1) luaL_error(L, "ht.%s: takes one operand, got %d arguments", fn, lua_gettop(L));
-  lht_pusharray(L, ht_unary(op, operand(L, 1, HT_NDTYPES, fn)));
+  static const char *const keys[] = {"out", NULL};
+  const int opts = lht_opts(L, 2);
+  if (lua_gettop(L) > 2 || (lua_gettop(L) == 2 && !opts))
+    luaL_error(L, "ht.%s: takes one operand, got %d arguments", fn, lua_gettop(L));
+  lht_check_keys(L, opts, fn, keys);
+  lua_settop(L, 2);
+  const ht_array *x = operand(L, 1, HT_NDTYPES, fn);
+  const int out = lht_opt_out(L, opts, fn);
+  if (!out) {
+    lht_pusharray(L, ht_unary(op, x));
+    return 1;
+  }
+  if (ht_unary_into(op, x, lht_toarray(L, out))) return lht_raise(L);
   return 1;
 }
 
@@ -99,16 +117,24 @@ static int l_unm(lua_State *L) {
   return l_unary(L);
 }
 
-/* ht.where(cond, x, y): x where cond is true, else y. */
+/* ht.where(cond, x, y [, {out = z}]): x where cond is true, else y. */
 static int l_where(lua_State *L) {
-  if (lua_gettop(L) > 3)
+  static const char *const keys[] = {"out", NULL};
+  const int opts = lua_gettop(L) == 4 ? lht_opts(L, 4) : 0;
+  if (lua_gettop(L) > 4 || (lua_gettop(L) == 4 && !opts))
     return luaL_error(L, "ht.where: takes cond, x and y, got %d arguments", lua_gettop(L));
-  lua_settop(L, 3);
+  lht_check_keys(L, opts, "where", keys);
+  lua_settop(L, 4);
   if (lua_isnil(L, 2) && lua_isnil(L, 3))
     return luaL_error(L, "ht.where: x and y are required (where(cond) alone is nonzero)");
   const ht_array *cond = operand(L, 1, HT_NDTYPES, "where"), *x, *y;
   operand_pair(L, 2, "where", &x, &y);
-  lht_pusharray(L, ht_where(cond, x, y));
+  const int out = lht_opt_out(L, opts, "where");
+  if (!out) {
+    lht_pusharray(L, ht_where(cond, x, y));
+    return 1;
+  }
+  if (!ht_where_into(cond, x, y, lht_toarray(L, out))) return lht_raise(L);
   return 1;
 }
 

@@ -75,6 +75,9 @@ const char *lht_opt_string(lua_State *L, int opts, const char *field, const char
                            const char *def);
 /* Pushes opts[field] and returns 1, or pushes nothing and returns 0 when it is nil. */
 int lht_opt_field(lua_State *L, int opts, const char *field);
+/* NumPy's out= option: pushes opts.out and returns its index (an error if it is not an
+ * array), or pushes nothing and returns 0. */
+int lht_opt_out(lua_State *L, int opts, const char *fn);
 /* Reads a dtype given as a string ("float32") at idx. */
 ht_dtype lht_check_dtype(lua_State *L, int idx, const char *fn);
 /* A shape: a number, or a table of numbers; each a non-negative integer. Returns ndim. */

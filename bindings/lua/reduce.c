@@ -1,4 +1,4 @@
-/* The reductions' Lua API: ht.sum(x, axis, {keepdims=, ddof=}) and x:sum(...), the axis a
+/* The reductions' Lua API: ht.sum(x, axis, {keepdims=, ddof=, out=}) and x:sum(...), the axis a
  * number, a table of numbers, nil (every axis) or the options table's `axis` field. */
 #include <limits.h>
 #include <string.h>
@@ -30,13 +30,14 @@ static void read_axes(lua_State *L, int idx, const char *fn, int ndim, ht_reduce
   o->naxes = n;
 }
 
-/* Python would reject an unknown keyword; silently ignoring dtype= or out= would be worse. */
+/* Python would reject an unknown keyword; silently ignoring dtype= would be worse. */
 static void check_options(lua_State *L, int opts, const char *fn, int has_ddof) {
   lua_pushnil(L);
   while (lua_next(L, opts)) {
     const char *k = lua_tostring(L, -2);
     lua_pop(L, 1);
-    if (strcmp(k, "axis") && strcmp(k, "keepdims") && (!has_ddof || strcmp(k, "ddof")))
+    if (strcmp(k, "axis") && strcmp(k, "keepdims") && strcmp(k, "out") &&
+        (!has_ddof || strcmp(k, "ddof")))
       luaL_error(L, "ht.%s: unexpected option '%s'", fn, k);
   }
 }
@@ -75,8 +76,13 @@ static int reduce(lua_State *L, ht_redop op) {
     if (ddof < INT_MIN || ddof > INT_MAX) luaL_error(L, "ht.%s: ddof is out of range", fn);
     o.ddof = (int)ddof;
   }
-  lht_pusharray(L, ht_reduce(op, a, &o));
-  return 1;
+  const int out = lht_opt_out(L, opts, fn);
+  if (!out) {
+    lht_pusharray(L, ht_reduce(op, a, &o));
+    return 1;
+  }
+  if (ht_reduce_into(op, a, &o, lht_toarray(L, out))) return lht_raise(L);
+  return 1; /* out, on top */
 }
 
 static int l_sum(lua_State *L) { return reduce(L, HT_RSUM); }

@@ -241,15 +241,18 @@ function Normalizer:fit(X, opts)
 end
 
 -- Each row divided by its norm (rows of norm 0 are left as they are). The row norms are
--- an (n,) array; l2 and l1 take an (n, f) temporary of squares or magnitudes.
+-- an (n,) array, finished in place (out=); l2 and l1 take an (n, f) temporary of squares
+-- or magnitudes.
 function Normalizer:transform(X, opts)
   X = M._check_features(self, "transform", X)
   X = target(self, "transform", X, opts)
   local norms
-  if self.norm == "l2" then norms = (X * X):sum(1):sqrt()
+  if self.norm == "l2" then
+    norms = (X * X):sum(1)
+    ht.sqrt(norms, { out = norms })
   elseif self.norm == "l1" then norms = X:abs():sum(1)
   else norms = ht.maximum(X:max(1), -X:min(1)) end
-  norms = ht.where(norms:lt(10 * EPS[X.dtype]), 1, norms)
+  ht.where(norms:lt(10 * EPS[X.dtype]), 1, norms, { out = norms })
   return X:div_(ht.expand_dims(norms, 1))
 end
 add_fit_transform(Normalizer)

@@ -134,18 +134,104 @@ void ht_cpu_masked_fill(size_t es, int ndim, const int64_t *shape, char *dst,
 
 /* ---- x[mask] on contiguous chunks ---- */
 
+/* bools are the bytes 0 and 1: eight at a time as one word whose byte lanes count up to
+ * 255 before they are folded. GCC vectorises the word loop; the bool loop it did not (it
+ * took a third of x[mask]'s time). */
+#define COUNT_WORDS 255
+static int64_t count_run(const bool *m, int64_t n) {
+  int64_t c = 0, i = 0;
+  while (n - i >= 8) {
+    const int64_t words = (n - i) / 8 < COUNT_WORDS ? (n - i) / 8 : COUNT_WORDS;
+    uint64_t acc = 0;
+    for (int64_t k = 0; k < words; k++) {
+      uint64_t w;
+      memcpy(&w, m + i + 8 * k, 8);
+      acc += w;
+    }
+    acc = (acc & 0x00FF00FF00FF00FFull) + ((acc >> 8) & 0x00FF00FF00FF00FFull);
+    c += (int64_t)((acc * 0x0001000100010001ull) >> 48);
+    i += words * 8;
+  }
+  for (; i < n; i++) c += m[i];
+  return c;
+}
+
 int64_t ht_cpu_count_true(const bool *m, int64_t n) {
+  const int64_t block = (int64_t)COUNT_WORDS * 8 * 64, nb = (n + block - 1) / block;
   int64_t c = 0;
 #pragma omp parallel for reduction(+ : c) schedule(static) if (n >= TAKE_GRAIN)
-  for (int64_t i = 0; i < n; i++) c += m[i];
+  for (int64_t b = 0; b < nb; b++)
+    c += count_run(m + b * block, n - b * block < block ? n - b * block : block);
   return c;
 }
 
 /* Branch-free: every element is written to a small stack block and the cursor moves only
  * past the selected ones; the block's selected prefix is then copied out. */
 #define COMPRESS_BLOCK 256
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#include <immintrin.h>
+#define HAVE_AVX2_COMPRESS 1
+/* 4- and 8-byte elements eight (four) at a time with AVX2: the mask bytes become a bit
+ * pattern whose table row permutes the selected lanes to the front; all lanes are stored
+ * into the block and the cursor moves by the count (the scalar loop's scheme, vectorised;
+ * the block has a vector of slack). Measured on x[mask] of float32, 64 MiB: the compress
+ * went from 32% to 23% of the samples, now at about the speed of memory. */
+static _Alignas(32) int32_t perm32[256][8], perm64[16][8];
+
+__attribute__((constructor)) static void perm_init(void) {
+  for (int k = 0; k < 256; k++)
+    for (int l = 0, j = 0; l < 8; l++)
+      if (k >> l & 1) perm32[k][j++] = l;
+  for (int k = 0; k < 16; k++)
+    for (int l = 0, j = 0; l < 4; l++)
+      if (k >> l & 1) perm64[k][2 * j] = 2 * l, perm64[k][2 * j + 1] = 2 * l + 1, j++;
+}
+
+/* The selected elements of s[0..b) into tmp (b + 8 elements of room); returns the count. */
+__attribute__((target("avx2,popcnt"))) static int64_t block_avx2(size_t es, int64_t b,
+                                                                const char *s, const bool *m,
+                                                                char *tmp) {
+  const int lanes = es == 4 ? 8 : 4;
+  int64_t i = 0, j = 0;
+  for (; i + 16 <= b; i += 16) {
+    const __m128i mb = _mm_loadu_si128((const __m128i *)(const void *)(m + i));
+    unsigned bits = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(mb, _mm_setzero_si128()));
+    for (int h = 0; h < 16; h += lanes, bits >>= lanes) {
+      const unsigned k = bits & ((1u << lanes) - 1);
+      const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + (i + h) * (int64_t)es));
+      const __m256i p = _mm256_load_si256((const __m256i *)(const void *)(es == 4 ? perm32[k] : perm64[k]));
+      _mm256_storeu_si256((__m256i *)(void *)(tmp + j * (int64_t)es), _mm256_permutevar8x32_epi32(v, p));
+      j += __builtin_popcount(k);
+    }
+  }
+  for (; i < b; i++) {
+    memcpy(tmp + j * (int64_t)es, s + i * (int64_t)es, es);
+    j += m[i];
+  }
+  return j;
+}
+
+static bool have_avx2(void) {
+  static int has = -1;
+  if (has < 0) has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+  return has;
+}
+#endif
+
 static inline void compress_sized(size_t es, int64_t n, const char *s, const bool *m, char *d) {
-  char tmp[COMPRESS_BLOCK * 8];
+  _Alignas(32) char tmp[(COMPRESS_BLOCK + 8) * 8];
+#ifdef HAVE_AVX2_COMPRESS
+  if ((es == 4 || es == 8) && have_avx2()) {
+    for (int64_t i0 = 0; i0 < n; i0 += COMPRESS_BLOCK) {
+      const int64_t b = n - i0 < COMPRESS_BLOCK ? n - i0 : COMPRESS_BLOCK;
+      const int64_t j = block_avx2(es, b, s + i0 * (int64_t)es, m + i0, tmp);
+      memcpy(d, tmp, (size_t)j * es);
+      d += j * (int64_t)es;
+    }
+    return;
+  }
+#endif
   for (int64_t i0 = 0; i0 < n; i0 += COMPRESS_BLOCK) {
     int64_t b = n - i0 < COMPRESS_BLOCK ? n - i0 : COMPRESS_BLOCK, j = 0;
     for (int64_t i = 0; i < b; i++) {
@@ -183,7 +269,7 @@ void ht_cpu_compress(size_t es, int64_t n, const char *src, const bool *mask, ch
   { /* count each piece, then each thread writes its piece after the earlier ones */
     int t = omp_get_thread_num();
     int64_t lo = t * per < n ? t * per : n, hi = lo + per < n ? lo + per : n;
-    start[t + 1] = ht_cpu_count_true(mask + lo, hi - lo);
+    start[t + 1] = count_run(mask + lo, hi - lo);
 #pragma omp barrier
 #pragma omp single
     for (int r = 0; r < nt; r++) start[r + 1] += start[r];

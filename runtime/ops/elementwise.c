@@ -209,24 +209,98 @@ static void run_local(const ew_call *c, const ht_array *const *use, ht_array *ou
   ht_iter_run(&it, run_call, &local);
 }
 
-/* Broadcasts, aligns splits, allocates the result and runs the call's loop locally. */
-static ht_array *run_elementwise(const ew_call *c) {
+/* Split operands that overlap `into` another way than element for element are copied
+ * (x = add(x, x.T, {out = x})); ones with other counts than its own are redistributed to
+ * them. Operands that are `into` itself are fine: element i reads element i only. */
+static int follow_into(int nin, const ht_array **use, ht_array **tmp, const ht_array *into) {
+  for (int k = 0; k < nin; k++) {
+    const ht_array *a = use[k];
+    if (a->buf == into->buf && (a->offset != into->offset || a->ndim != into->ndim ||
+        memcmp(a->strides, into->strides, sizeof(int64_t) * (size_t)into->ndim)))
+      if (replace(use, tmp, k, ht_copy(a))) return -1;
+    if (use[k]->split >= 0 && into->split >= 0 && !same_counts(use[k], into))
+      if (replace(use, tmp, k, ht_redistribute(use[k], into->counts))) return -1;
+  }
+  return 0;
+}
+
+/* Broadcasts, aligns splits and runs the call's loop locally: into a new result, or into
+ * `into` (out=) when it has the result's shape, split and dtype. An `into` of another
+ * dtype gets the new result cast (NumPy computes in the loop's dtype, then casts). */
+static ht_array *run_elementwise(const ew_call *c, ht_array *into) {
   int nout;
   int64_t gshape[HT_MAXDIM];
   for (int k = 0; k < c->nin; k++)
     if (ht_require_host(c->in[k], c->fn)) return NULL;
+  if (into && ht_require_host(into, c->fn)) return NULL;
   if (broadcast_all(c->fn, c->nin, c->in, &nout, gshape)) return NULL;
 
   const ht_array *use[MAXIN], *ref = NULL;
   ht_array *tmp[MAXIN] = {NULL}, *out = NULL;
   for (int k = 0; k < c->nin; k++) use[k] = c->in[k];
-  int split = align_splits(c->nin, nout, gshape, use, tmp, &ref);
-  if (split >= -1)
+  int split = align_splits(c->nin, nout, gshape, use, tmp, &ref), rc = split < -1 ? -1 : 0;
+  if (rc == 0 && into) rc = ht_check_out(c->fn, into, nout, gshape, split, c->out_dtype, false);
+  if (rc == 0 && into && into->dtype == c->out_dtype) {
+    rc = follow_into(c->nin, use, tmp, into);
+    if (rc == 0 && ht_array_lsize(into) > 0) run_local(c, use, into);
+    out = rc ? NULL : into;
+  } else if (rc == 0) {
     out = ht_array_new_agreed(c->fn, c->out_dtype, nout, gshape, split,
                               ref ? ref->counts : NULL, HT_CPU);
-  if (out && ht_array_lsize(out) > 0) run_local(c, use, out);
+    if (out && ht_array_lsize(out) > 0) run_local(c, use, out);
+    if (out && into) out = ht_write_out(c->fn, out, into) ? NULL : into;
+  }
   for (int k = 0; k < c->nin; k++) ht_array_free(tmp[k]);
   return out;
+}
+
+/* ---- out=: checking and filling an output the caller gives ---- */
+
+/* NumPy's casting="same_kind": bool, then the integers, then the floats; a cast down
+ * within a kind is fine, signed to unsigned is not. */
+static bool same_kind(ht_dtype from, ht_dtype to) {
+  if (from == to || from == HT_BOOL) return true;
+  if (to == HT_BOOL) return false;
+  if (ht_dtype_is_float(from)) return ht_dtype_is_float(to);
+  return ht_dtype_is_float(to) || from == HT_UINT8 || to != HT_UINT8;
+}
+
+static const char *split_name(char *s, size_t n, int split) {
+  if (split < 0) return "None";
+  snprintf(s, n, "%d", split);
+  return s;
+}
+
+int ht_check_out(const char *fn, const ht_array *out, int ndim, const int64_t *shape,
+                 int split, ht_dtype t, bool exact) {
+  const char *why = NULL;
+  if (out->ndim != ndim || memcmp(out->gshape, shape, sizeof(int64_t) * (size_t)ndim))
+    why = "shapes differ";
+  else if (out->split != split)
+    why = "splits differ";
+  else if (exact && t != out->dtype)
+    why = "out must have the result's dtype";
+  else if (!same_kind(t, out->dtype))
+    why = "the result's dtype cannot be cast to out's (casting='same_kind')";
+  if (!why) return 0;
+  char s1[128], s2[128], p1[16], p2[16];
+  return ht_error("%s: out has shape %s, dtype %s and split %s; the result has shape %s, "
+                  "dtype %s and split %s: %s", fn,
+                  ht_fmt_shape(s1, sizeof s1, out->ndim, out->gshape), ht_dtype_name(out->dtype),
+                  split_name(p1, sizeof p1, out->split), ht_fmt_shape(s2, sizeof s2, ndim, shape),
+                  ht_dtype_name(t), split_name(p2, sizeof p2, split), why);
+}
+
+int ht_write_out(const char *fn, ht_array *res, ht_array *out) {
+  int rc = ht_require_host(out, fn);
+  if (rc == 0 && res->split >= 0 && !same_counts(res, out)) {
+    ht_array *moved = ht_redistribute(res, out->counts);
+    ht_array_free(res);
+    if (!(res = moved)) return -1;
+  }
+  if (rc == 0) rc = ht_copy_into(out, res);
+  ht_array_free(res);
+  return rc;
 }
 
 /* ---- dtype resolution ---- */
@@ -279,19 +353,31 @@ static ht_array *device_unary(ht_unop op, const ht_array *a) {
   return out;
 }
 
-ht_array *ht_binary(ht_binop op, const ht_array *a, const ht_array *b) {
-  if (op >= HT_NBINOPS) return ht_error("binary: unknown operation %d", (int)op), NULL;
-  if (a->device != HT_CPU || b->device != HT_CPU) return device_binary(op, a, b);
-  ew_call c = {.fn = ht_binop_name(op), .nin = 2, .in = {a, b}};
+/* The call of a binary op on the CPU: its loop, the dtype it computes in, its result's. */
+static int binary_call(ht_binop op, const ht_array *a, const ht_array *b, ew_call *c) {
+  if (op >= HT_NBINOPS) return ht_error("binary: unknown operation %d", (int)op);
+  *c = (ew_call){.fn = ht_binop_name(op), .nin = 2, .in = {a, b}};
   ht_dtype t = binary_dtype(op, a->dtype, b->dtype);
-  if (t == HT_NDTYPES) return NULL;
-  c.read[0] = c.read[1] = t;
-  c.out_dtype = ht_binop_kind(op) == HT_EW_BOOL ? HT_BOOL : t;
-  c.loop = ht_backend_of(HT_CPU)->binary_loop(op, t);
-  if (!c.loop)
-    return ht_error("%s: not supported for dtypes %s and %s", c.fn, ht_dtype_name(a->dtype),
-                    ht_dtype_name(b->dtype)), NULL;
-  return run_elementwise(&c);
+  if (t == HT_NDTYPES) return -1;
+  c->read[0] = c->read[1] = t;
+  c->out_dtype = ht_binop_kind(op) == HT_EW_BOOL ? HT_BOOL : t;
+  c->loop = ht_backend_of(HT_CPU)->binary_loop(op, t);
+  if (!c->loop)
+    return ht_error("%s: not supported for dtypes %s and %s", c->fn, ht_dtype_name(a->dtype),
+                    ht_dtype_name(b->dtype));
+  return 0;
+}
+
+ht_array *ht_binary(ht_binop op, const ht_array *a, const ht_array *b) {
+  if (op < HT_NBINOPS && (a->device != HT_CPU || b->device != HT_CPU))
+    return device_binary(op, a, b);
+  ew_call c;
+  return binary_call(op, a, b, &c) ? NULL : run_elementwise(&c, NULL);
+}
+
+int ht_binary_into(ht_binop op, const ht_array *a, const ht_array *b, ht_array *out) {
+  ew_call c;
+  return binary_call(op, a, b, &c) || !run_elementwise(&c, out) ? -1 : 0;
 }
 
 /* out = a op b written into out (NumPy's out=, Torch's x.add_(y)): computed in out's dtype
@@ -327,35 +413,40 @@ int ht_binary_out(ht_binop op, const ht_array *a, const ht_array *b, ht_array *o
   int rc = 0;
   for (int k = 1; k < 3 && out->split < 0; k++)
     if (use[k]->split >= 0 && (rc = replace(use, tmp, k, ht_resplit(use[k], -1)))) break;
-  for (int k = 1; k < 3 && rc == 0; k++) /* an operand overlapping out another way is copied */
-    if (use[k]->buf == out->buf && (use[k]->offset != out->offset || use[k]->ndim != out->ndim ||
-        memcmp(use[k]->strides, out->strides, sizeof(int64_t) * (size_t)out->ndim)))
-      rc = replace(use, tmp, k, ht_copy(use[k]));
   const ht_array *ref;
   if (rc == 0 && align_splits(3, nout, gshape, use, tmp, &ref) < -1) rc = -1;
+  if (rc == 0) rc = follow_into(2, use + 1, tmp + 1, out);
   if (rc == 0 && ht_array_lsize(out) > 0) run_local(&c, use + 1, out);
   for (int k = 0; k < MAXIN; k++) ht_array_free(tmp[k]);
   return rc;
 }
 
-ht_array *ht_unary(ht_unop op, const ht_array *a) {
-  if (op >= HT_NUNOPS) return ht_error("unary: unknown operation %d", (int)op), NULL;
-  ew_call c = {.fn = ht_unop_name(op), .nin = 1, .in = {a}};
+static int unary_call(ht_unop op, const ht_array *a, ew_call *c) {
+  if (op >= HT_NUNOPS) return ht_error("unary: unknown operation %d", (int)op);
+  *c = (ew_call){.fn = ht_unop_name(op), .nin = 1, .in = {a}};
   ht_dtype t = a->dtype;
-  if (a->device != HT_CPU) return device_unary(op, a);
   if (op == HT_NEG && t == HT_BOOL)
-    return ht_error("neg: boolean negative is not supported (dtype bool), use "
-                    "logical_not"), NULL;
+    return ht_error("neg: boolean negative is not supported (dtype bool), use logical_not");
   /* Math of ints and bool computes in float: float64 for int32/int64, float32 for the
    * smaller ones where NumPy gives float16, which we do not have (ht_float_result). */
   if (ht_unop_kind(op) == HT_EW_MATH) t = ht_float_result(t);
   if (ht_unop_kind(op) == HT_EW_TRUEDIV && !ht_dtype_is_float(t)) t = HT_FLOAT64;
-  c.read[0] = t;
-  c.out_dtype = ht_unop_kind(op) == HT_EW_BOOL ? HT_BOOL : t;
-  c.loop = ht_backend_of(HT_CPU)->unary_loop(op, t);
-  if (!c.loop)
-    return ht_error("%s: not supported for dtype %s", c.fn, ht_dtype_name(a->dtype)), NULL;
-  return run_elementwise(&c);
+  c->read[0] = t;
+  c->out_dtype = ht_unop_kind(op) == HT_EW_BOOL ? HT_BOOL : t;
+  c->loop = ht_backend_of(HT_CPU)->unary_loop(op, t);
+  if (!c->loop) return ht_error("%s: not supported for dtype %s", c->fn, ht_dtype_name(a->dtype));
+  return 0;
+}
+
+ht_array *ht_unary(ht_unop op, const ht_array *a) {
+  if (op < HT_NUNOPS && a->device != HT_CPU) return device_unary(op, a);
+  ew_call c;
+  return unary_call(op, a, &c) ? NULL : run_elementwise(&c, NULL);
+}
+
+int ht_unary_into(ht_unop op, const ht_array *a, ht_array *out) {
+  ew_call c;
+  return unary_call(op, a, &c) || !run_elementwise(&c, out) ? -1 : 0;
 }
 
 ht_array *ht_round(const ht_array *a, int64_t d) {
@@ -375,11 +466,16 @@ ht_array *ht_round(const ht_array *a, int64_t d) {
   return out;
 }
 
-ht_array *ht_where(const ht_array *cond, const ht_array *a, const ht_array *b) {
+ht_array *ht_where_into(const ht_array *cond, const ht_array *a, const ht_array *b,
+                        ht_array *out) {
   ht_dtype t = ht_promote(a->dtype, b->dtype);
   ew_call c = {.fn = "where", .nin = 3, .in = {cond, a, b}, .read = {HT_BOOL, t, t},
                .out_dtype = t, .loop = ht_cpu_where_loop(t)};
-  return run_elementwise(&c);
+  return run_elementwise(&c, out);
+}
+
+ht_array *ht_where(const ht_array *cond, const ht_array *a, const ht_array *b) {
+  return ht_where_into(cond, a, b, NULL);
 }
 
 ht_array *ht_clip(const ht_array *a, const ht_array *lo, const ht_array *hi) {
@@ -397,7 +493,7 @@ ht_array *ht_clip(const ht_array *a, const ht_array *lo, const ht_array *hi) {
   }
   for (int k = 0; k < c.nin; k++) c.read[k] = t;
   c.out_dtype = t;
-  return run_elementwise(&c);
+  return run_elementwise(&c, NULL);
 }
 
 ht_array *ht_scalar(ht_dtype t, double value) {

@@ -283,7 +283,11 @@ static int check_axes(const char *fn, ht_redop op, const ht_array *a, const ht_r
   return 0;
 }
 
-ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts) {
+/* The reduction into a new array, or into `into` (out=): directly when it has the
+ * result's dtype, is contiguous and holds this rank's rows, else a new result is written
+ * into it. The results are written after every input element is read, so into may alias a. */
+static ht_array *reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts,
+                        ht_array *into) {
   const char *fn = ht_redop_name(op);
   const ht_reduce_opts every = {0};
   bool red[HT_MAXDIM] = {false};
@@ -311,8 +315,16 @@ ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts) 
     for (int d = 0; d < a->split && !opts->keepdims; d++) osplit -= red[d];
   }
   const ht_dtype odt = result_dtype(op, a->dtype);
-  ht_array *out = osplit >= 0 ? ht_array_empty_counts(odt, ondim, oshape, osplit, a->counts, HT_CPU)
-                              : ht_array_empty(odt, ondim, oshape, -1, HT_CPU);
+  if (into && ht_check_out(fn, into, ondim, oshape, osplit, odt, is_arg(op))) return NULL;
+  if (into && (into->dtype != odt || !ht_array_is_contiguous(into) ||
+               (osplit >= 0 && memcmp(into->counts, a->counts,
+                                      sizeof(int64_t) * (size_t)ht_comm_size())))) {
+    ht_array *res = reduce(op, a, opts, NULL);
+    return res && ht_write_out(fn, res, into) == 0 ? into : NULL;
+  }
+  ht_array *out = into        ? into
+                  : osplit >= 0 ? ht_array_empty_counts(odt, ondim, oshape, osplit, a->counts, HT_CPU)
+                                : ht_array_empty(odt, ondim, oshape, -1, HT_CPU);
 
   /* local accumulators, one per local output element; a local failure still takes part
    * in the agreement before any collective, so no rank is left waiting */
@@ -363,6 +375,14 @@ ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts) 
   free(p.packed);
   free(acc);
   free(mean);
-  if (status) return ht_array_free(out), NULL;
-  return out;
+  if (status && out != into) ht_array_free(out);
+  return status ? NULL : out;
+}
+
+ht_array *ht_reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *opts) {
+  return reduce(op, a, opts, NULL);
+}
+
+int ht_reduce_into(ht_redop op, const ht_array *a, const ht_reduce_opts *opts, ht_array *out) {
+  return ht_require_host(out, ht_redop_name(op)) || !reduce(op, a, opts, out) ? -1 : 0;
 }

@@ -101,7 +101,7 @@ describe("unknown option names are errors", function()
     {"reshape", function() return ht.reshape(x, {3}, {newsplit = 0}) end},
     {"pad", function() return ht.pad(x, {1, 1}, {constant_value = 2}) end},
     {"round", function() return ht.round(x, {decimal = 1}) end},
-    {"add", function() return ht.add(x, x, {out = x}) end},
+    {"add", function() return ht.add(x, x, {where = x}) end},
   }
   for _, c in ipairs(cases) do
     it(c[1], function() T.assert_error(c[2], "ht." .. c[1] .. ": unknown option") end)
