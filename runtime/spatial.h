@@ -29,7 +29,8 @@ ht_array *ht_cdist(const ht_array *x, const ht_array *y, ht_dist_metric metric,
 /* ---- k-means (runtime/ops/cluster.c) ---- */
 /* One assignment step of Lloyd's algorithm: for every row of x (n, F; float32/float64,
  * split 0 or replicated) the nearest of the k rows of c (k, F; replicated, x's dtype),
- * by |x|^2 - 2 x.c + |c|^2 in row blocks (GEMM), ties to the lower index. Optional
+ * by |x|^2 - 2 x.c + |c|^2 in row blocks (GEMM); near ties (within the expansion's
+ * rounding) by the exact float64 distances, exact ties to the lower index. Optional
  * outputs, each NULL when not wanted:
  *   labels  int64 (n,) distributed like x: overwritten; *changed counts rows whose label
  *           differed from the value it held before
@@ -41,6 +42,29 @@ ht_array *ht_cdist(const ht_array *x, const ht_array *y, ht_dist_metric metric,
 int ht_kmeans_assign(const ht_array *x, const ht_array *c, const ht_array *w,
                      ht_array *labels, ht_array *mind, double *sums, double *wsum,
                      double *inertia, int64_t *changed);
+
+/* A rank's memory between the passes of the bounded Lloyd (Hamerly's bounds kept per row
+ * of this rank, its weighted per-cluster sums, the centres the bounds refer to). Local
+ * memory only: free it from a finalizer. */
+typedef struct ht_kmeans_bounds {
+  int64_t n, k, f;
+  bool valid;                   /* false: the next pass is a full one */
+  double *ub, *lb;              /* n each */
+  double *lsums, *cprev;        /* k*F + k sums and weights; k*F */
+} ht_kmeans_bounds;
+ht_kmeans_bounds *ht_kmeans_bounds_new(void);
+void ht_kmeans_bounds_free(ht_kmeans_bounds *b);
+
+/* ht_kmeans_assign for the passes of one Lloyd run: labels (required) and b must be the
+ * ones of the previous pass (the first pass, or one after the shapes changed, is a full
+ * one). Later passes move each row's bounds by how far the centres went and recompute only
+ * the rows whose bounds overlap, so they cost O(n) plus those rows; the sums and weights
+ * come from the rank's kept sums, so the allreduce is the same k*F + k + 2 values. The
+ * labels, sums and changed are ht_kmeans_assign's for the same centres (sums to rounding:
+ * they are updated by the moved rows); *inertia, when not NULL, reads every row. */
+int ht_kmeans_assign_bounded(const ht_array *x, const ht_array *c, const ht_array *w,
+                             ht_array *labels, ht_kmeans_bounds *b, double *sums, double *wsum,
+                             double *inertia, int64_t *changed);
 
 /* Candidates tried per step of greedy k-means++ (scikit-learn's 2 + log k). */
 static inline int64_t ht_kmeanspp_trials(int64_t k) {

@@ -22,25 +22,14 @@ static int l_cdist(lua_State *L) {
   return 1;
 }
 
-/* _kmeans_assign(x, c, w|nil, labels|nil, mind|nil, want_sums) -> inertia, changed
- * [, sums (k, F) float64, wsum (k,) float64] */
-static int l_kmeans_assign(lua_State *L) {
-  ht_array *x = lht_checkarray(L, 1), *c = lht_checkarray(L, 2);
-  ht_array *w = opt_array(L, 3), *labels = opt_array(L, 4), *mind = opt_array(L, 5);
-  const int want = lua_toboolean(L, 6);
-  const int64_t k = c->gshape[0], f = c->ndim == 2 ? c->gshape[1] : 0;
-  double *sums = want ? malloc(sizeof(double) * (size_t)(k * f + k + 1)) : NULL;
-  if (want && !sums) return luaL_error(L, "ht.kmeans: out of memory");
-  double inertia = 0;
-  int64_t changed = 0;
-  if (ht_kmeans_assign(x, c, w, labels, mind, sums, sums ? sums + k * f : NULL, &inertia,
-                       &changed)) {
-    free(sums);
-    return lht_raise(L);
-  }
-  lua_pushnumber(L, inertia);
+/* Pushes inertia (nil when not computed), changed and, when sums (k*F + k doubles, freed
+ * here) is not NULL, sums (k, F) and wsum (k,) as float64 arrays. */
+static int push_assign(lua_State *L, bool has_inertia, double inertia, int64_t changed,
+                       double *sums, int64_t k, int64_t f) {
+  if (has_inertia) lua_pushnumber(L, inertia);
+  else lua_pushnil(L);
   lua_pushnumber(L, (lua_Number)changed);
-  if (!want) return 2;
+  if (!sums) return 2;
   int64_t s2[2] = {k, f};
   ht_array *a = ht_from_buffer(HT_FLOAT64, 2, s2, -1, HT_CPU, HT_FLOAT64, sums);
   ht_array *b = a ? ht_from_buffer(HT_FLOAT64, 1, s2, -1, HT_CPU, HT_FLOAT64, sums + k * f) : NULL;
@@ -49,6 +38,71 @@ static int l_kmeans_assign(lua_State *L) {
   lht_pusharray(L, a);
   lht_pusharray(L, b);
   return 4;
+}
+
+static double *sums_buffer(lua_State *L, bool want, const ht_array *c) {
+  const int64_t k = c->gshape[0], f = c->ndim == 2 ? c->gshape[1] : 0;
+  double *sums = want ? malloc(sizeof(double) * (size_t)(k * f + k + 1)) : NULL;
+  if (want && !sums) luaL_error(L, "ht.kmeans: out of memory");
+  return sums;
+}
+
+/* _kmeans_assign(x, c, w|nil, labels|nil, mind|nil, want_sums) -> inertia, changed
+ * [, sums (k, F) float64, wsum (k,) float64] */
+static int l_kmeans_assign(lua_State *L) {
+  ht_array *x = lht_checkarray(L, 1), *c = lht_checkarray(L, 2);
+  ht_array *w = opt_array(L, 3), *labels = opt_array(L, 4), *mind = opt_array(L, 5);
+  const int64_t k = c->gshape[0], f = c->ndim == 2 ? c->gshape[1] : 0;
+  double *sums = sums_buffer(L, lua_toboolean(L, 6), c);
+  double inertia = 0;
+  int64_t changed = 0;
+  if (ht_kmeans_assign(x, c, w, labels, mind, sums, sums ? sums + k * f : NULL, &inertia,
+                       &changed)) {
+    free(sums);
+    return lht_raise(L);
+  }
+  return push_assign(L, true, inertia, changed, sums, k, f);
+}
+
+#define BOUNDS_MT "heat.kmeans_bounds"
+
+static int l_bounds_gc(lua_State *L) {
+  ht_kmeans_bounds **b = luaL_checkudata(L, 1, BOUNDS_MT);
+  ht_kmeans_bounds_free(*b); /* local memory only */
+  *b = NULL;
+  return 0;
+}
+
+/* _kmeans_bounds() -> the rank's state of one bounded Lloyd run (userdata) */
+static int l_kmeans_bounds(lua_State *L) {
+  ht_kmeans_bounds **b = lua_newuserdata(L, sizeof *b);
+  *b = NULL;
+  if (luaL_newmetatable(L, BOUNDS_MT)) {
+    lua_pushcfunction(L, l_bounds_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  if (!(*b = ht_kmeans_bounds_new())) return lht_raise(L);
+  return 1;
+}
+
+/* _kmeans_assign_bounded(x, c, w|nil, labels, bounds, want_sums, want_inertia) -> inertia|nil,
+ * changed [, sums, wsum] */
+static int l_kmeans_assign_bounded(lua_State *L) {
+  ht_array *x = lht_checkarray(L, 1), *c = lht_checkarray(L, 2);
+  ht_array *w = opt_array(L, 3), *labels = lht_checkarray(L, 4);
+  ht_kmeans_bounds **b = luaL_checkudata(L, 5, BOUNDS_MT);
+  const bool want_inertia = lua_toboolean(L, 7);
+  const int64_t k = c->gshape[0], f = c->ndim == 2 ? c->gshape[1] : 0;
+  double *sums = sums_buffer(L, lua_toboolean(L, 6), c);
+  double inertia = 0;
+  int64_t changed = 0;
+  if (ht_kmeans_assign_bounded(x, c, w, labels, *b, sums, sums ? sums + k * f : NULL,
+                               want_inertia ? &inertia : NULL, &changed)) {
+    free(sums);
+    return lht_raise(L);
+  }
+  return push_assign(L, want_inertia, inertia, changed, sums, k, f);
 }
 
 /* x itself when C-contiguous (the kernels' input), else a contiguous copy */
@@ -113,6 +167,8 @@ static int l_stack_local_rows(lua_State *L) {
 void lht_open_spatial(lua_State *L) {
   static const luaL_Reg fns[] = {{"_cdist", l_cdist},
                                  {"_kmeans_assign", l_kmeans_assign},
+                                 {"_kmeans_bounds", l_kmeans_bounds},
+                                 {"_kmeans_assign_bounded", l_kmeans_assign_bounded},
                                  {"_local_rows", l_local_rows},
                                  {"_kmeans_local", l_kmeans_local},
                                  {"_kmeanspp", l_kmeanspp},

@@ -154,25 +154,29 @@ local function new_centres(X, w, C, labels, sums, wsum)
 end
 
 -- scikit-learn's _kmeans_single_lloyd: stops when no label changes or when the squared
--- centre shift is <= tol_abs; returns centres, labels, inertia, iterations.
+-- centre shift is <= tol_abs; returns centres, labels, inertia, iterations. The passes after
+-- the first keep Hamerly's bounds per row on each rank (core._kmeans_assign_bounded): only
+-- rows whose bounds overlap are looked at again, and the labels are those of a full pass.
 lloyd = function(self, X, w, C, tol_abs, bar)
   local labels = new_labels(X)
+  local bounds = core._kmeans_bounds()
+  local verbose = bar ~= nil and self.verbose ~= false and self.verbose ~= 0 -- the same on every rank
   local it = 0
   for i = 1, self.max_iter do
     it = i
-    local inertia, changed, sums, wsum = core._kmeans_assign(X, C, w, labels, nil, true)
+    local inertia, changed, sums, wsum = core._kmeans_assign_bounded(X, C, w, labels, bounds, true, verbose)
     local Cn = new_centres(X, w, C, labels, sums, wsum)
     local d = Cn - C
     local shift = (d * d):sum():item()
     C = Cn
     if bar then bar:update(i, { inertia = inertia, shift = shift }) end
-    -- no label moved and the centres stayed bitwise the same: this pass was already the
-    -- final E-step (scikit-learn's strict convergence), no second pass
-    if changed == 0 and shift == 0 then return C, labels, inertia, it end
+    -- no label moved: the centres stay the same, this pass was already the final E-step
+    -- (scikit-learn's strict convergence)
     if changed == 0 or shift <= tol_abs then break end
   end
-  -- labels and inertia of the final centres (scikit-learn's last E-step)
-  local inertia = core._kmeans_assign(X, C, w, labels, nil, false)
+  -- labels and inertia of the final centres (scikit-learn's last E-step): a bounded pass,
+  -- which reads every row once for the inertia
+  local inertia = core._kmeans_assign_bounded(X, C, w, labels, bounds, false, true)
   return C, labels, inertia, it
 end
 

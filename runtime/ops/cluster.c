@@ -21,8 +21,36 @@ static int same_rows(const char *what, const ht_array *x, const ht_array *a, int
   return 0;
 }
 
-int ht_kmeans_assign(const ht_array *x, const ht_array *c, const ht_array *w,
-                     ht_array *labels, ht_array *mind, double *sums, double *wsum,
+/* The bounds' storage for n rows, k centres of f features: (re)allocated, marked for a
+ * full pass, when the shapes changed. 0 or -1 (out of memory: not agreed yet). */
+static int bounds_fit(ht_kmeans_bounds *b, int64_t n, int64_t k, int64_t f) {
+  if (b->ub && b->n == n && b->k == k && b->f == f) return 0;
+  free(b->ub), free(b->lsums);
+  b->valid = false, b->n = n, b->k = k, b->f = f;
+  b->ub = malloc(sizeof(double) * (size_t)(2 * n) + 8);
+  b->lsums = malloc(sizeof(double) * (size_t)(2 * k * f + k));
+  if (!b->ub || !b->lsums) {
+    free(b->ub), free(b->lsums);
+    b->ub = b->lsums = NULL;
+    return ht_error("kmeans: out of memory (bounds of %lld rows)", (long long)n);
+  }
+  b->lb = b->ub + n, b->cprev = b->lsums + k * f + k;
+  return 0;
+}
+
+ht_kmeans_bounds *ht_kmeans_bounds_new(void) {
+  ht_kmeans_bounds *b = calloc(1, sizeof *b);
+  if (!b) ht_error("kmeans: out of memory");
+  return b;
+}
+
+void ht_kmeans_bounds_free(ht_kmeans_bounds *b) {
+  if (!b) return;
+  free(b->ub), free(b->lsums), free(b);
+}
+
+static int assign_op(const ht_array *x, const ht_array *c, const ht_array *w, ht_array *labels,
+                     ht_array *mind, ht_kmeans_bounds *b, double *sums, double *wsum,
                      double *inertia, int64_t *changed) {
   char sx[128], sc[128];
   if (ht_require_host(x, "kmeans")) return -1;
@@ -52,12 +80,22 @@ int ht_kmeans_assign(const ht_array *x, const ht_array *c, const ht_array *w,
   double *acc = calloc((size_t)nacc, sizeof(double));
   int64_t ch = 0;
   int status = acc ? 0 : ht_error("kmeans: out of memory");
-  if (!status)
+  if (!status && b) status = bounds_fit(b, x->lshape[0], k, f);
+  if (!status && b) {
+    /* inertia only when asked: it is the one part of a bounded pass that reads every row */
+    status = ht_cpu_kmeans_bounded(x->dtype, x->lshape[0], f, k, ht_array_data(x),
+                                   ht_array_data(c), w ? ht_array_data(w) : NULL,
+                                   ht_array_data(labels), !b->valid, b->ub, b->lb, b->lsums,
+                                   b->cprev, inertia ? &acc[nacc - 2] : NULL, &ch);
+    b->valid = !status;
+    if (!status && sums) memcpy(acc, b->lsums, sizeof(double) * (size_t)(k * f + k));
+  } else if (!status) {
     status = ht_cpu_kmeans_assign(x->dtype, x->lshape[0], f, k, ht_array_data(x),
                                   ht_array_data(c), w ? ht_array_data(w) : NULL,
                                   labels ? ht_array_data(labels) : NULL,
                                   mind ? ht_array_data(mind) : NULL, sums ? acc : NULL,
                                   sums ? acc + k * f : NULL, &acc[nacc - 2], &ch);
+  }
   if (x->split >= 0) {
     if (ht_comm_agree(status)) return free(acc), -1;
     acc[nacc - 1] = (double)ch; /* exact below 2^53 rows */
@@ -74,6 +112,19 @@ int ht_kmeans_assign(const ht_array *x, const ht_array *c, const ht_array *w,
   if (changed) *changed = ch;
   free(acc);
   return 0;
+}
+
+int ht_kmeans_assign(const ht_array *x, const ht_array *c, const ht_array *w,
+                     ht_array *labels, ht_array *mind, double *sums, double *wsum,
+                     double *inertia, int64_t *changed) {
+  return assign_op(x, c, w, labels, mind, NULL, sums, wsum, inertia, changed);
+}
+
+int ht_kmeans_assign_bounded(const ht_array *x, const ht_array *c, const ht_array *w,
+                             ht_array *labels, ht_kmeans_bounds *b, double *sums, double *wsum,
+                             double *inertia, int64_t *changed) {
+  if (!labels) return ht_error("kmeans: the bounded assignment needs the labels array");
+  return assign_op(x, c, w, labels, NULL, b, sums, wsum, inertia, changed);
 }
 
 ht_array *ht_local_rows(const ht_array *x) {
