@@ -80,15 +80,17 @@ static inline int64_t ht_kmeanspp_trials(int64_t k) {
  * count. w (n,) like x or NULL. Returns k x F replicated centres of x's dtype. */
 ht_array *ht_kmeanspp(const ht_array *x, const ht_array *w, int64_t k, const double *u);
 
-/* batchparallel's local phase: greedy k-means++ on a strided sample of at most
- * max(20000, 100 k) of the rank's rows, driven by 1 + (k - 1) * ht_kmeanspp_trials(k)
- * uniforms u in [0, 1) (the same draws on every rank), then Lloyd iterations (at most
- * max_iter, until no label changes or the squared centre shift is <= tol, an absolute
- * tolerance: the caller scales it by the data's variance) on this rank's own rows only. Returns a rank-local array (split None) of
- * min(k, local rows) centres; a rank without rows returns 0 rows. Collective only in that
- * every rank agrees on failures once at the end. */
-ht_array *ht_kmeans_local(const ht_array *x, int64_t k, const double *u, int64_t max_iter,
-                          double tol);
+/* batchparallel's local phase on this rank's rows cut into nbatch contiguous batches: on
+ * each, greedy k-means++ on a strided sample (max(100,000 / (ranks x nbatch), 1000 k)
+ * rows), batch b driven by its U = 1 + (k - 1) * ht_kmeanspp_trials(k) uniforms in [0, 1),
+ * u[b U, (b + 1) U), then Lloyd iterations (at most max_iter, until no label
+ * changes or the squared centre shift is <= tol, an absolute tolerance: the caller scales
+ * it by the data's variance) on the batch's rows. Returns a rank-local array (split None)
+ * of the batches' centres (min(k, batch rows) each; a rank without rows returns 0 rows) and
+ * in *counts the rows of each centre's cluster (float64, the merge's weights). Collective
+ * only in that every rank agrees on failures once at the end. */
+ht_array *ht_kmeans_local(const ht_array *x, int64_t k, int64_t nbatch, const double *u,
+                          int64_t max_iter, double tol, ht_array **counts);
 
 /* The rank's own rows as a replicated-looking array (its shape is the local chunk's, so
  * it differs between ranks): for rank-local work such as batchparallel's local k-means.

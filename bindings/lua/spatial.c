@@ -113,11 +113,11 @@ static int l_contiguous(lua_State *L) {
   return 1;
 }
 
-/* The k-means++ uniforms at stack index idx: 1 + (k - 1) * ht_kmeanspp_trials(k) numbers
- * (a Lua table); malloc'ed, or raises. */
-static double *check_uniforms(lua_State *L, int idx, int64_t k) {
+/* The k-means++ uniforms at stack index idx: times x (1 + (k - 1) * ht_kmeanspp_trials(k))
+ * numbers (a Lua table); malloc'ed, or raises. */
+static double *check_uniforms(lua_State *L, int idx, int64_t k, int64_t times) {
   luaL_checktype(L, idx, LUA_TTABLE);
-  const int64_t nu = k >= 1 ? 1 + (k - 1) * ht_kmeanspp_trials(k) : 0;
+  const int64_t nu = k >= 1 ? times * (1 + (k - 1) * ht_kmeanspp_trials(k)) : 0;
   if (k < 1 || (int64_t)lua_objlen(L, idx) < nu)
     luaL_error(L, "ht.kmeans: %d uniforms needed", (int)nu);
   double *u = malloc(sizeof(double) * (size_t)nu);
@@ -130,24 +130,29 @@ static double *check_uniforms(lua_State *L, int idx, int64_t k) {
   return u;
 }
 
-/* _kmeans_local(x, k, {u...}, max_iter, tol) -> rank-local centres */
+/* _kmeans_local(x, k, {u...}, max_iter, tol, nbatch) -> rank-local centres, their cluster
+ * sizes */
 static int l_kmeans_local(lua_State *L) {
   ht_array *x = lht_checkarray(L, 1);
   const int64_t k = lht_check_int(L, 2, "kmeans", "n_clusters");
   const int64_t max_iter = lht_check_int(L, 4, "kmeans", "max_iter");
   const double tol = luaL_checknumber(L, 5);
-  double *u = check_uniforms(L, 3, k);
-  ht_array *c = ht_kmeans_local(x, k, u, max_iter, tol);
+  const int64_t nbatch = lht_check_int(L, 6, "kmeans", "batches");
+  if (nbatch < 1 || nbatch > 1 << 20) return luaL_error(L, "ht.kmeans: batches must be in [1, 2^20]");
+  double *u = check_uniforms(L, 3, k, nbatch);
+  ht_array *counts = NULL;
+  ht_array *c = ht_kmeans_local(x, k, nbatch, u, max_iter, tol, &counts);
   free(u);
   lht_pusharray(L, c);
-  return 1;
+  lht_pusharray(L, counts);
+  return 2;
 }
 
 /* _kmeanspp(x, w|nil, k, {u...}) -> k x F replicated centres (greedy k-means++) */
 static int l_kmeanspp(lua_State *L) {
   ht_array *x = lht_checkarray(L, 1), *w = opt_array(L, 2);
   const int64_t k = lht_check_int(L, 3, "kmeans++", "n_clusters");
-  double *u = check_uniforms(L, 4, k);
+  double *u = check_uniforms(L, 4, k, 1);
   ht_array *c = ht_kmeanspp(x, w, k, u);
   free(u);
   lht_pusharray(L, c);

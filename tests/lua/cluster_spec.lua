@@ -253,8 +253,19 @@ describe("ht.cluster.BatchParallelKMeans", function()
     T.assert_equal(km.labels_, km:predict(X):totable())
     -- no clustering of iris into 3 does better than the optimum scikit-learn finds
     assert.is_true(km.inertia_ >= 78.851441426146 * (1 - 1e-12))
-    -- the merge of local centres is unweighted (Heat's scheme): looser than a global fit
+    -- no global Lloyd after the merge: looser than a global fit
     assert.is_true(km.inertia_ < 1.5 * 78.851441426146, tostring(km.inertia_))
+  end)
+
+  it("merges the local centres weighted by their cluster sizes", function()
+    -- gathered centres 0 and 1 of 1000 rows each, 10, 11, 12 of one row each: the weighted
+    -- optimum for k = 2 is {0} | {1, 10, 11, 12}, centres 0 and (1000 + 33) / 1003 (cost
+    -- about 301 against 502 for {0, 1} | {10, 11, 12}); an unweighted merge gives 0.5 and 11
+    local km = ht.cluster.BatchParallelKMeans(2, { random_state = 0 })
+    local all = ht.array({ { 0 }, { 1 }, { 10 }, { 11 }, { 12 } }, { dtype = ht.float64 })
+    local w = ht.array({ 1000, 1000, 1, 1, 1 }, { dtype = ht.float64 })
+    local C = ht.sort(require("heat.cluster")._merge_local(km, all, w, 2), 0)
+    T.assert_allclose(C, { { 0 }, { 1033 / 1003 } }, 1e-12)
   end)
 end)
 
