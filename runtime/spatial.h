@@ -49,7 +49,7 @@ int ht_kmeans_assign(const ht_array *x, const ht_array *c, const ht_array *w,
 typedef struct ht_kmeans_bounds {
   int64_t n, k, f;
   bool valid;                   /* false: the next pass is a full one */
-  double *ub, *lb;              /* n each */
+  float *ub, *lb;               /* n each, rounded outwards */
   double *lsums, *cprev;        /* k*F + k sums and weights; k*F */
 } ht_kmeans_bounds;
 ht_kmeans_bounds *ht_kmeans_bounds_new(void);

@@ -66,6 +66,7 @@ static int l_kmeans_assign(lua_State *L) {
 
 #define BOUNDS_MT "heat.kmeans_bounds"
 
+/* __gc, and _kmeans_bounds_free(b) at the end of a run: the GC does not see these bytes */
 static int l_bounds_gc(lua_State *L) {
   ht_kmeans_bounds **b = luaL_checkudata(L, 1, BOUNDS_MT);
   ht_kmeans_bounds_free(*b); /* local memory only */
@@ -92,6 +93,7 @@ static int l_kmeans_assign_bounded(lua_State *L) {
   ht_array *x = lht_checkarray(L, 1), *c = lht_checkarray(L, 2);
   ht_array *w = opt_array(L, 3), *labels = lht_checkarray(L, 4);
   ht_kmeans_bounds **b = luaL_checkudata(L, 5, BOUNDS_MT);
+  if (!*b) return luaL_error(L, "ht.kmeans: the bounds were freed");
   const bool want_inertia = lua_toboolean(L, 7);
   const int64_t k = c->gshape[0], f = c->ndim == 2 ? c->gshape[1] : 0;
   double *sums = sums_buffer(L, lua_toboolean(L, 6), c);
@@ -174,6 +176,7 @@ void lht_open_spatial(lua_State *L) {
                                  {"_kmeans_assign", l_kmeans_assign},
                                  {"_kmeans_bounds", l_kmeans_bounds},
                                  {"_kmeans_assign_bounded", l_kmeans_assign_bounded},
+                                 {"_kmeans_bounds_free", l_bounds_gc},
                                  {"_local_rows", l_local_rows},
                                  {"_kmeans_local", l_kmeans_local},
                                  {"_kmeanspp", l_kmeanspp},

@@ -210,6 +210,7 @@ lloyd = function(self, X, w, C, tol_abs, bar)
   -- labels and inertia of the final centres (scikit-learn's last E-step): a bounded pass,
   -- which reads every row once for the inertia
   local inertia = core._kmeans_assign_bounded(X, C, w, labels, bounds, false, true)
+  core._kmeans_bounds_free(bounds)
   return C, labels, inertia, it
 end
 

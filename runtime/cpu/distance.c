@@ -136,7 +136,7 @@ typedef struct assign_job {
   double cnmax;
   int64_t *labels;
   void *mind;
-  double *ub, *lb; /* the bounded Lloyd's bounds (n each), or NULL */
+  float *ub, *lb; /* the bounded Lloyd's bounds (n each), or NULL */
 } assign_job;
 
 /* Row i's exact squared distances to all k centres (sq_row, ties to the lower index): the
@@ -153,6 +153,13 @@ static int64_t exact_row(ht_dtype t, int64_t f, int64_t k, const void *xr, const
   }
   *b1 = d1, *b2 = d2;
   return best;
+}
+
+/* The bounded Lloyd keeps its bounds in float32 (8 bytes a row, not 16): an upper bound
+ * rounded up, a lower bound rounded down (distances are >= 0, so 0 is a valid one). */
+static inline float bound_up(double v) { return (float)(v * (1 + 0x1p-22)); }
+static inline float bound_down(double v) {
+  return v <= 0 ? 0.0f : v > 3.0e38 ? 3.0e38f : (float)(v * (1 - 0x1p-22));
 }
 
 /* A bound on the rounding of the GEMM expansion's values v_c = -2 x.c + |c|^2 (|x|^2 left
@@ -196,7 +203,7 @@ static double assign_rows(const assign_job *j, int64_t i0, int64_t nb, const voi
     const double margin = expansion_margin(j->t, j->f, d2, j->cnmax);
     double lo2 = d2 + (b2 - bd) - margin; /* <= the exact second best */
     if (b2 - bd <= margin) best = exact_row(j->t, j->f, j->k, xr, j->c, &d2, &lo2);
-    if (j->ub) j->ub[row] = sqrt(d2), j->lb[row] = lo2 > 0 ? sqrt(lo2) : 0;
+    if (j->ub) j->ub[row] = bound_up(sqrt(d2)), j->lb[row] = bound_down(lo2 > 0 ? sqrt(lo2) : 0);
     const double wi = j->w ? getv(j->t, j->w, row) : 1.0;
     inertia += wi * d2;
     if (j->labels) {
@@ -217,8 +224,8 @@ static double assign_rows(const assign_job *j, int64_t i0, int64_t nb, const voi
 }
 
 static int assign_pass(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x,
-                       const void *c, const void *w, int64_t *labels, void *mind, double *ub,
-                       double *lb, double *sums, double *wsum, double *inertia,
+                       const void *c, const void *w, int64_t *labels, void *mind, float *ub,
+                       float *lb, double *sums, double *wsum, double *inertia,
                        int64_t *changed);
 
 /* Rows are cut into at most this many chunks whatever the thread count; partial sums are
@@ -233,8 +240,8 @@ int ht_cpu_kmeans_assign(ht_dtype t, int64_t n, int64_t f, int64_t k, const void
 }
 
 static int assign_pass(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x,
-                       const void *c, const void *w, int64_t *labels, void *mind, double *ub,
-                       double *lb, double *sums, double *wsum, double *inertia,
+                       const void *c, const void *w, int64_t *labels, void *mind, float *ub,
+                       float *lb, double *sums, double *wsum, double *inertia,
                        int64_t *changed) {
   const size_t item = ht_dtype_size(t);
   const int64_t B = block_rows(k, item), nblk = (n + B - 1) / B;
@@ -304,8 +311,8 @@ static void move_row(ht_dtype t, int64_t f, int64_t k, const void *xr, double wi
 }
 
 int ht_cpu_kmeans_bounded(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x,
-                          const void *c, const void *w, int64_t *labels, bool full, double *ub,
-                          double *lb, double *lsums, double *cprev, double *inertia,
+                          const void *c, const void *w, int64_t *labels, bool full, float *ub,
+                          float *lb, double *lsums, double *cprev, double *inertia,
                           int64_t *changed) {
   const size_t item = ht_dtype_size(t);
   int status = 0;
@@ -360,7 +367,7 @@ int ht_cpu_kmeans_bounded(ht_dtype t, int64_t n, int64_t f, int64_t k, const voi
               }
             }
           }
-          ub[i] = u, lb[i] = lo;
+          ub[i] = bound_up(u), lb[i] = bound_down(lo);
           if (inertia)
             in += (w ? getv(t, w, i) : 1.0) *
                   sq_row(t, xr, (const char *)c + (size_t)(labels[i] * f) * item, f);

@@ -29,11 +29,12 @@ int ht_cpu_kmeans_assign(ht_dtype t, int64_t n, int64_t f, int64_t k, const void
  * and weights into lsums (k*f + k); else the bounds are moved by how far each centre went
  * since cprev, and only rows whose bounds overlap get their distances and, when their label
  * changes, move their w x between the clusters of lsums. Labels follow the exact rule of
- * ht_cpu_kmeans_assign (the same labels for the same centres). cprev receives c; *inertia
+ * ht_cpu_kmeans_assign (the same labels for the same centres). The bounds are float32,
+ * rounded outwards. cprev receives c; *inertia
  * (when not NULL) and *changed are added to. 0 or -1. */
 int ht_cpu_kmeans_bounded(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x,
-                          const void *c, const void *w, int64_t *labels, bool full, double *ub,
-                          double *lb, double *lsums, double *cprev, double *inertia,
+                          const void *c, const void *w, int64_t *labels, bool full, float *ub,
+                          float *lb, double *lsums, double *cprev, double *inertia,
                           int64_t *changed);
 
 /* Greedy k-means++'s test of L candidate centres c (L x f): pot[j] += sum_i w[i] *

@@ -27,11 +27,11 @@ static int bounds_fit(ht_kmeans_bounds *b, int64_t n, int64_t k, int64_t f) {
   if (b->ub && b->n == n && b->k == k && b->f == f) return 0;
   free(b->ub), free(b->lsums);
   b->valid = false, b->n = n, b->k = k, b->f = f;
-  b->ub = malloc(sizeof(double) * (size_t)(2 * n) + 8);
+  b->ub = malloc(sizeof(float) * (size_t)(2 * n) + 8);
   b->lsums = malloc(sizeof(double) * (size_t)(2 * k * f + k));
   if (!b->ub || !b->lsums) {
     free(b->ub), free(b->lsums);
-    b->ub = b->lsums = NULL;
+    b->ub = NULL, b->lsums = NULL;
     return ht_error("kmeans: out of memory (bounds of %lld rows)", (long long)n);
   }
   b->lb = b->ub + n, b->cprev = b->lsums + k * f + k;
