@@ -29,7 +29,8 @@ ht_array *ht_cdist(const ht_array *x, const ht_array *y, ht_dist_metric metric,
 /* ---- k-means (runtime/ops/cluster.c) ---- */
 /* One assignment step of Lloyd's algorithm: for every row of x (n, F; float32/float64,
  * split 0 or replicated) the nearest of the k rows of c (k, F; replicated, x's dtype),
- * by |x|^2 - 2 x.c + |c|^2 in row blocks (GEMM), ties to the lower index. Optional
+ * by |x|^2 - 2 x.c + |c|^2 in row blocks (GEMM); near ties (within the expansion's
+ * rounding) by the exact float64 distances, exact ties to the lower index. Optional
  * outputs, each NULL when not wanted:
  *   labels  int64 (n,) distributed like x: overwritten; *changed counts rows whose label
  *           differed from the value it held before
@@ -41,6 +42,29 @@ ht_array *ht_cdist(const ht_array *x, const ht_array *y, ht_dist_metric metric,
 int ht_kmeans_assign(const ht_array *x, const ht_array *c, const ht_array *w,
                      ht_array *labels, ht_array *mind, double *sums, double *wsum,
                      double *inertia, int64_t *changed);
+
+/* A rank's memory between the passes of the bounded Lloyd (Hamerly's bounds kept per row
+ * of this rank, its weighted per-cluster sums, the centres the bounds refer to). Local
+ * memory only: free it from a finalizer. */
+typedef struct ht_kmeans_bounds {
+  int64_t n, k, f;
+  bool valid;                   /* false: the next pass is a full one */
+  float *ub, *lb;               /* n each, rounded outwards */
+  double *lsums, *cprev;        /* k*F + k sums and weights; k*F */
+} ht_kmeans_bounds;
+ht_kmeans_bounds *ht_kmeans_bounds_new(void);
+void ht_kmeans_bounds_free(ht_kmeans_bounds *b);
+
+/* ht_kmeans_assign for the passes of one Lloyd run: labels (required) and b must be the
+ * ones of the previous pass (the first pass, or one after the shapes changed, is a full
+ * one). Later passes move each row's bounds by how far the centres went and recompute only
+ * the rows whose bounds overlap, so they cost O(n) plus those rows; the sums and weights
+ * come from the rank's kept sums, so the allreduce is the same k*F + k + 2 values. The
+ * labels, sums and changed are ht_kmeans_assign's for the same centres (sums to rounding:
+ * they are updated by the moved rows); *inertia, when not NULL, reads every row. */
+int ht_kmeans_assign_bounded(const ht_array *x, const ht_array *c, const ht_array *w,
+                             ht_array *labels, ht_kmeans_bounds *b, double *sums, double *wsum,
+                             double *inertia, int64_t *changed);
 
 /* Candidates tried per step of greedy k-means++ (scikit-learn's 2 + log k). */
 static inline int64_t ht_kmeanspp_trials(int64_t k) {
@@ -56,15 +80,17 @@ static inline int64_t ht_kmeanspp_trials(int64_t k) {
  * count. w (n,) like x or NULL. Returns k x F replicated centres of x's dtype. */
 ht_array *ht_kmeanspp(const ht_array *x, const ht_array *w, int64_t k, const double *u);
 
-/* batchparallel's local phase: greedy k-means++ on a strided sample of at most
- * max(20000, 100 k) of the rank's rows, driven by 1 + (k - 1) * ht_kmeanspp_trials(k)
- * uniforms u in [0, 1) (the same draws on every rank), then Lloyd iterations (at most
- * max_iter, until no label changes or the squared centre shift is <= tol, an absolute
- * tolerance: the caller scales it by the data's variance) on this rank's own rows only. Returns a rank-local array (split None) of
- * min(k, local rows) centres; a rank without rows returns 0 rows. Collective only in that
- * every rank agrees on failures once at the end. */
-ht_array *ht_kmeans_local(const ht_array *x, int64_t k, const double *u, int64_t max_iter,
-                          double tol);
+/* batchparallel's local phase on this rank's rows cut into nbatch contiguous batches: on
+ * each, greedy k-means++ on a strided sample (max(100,000 / (ranks x nbatch), 1000 k)
+ * rows), batch b driven by its U = 1 + (k - 1) * ht_kmeanspp_trials(k) uniforms in [0, 1),
+ * u[b U, (b + 1) U), then Lloyd iterations (at most max_iter, until no label
+ * changes or the squared centre shift is <= tol, an absolute tolerance: the caller scales
+ * it by the data's variance) on the batch's rows. Returns a rank-local array (split None)
+ * of the batches' centres (min(k, batch rows) each; a rank without rows returns 0 rows) and
+ * in *counts the rows of each centre's cluster (float64, the merge's weights). Collective
+ * only in that every rank agrees on failures once at the end. */
+ht_array *ht_kmeans_local(const ht_array *x, int64_t k, int64_t nbatch, const double *u,
+                          int64_t max_iter, double tol, ht_array **counts);
 
 /* The rank's own rows as a replicated-looking array (its shape is the local chunk's, so
  * it differs between ranks): for rank-local work such as batchparallel's local k-means.

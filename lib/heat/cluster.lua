@@ -90,15 +90,48 @@ end
 
 local lloyd
 
+-- Batches of rows clustered on their own, over all ranks together: at least this many, so
+-- that the merge has several local solutions to choose from even on one rank.
+local MIN_BATCHES = 4
+-- k-means++ starts of the weighted merge (ranks x batches x k points: each start costs
+-- microseconds), the one of least weighted inertia wins
+local MERGE_STARTS = 10
+
 -- Heat's batchparallel scheme: k-means++ and Lloyd on every rank's own rows (no
--- communication), then the gathered local centres clustered once more.
+-- communication; each rank's rows cut into batches so that there are >= MIN_BATCHES in
+-- all), then the gathered local centres clustered once more, each weighted by the size of
+-- its local cluster (weighted k-means++ and weighted Lloyd): a local optimum that put one
+-- centre between two true clusters is outvoted by the batches that separated them.
 local function init_batchparallel(self, X, k, tol_abs)
-  local u = ht.random.rand(1 + (k - 1) * trials(k), { dtype = ht.float64 }):totable()
-  local loc = core._kmeans_local(X, k, u, self.max_iter, tol_abs)
+  local p = X.split == nil and 1 or ht.nprocs()
+  local nb = math.ceil(MIN_BATCHES / p)
+  -- each batch its own k-means++ draws (the same ones for the same batch at any rank
+  -- count): with shared draws, similar batches made the same poor choices
+  local nu = 1 + (k - 1) * trials(k)
+  local all_u = ht.random.rand(p * nb * nu, { dtype = ht.float64 }):totable()
+  local first = (X.split == nil and 0 or ht.rank()) * nb * nu
+  local u = {}
+  for i = 1, nb * nu do u[i] = all_u[first + i] end
+  local loc, cnt = core._kmeans_local(X, k, u, self.max_iter, tol_abs, nb)
   local all = core._stack_local_rows(loc):resplit(nil)
+  local wts = core._stack_local_rows(cnt:reshape({ cnt.shape[1], 1 })):resplit(nil)
+  wts = core._contiguous(wts:reshape({ wts.shape[1] }):astype(all.dtype))
   if all.shape[1] <= k then return all end
-  local C = init_kmeanspp(all, k)
-  return (self._merge(self, all, nil, C, self.tol * all:var(0):mean():item()))
+  return M._merge_local(self, all, wts, k)
+end
+
+-- The merge of the gathered local centres `all` (replicated) of cluster sizes `wts` into k:
+-- the best of MERGE_STARTS weighted k-means++ + weighted Lloyd runs; the median family merges
+-- as Heat does (unweighted KMedians, one start).
+function M._merge_local(self, all, wts, k)
+  local w = self._weighted_merge and wts or nil
+  local tol = self.tol * all:var(0):mean():item()
+  local best, best_inertia
+  for _ = 1, w and MERGE_STARTS or 1 do
+    local C, _, inertia = self._merge(self, all, w, init_kmeanspp(all, k, w), tol)
+    if best == nil or inertia < best_inertia then best, best_inertia = C, inertia end
+  end
+  return best
 end
 
 local function check_centres(self, C, X, k)
@@ -154,25 +187,30 @@ local function new_centres(X, w, C, labels, sums, wsum)
 end
 
 -- scikit-learn's _kmeans_single_lloyd: stops when no label changes or when the squared
--- centre shift is <= tol_abs; returns centres, labels, inertia, iterations.
+-- centre shift is <= tol_abs; returns centres, labels, inertia, iterations. The passes after
+-- the first keep Hamerly's bounds per row on each rank (core._kmeans_assign_bounded): only
+-- rows whose bounds overlap are looked at again, and the labels are those of a full pass.
 lloyd = function(self, X, w, C, tol_abs, bar)
   local labels = new_labels(X)
+  local bounds = core._kmeans_bounds()
+  local verbose = bar ~= nil and self.verbose ~= false and self.verbose ~= 0 -- the same on every rank
   local it = 0
   for i = 1, self.max_iter do
     it = i
-    local inertia, changed, sums, wsum = core._kmeans_assign(X, C, w, labels, nil, true)
+    local inertia, changed, sums, wsum = core._kmeans_assign_bounded(X, C, w, labels, bounds, true, verbose)
     local Cn = new_centres(X, w, C, labels, sums, wsum)
     local d = Cn - C
     local shift = (d * d):sum():item()
     C = Cn
     if bar then bar:update(i, { inertia = inertia, shift = shift }) end
-    -- no label moved and the centres stayed bitwise the same: this pass was already the
-    -- final E-step (scikit-learn's strict convergence), no second pass
-    if changed == 0 and shift == 0 then return C, labels, inertia, it end
+    -- no label moved: the centres stay the same, this pass was already the final E-step
+    -- (scikit-learn's strict convergence)
     if changed == 0 or shift <= tol_abs then break end
   end
-  -- labels and inertia of the final centres (scikit-learn's last E-step)
-  local inertia = core._kmeans_assign(X, C, w, labels, nil, false)
+  -- labels and inertia of the final centres (scikit-learn's last E-step): a bounded pass,
+  -- which reads every row once for the inertia
+  local inertia = core._kmeans_assign_bounded(X, C, w, labels, bounds, false, true)
+  core._kmeans_bounds_free(bounds)
   return C, labels, inertia, it
 end
 
@@ -215,6 +253,7 @@ local function class(name, init, run, metric, merge)
   local cls = estimator.class(name, { positional = "n_clusters", params = params(init) })
   cls._validate = validate
   cls._run, cls._metric, cls._initial, cls._merge = run, metric, initial_centres, merge or run
+  cls._weighted_merge = (merge or run) == lloyd
   return cls
 end
 

@@ -133,10 +133,43 @@ typedef struct assign_job {
   int64_t f, k;
   const void *x, *c, *w;
   const double *cn;
+  double cnmax;
   int64_t *labels;
   void *mind;
-  double *sums, *wsum; /* per thread: nt x (k*f), nt x k */
+  float *ub, *lb; /* the bounded Lloyd's bounds (n each), or NULL */
 } assign_job;
+
+/* Row i's exact squared distances to all k centres (sq_row, ties to the lower index): the
+ * label of the exact rule; *b1, *b2 the best and second best. */
+static int64_t exact_row(ht_dtype t, int64_t f, int64_t k, const void *xr, const void *c,
+                         double *b1, double *b2) {
+  const size_t item = ht_dtype_size(t);
+  double d1 = INFINITY, d2 = INFINITY;
+  int64_t best = 0;
+  for (int64_t q = 0; q < k; q++) {
+    const double d = sq_row(t, xr, (const char *)c + (size_t)(q * f) * item, f);
+    if (d < d1) d2 = d1, d1 = d, best = q;
+    else if (d < d2) d2 = d;
+  }
+  *b1 = d1, *b2 = d2;
+  return best;
+}
+
+/* The bounded Lloyd keeps its bounds in float32 (8 bytes a row, not 16): an upper bound
+ * rounded up, a lower bound rounded down (distances are >= 0, so 0 is a valid one). */
+static inline float bound_up(double v) { return (float)(v * (1 + 0x1p-22)); }
+static inline float bound_down(double v) {
+  return v <= 0 ? 0.0f : v > 3.0e38 ? 3.0e38f : (float)(v * (1 - 0x1p-22));
+}
+
+/* A bound on the rounding of the GEMM expansion's values v_c = -2 x.c + |c|^2 (|x|^2 left
+ * out), 2 (f + 2) u (|x|^2 + max |c|^2), with |x|^2 <= 2 d + 2 max |c|^2 for d the exact
+ * squared distance to any centre: when the second-best value exceeds the best by more, the
+ * expansion's argmin is the exact one. */
+static inline double expansion_margin(ht_dtype t, int64_t f, double d, double cnmax) {
+  const double u = t == HT_FLOAT32 ? 0x1p-24 : 0x1p-53;
+  return 2.0 * (double)(f + 2) * u * (2.0 * d + 3.0 * cnmax);
+}
 
 /* Rows [i0, i0 + nb) against the GEMM block d (nb x k holding -2 x.c). Returns the local
  * inertia and adds to the thread's sums; *changed counts relabelled rows. */
@@ -147,22 +180,30 @@ static double assign_rows(const assign_job *j, int64_t i0, int64_t nb, const voi
   for (int64_t i = 0; i < nb; i++) {
     const int64_t row = i0 + i;
     int64_t best = 0;
-    double bd = INFINITY;
+    double bd = INFINITY, b2 = INFINITY;
     if (j->t == HT_FLOAT32) {
       const float *g = (const float *)d + i * j->k;
       for (int64_t c = 0; c < j->k; c++) {
         const double v = (double)g[c] + j->cn[c];
-        if (v < bd) bd = v, best = c;
+        if (v < bd) b2 = bd, bd = v, best = c;
+        else if (v < b2) b2 = v;
       }
     } else {
       const double *g = (const double *)d + i * j->k;
       for (int64_t c = 0; c < j->k; c++) {
         const double v = g[c] + j->cn[c];
-        if (v < bd) bd = v, best = c;
+        if (v < bd) b2 = bd, bd = v, best = c;
+        else if (v < b2) b2 = v;
       }
     }
     const char *xr = (const char *)j->x + (size_t)(row * j->f) * item;
-    const double d2 = sq_row(j->t, xr, (const char *)j->c + (size_t)(best * j->f) * item, j->f);
+    double d2 = sq_row(j->t, xr, (const char *)j->c + (size_t)(best * j->f) * item, j->f);
+    /* labels follow the exact rule: a near tie of the expansion is settled by the exact
+     * distances, so the bounded Lloyd (which uses them) assigns every row the same way */
+    const double margin = expansion_margin(j->t, j->f, d2, j->cnmax);
+    double lo2 = d2 + (b2 - bd) - margin; /* <= the exact second best */
+    if (b2 - bd <= margin) best = exact_row(j->t, j->f, j->k, xr, j->c, &d2, &lo2);
+    if (j->ub) j->ub[row] = bound_up(sqrt(d2)), j->lb[row] = bound_down(lo2 > 0 ? sqrt(lo2) : 0);
     const double wi = j->w ? getv(j->t, j->w, row) : 1.0;
     inertia += wi * d2;
     if (j->labels) {
@@ -182,6 +223,11 @@ static double assign_rows(const assign_job *j, int64_t i0, int64_t nb, const voi
   return inertia;
 }
 
+static int assign_pass(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x,
+                       const void *c, const void *w, int64_t *labels, void *mind, float *ub,
+                       float *lb, double *sums, double *wsum, double *inertia,
+                       int64_t *changed);
+
 /* Rows are cut into at most this many chunks whatever the thread count; partial sums are
  * kept per chunk and added in chunk order, so results are bitwise the same for any number
  * of threads (ranks holding a replicated array must agree to the last bit). */
@@ -190,6 +236,13 @@ static double assign_rows(const assign_job *j, int64_t i0, int64_t nb, const voi
 int ht_cpu_kmeans_assign(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x,
                          const void *c, const void *w, int64_t *labels, void *mind,
                          double *sums, double *wsum, double *inertia, int64_t *changed) {
+  return assign_pass(t, n, f, k, x, c, w, labels, mind, NULL, NULL, sums, wsum, inertia, changed);
+}
+
+static int assign_pass(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x,
+                       const void *c, const void *w, int64_t *labels, void *mind, float *ub,
+                       float *lb, double *sums, double *wsum, double *inertia,
+                       int64_t *changed) {
   const size_t item = ht_dtype_size(t);
   const int64_t B = block_rows(k, item), nblk = (n + B - 1) / B;
   const int64_t nch = nblk < HT_KM_CHUNKS ? (nblk > 0 ? nblk : 1) : HT_KM_CHUNKS;
@@ -204,7 +257,9 @@ int ht_cpu_kmeans_assign(ht_dtype t, int64_t n, int64_t f, int64_t k, const void
                     (long long)B, (long long)k);
   }
   row_norms(t, k, f, c, cn);
-  assign_job j = {t, f, k, x, c, w, cn, labels, mind, NULL, NULL};
+  double cnmax = 0;
+  for (int64_t q = 0; q < k; q++) cnmax = cn[q] > cnmax ? cn[q] : cnmax;
+  assign_job j = {t, f, k, x, c, w, cn, cnmax, labels, mind, ub, lb};
   int status = 0;
   /* chunks in parallel, each thread's GEMM single-threaded (see ht_blas_threads) */
   const int bt = ht_blas_threads();
@@ -239,6 +294,103 @@ int ht_cpu_kmeans_assign(ht_dtype t, int64_t n, int64_t f, int64_t k, const void
   if (changed) *changed += moved;
   free(cn), free(d), free(acc);
   return status ? -1 : 0;
+}
+
+/* Adds w x (row xr) to cluster `to`'s sums and weight in ds (k*f sums, then k weights) and
+ * takes it from cluster `from` (-1: none). */
+static void move_row(ht_dtype t, int64_t f, int64_t k, const void *xr, double wi, int64_t from,
+                     int64_t to, double *ds) {
+  double *dw = ds + k * f;
+  for (int64_t q = 0; q < f; q++) {
+    const double v = wi * getv(t, xr, q);
+    if (from >= 0) ds[from * f + q] -= v;
+    ds[to * f + q] += v;
+  }
+  if (from >= 0) dw[from] -= wi;
+  dw[to] += wi;
+}
+
+int ht_cpu_kmeans_bounded(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x,
+                          const void *c, const void *w, int64_t *labels, bool full, float *ub,
+                          float *lb, double *lsums, double *cprev, double *inertia,
+                          int64_t *changed) {
+  const size_t item = ht_dtype_size(t);
+  int status = 0;
+  if (full) {
+    memset(lsums, 0, sizeof(double) * (size_t)(k * f + k));
+    status = assign_pass(t, n, f, k, x, c, w, labels, NULL, ub, lb, lsums, lsums + k * f,
+                         inertia, changed);
+  } else {
+    /* the same chunks and blocks as assign_pass, so the inertia is added in its order */
+    const int64_t B = block_rows(k, item), nblk = (n + B - 1) / B;
+    const int64_t nch = nblk < HT_KM_CHUNKS ? (nblk > 0 ? nblk : 1) : HT_KM_CHUNKS;
+    const int64_t per = k * f + k + 2;
+    double *acc = calloc((size_t)(nch * per + k), sizeof(double));
+    if (!acc) return ht_error("kmeans: out of memory (%lld x %lld partial sums)", (long long)nch,
+                              (long long)per);
+    /* how far each centre moved: upper bounds grow by their centre's move, lower bounds
+     * shrink by the largest move of another centre */
+    double *delta = acc + nch * per, dmax = 0, dmax2 = 0;
+    int64_t jmax = -1;
+    for (int64_t q = 0; q < k; q++) {
+      double d2 = 0;
+      for (int64_t p = 0; p < f; p++) {
+        const double d = getv(t, c, q * f + p) - cprev[q * f + p];
+        d2 += d * d;
+      }
+      delta[q] = sqrt(d2);
+      if (delta[q] > dmax) dmax2 = dmax, dmax = delta[q], jmax = q;
+      else if (delta[q] > dmax2) dmax2 = delta[q];
+    }
+    const double e = 1e-12; /* slack against the rounding of sqrt, deltas and sq_row */
+#pragma omp parallel for schedule(dynamic, 1) if (nch > 1 && n > 65536)
+    for (int64_t ch = 0; ch < nch; ch++) {
+      double *ds = acc + ch * per;
+      int64_t moved = 0;
+      for (int64_t b = ch * nblk / nch; b < (ch + 1) * nblk / nch; b++) {
+        const int64_t i0 = b * B, i1 = n - i0 < B ? n : i0 + B;
+        double in = 0;
+        for (int64_t i = i0; i < i1; i++) {
+          const int64_t l = labels[i];
+          const char *xr = (const char *)x + (size_t)(i * f) * item;
+          double u = (ub[i] + delta[l]) * (1 + e);
+          double lo = lb[i] * (1 - e) - (l == jmax ? dmax2 : dmax) * (1 + e);
+          if (!(u < lo)) {
+            u = sqrt(sq_row(t, xr, (const char *)c + (size_t)(l * f) * item, f));
+            if (!(u < lo)) {
+              double d1, d2;
+              const int64_t best = exact_row(t, f, k, xr, c, &d1, &d2);
+              u = sqrt(d1), lo = sqrt(d2);
+              if (best != l) {
+                move_row(t, f, k, xr, w ? getv(t, w, i) : 1.0, l, best, ds);
+                labels[i] = best, moved++;
+              }
+            }
+          }
+          ub[i] = bound_up(u), lb[i] = bound_down(lo);
+          if (inertia)
+            in += (w ? getv(t, w, i) : 1.0) *
+                  sq_row(t, xr, (const char *)c + (size_t)(labels[i] * f) * item, f);
+        }
+        ds[per - 2] += in;
+      }
+      ds[per - 1] = (double)moved;
+    }
+    /* chunk deltas in chunk order: the same bits for any thread count */
+    double in = 0;
+    int64_t moved = 0;
+    for (int64_t ch = 0; ch < nch; ch++) {
+      const double *ds = acc + ch * per;
+      for (int64_t q = 0; q < k * f + k; q++) lsums[q] += ds[q];
+      in += ds[per - 2], moved += (int64_t)ds[per - 1];
+    }
+    if (inertia) *inertia += in;
+    if (changed) *changed += moved;
+    free(acc);
+  }
+  if (!status)
+    for (int64_t q = 0; q < k * f; q++) cprev[q] = getv(t, c, q);
+  return status;
 }
 
 /* Rows [i0, i0 + nb) against the GEMM block g (nb x L holding -2 x.c): adds to pot[j] the
@@ -316,31 +468,18 @@ typedef struct bounded_job {
 /* Row i's exact squared distances to all k centres: best and second best into the bounds;
  * returns the new label. */
 static int64_t bounded_full_row(const bounded_job *j, int64_t i) {
-  const size_t item = ht_dtype_size(j->t);
-  const char *xr = (const char *)j->x + (size_t)(i * j->f) * item;
-  double b1 = INFINITY, b2 = INFINITY;
-  int64_t best = 0;
-  for (int64_t c = 0; c < j->k; c++) {
-    const double d = sq_row(j->t, xr, (const char *)j->c + (size_t)(c * j->f) * item, j->f);
-    if (d < b1) b2 = b1, b1 = d, best = c;
-    else if (d < b2) b2 = d;
-  }
+  double b1, b2;
+  const int64_t best = exact_row(j->t, j->f, j->k,
+                                 (const char *)j->x + (size_t)(i * j->f) * ht_dtype_size(j->t),
+                                 j->c, &b1, &b2);
   j->ub[i] = sqrt(b1), j->lb[i] = sqrt(b2);
   return best;
 }
 
 /* Moves row i from cluster `from` (-1: none) to `to` in the chunk's delta sums. */
 static void bounded_move(const bounded_job *j, int64_t i, int64_t from, int64_t to, double *ds) {
-  const size_t item = ht_dtype_size(j->t);
-  const char *xr = (const char *)j->x + (size_t)(i * j->f) * item;
-  double *dw = ds + j->k * j->f;
-  for (int64_t q = 0; q < j->f; q++) {
-    const double v = getv(j->t, xr, q);
-    if (from >= 0) ds[from * j->f + q] -= v;
-    ds[to * j->f + q] += v;
-  }
-  if (from >= 0) dw[from] -= 1;
-  dw[to] += 1;
+  move_row(j->t, j->f, j->k, (const char *)j->x + (size_t)(i * j->f) * ht_dtype_size(j->t), 1.0,
+           from, to, ds);
 }
 
 /* First pass: GEMM blocks give the label (as ht_cpu_kmeans_assign) and the second-best

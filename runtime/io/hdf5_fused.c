@@ -1,10 +1,14 @@
 /* Fused HDF5 loads: several datasets side by side (as column ranges) and several files one
  * after another (as row ranges) read straight into one array, so a load's peak memory is
  * its result: no per-dataset arrays and no hstack/concatenate copy. */
+#include <fcntl.h>
 #include <inttypes.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "comm.h"
 #include "device.h"
@@ -68,6 +72,90 @@ static int check_parts(int nfiles, const char *const *paths, int nsets,
 
 static int64_t rows_of(const ht_array *a) { return a->ndim ? a->gshape[0] : 0; }
 
+/* Where dataset d's values lie in the file, when they can be read with pread: contiguous
+ * layout, no filters, the file type equal to the memory type, stored in full, no user
+ * block (addresses are then file offsets). The answer depends on the file's metadata only,
+ * so it is the same on every rank. -1 when HDF5 must read it. */
+static int64_t raw_offset(hid_t f, hid_t d, hid_t mem, const part *p, size_t item) {
+  int64_t off = -1;
+  hid_t dcpl = H5Dget_create_plist(d), fcpl = H5Fget_create_plist(f), type = H5Dget_type(d);
+  hsize_t ublock = 1;
+  if (dcpl >= 0 && fcpl >= 0 && type >= 0 && H5Pget_layout(dcpl) == H5D_CONTIGUOUS &&
+      H5Pget_nfilters(dcpl) == 0 && H5Tequal(type, mem) > 0 && H5Pget_userblock(fcpl, &ublock) >= 0 &&
+      ublock == 0 && H5Dget_storage_size(d) == (hsize_t)(p->rows * p->cols) * item) {
+    haddr_t a = H5Dget_offset(d);
+    if (a != HADDR_UNDEF) off = (int64_t)a;
+  }
+  if (dcpl >= 0) H5Pclose(dcpl);
+  if (fcpl >= 0) H5Pclose(fcpl);
+  if (type >= 0) H5Tclose(type);
+  return off;
+}
+
+/* Rows [s0, s1) (of the dataset) at file offset `at` into columns [c0, c0 + cols) of the
+ * rows of a's chunk starting at local row s0 - l0: pieces of about 1 MiB read by pread in
+ * parallel and copied to their columns (or read in place when they fill whole rows).
+ * Checks the range against the file's length first. Local status. */
+static int pread_rows(const char *path, int64_t at, const part *p, int64_t s0, int64_t s1,
+                      int64_t l0, int64_t c0, ht_array *a, const char *name, const char *fn) {
+  const size_t item = ht_dtype_size(a->dtype), rowb = (size_t)p->cols * item;
+  const int64_t K = a->ndim == 2 ? a->lshape[1] : 1;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0) {
+    if (fd >= 0) close(fd);
+    return ht_error("%s: cannot open '%s' to read dataset '%s'", fn, path, name);
+  }
+  if (at < 0 || at + (int64_t)(p->rows * (int64_t)rowb) > (int64_t)st.st_size) {
+    close(fd);
+    return ht_error("%s: dataset '%s' lies past the end of '%s' (%lld bytes): truncated file?",
+                    fn, name, path, (long long)st.st_size);
+  }
+  int64_t piece = ((int64_t)1 << 20) / (int64_t)rowb;
+  if (piece < 1) piece = 1;
+  const int64_t npieces = (s1 - s0 + piece - 1) / piece;
+  const bool direct = K == p->cols;
+  const int nt = omp_get_max_threads();
+  char *bufs = direct ? NULL : malloc((size_t)nt * (size_t)piece * rowb + 64);
+  int status = 0;
+  if (!direct && !bufs) status = ht_error("%s: out of memory (read buffer)", fn);
+  char *dst0 = (char *)ht_array_data(a);
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : status) if (npieces > 1)
+  for (int64_t q = 0; q < npieces; q++) {
+    if (status) continue;
+    const int64_t i0 = s0 + q * piece, n = s1 - i0 < piece ? s1 - i0 : piece;
+    char *buf = direct ? dst0 + (size_t)(i0 - l0) * rowb
+                       : bufs + (size_t)omp_get_thread_num() * (size_t)piece * rowb;
+    size_t want = (size_t)n * rowb, got = 0;
+    while (got < want) {
+      ssize_t r = pread(fd, buf + got, want - got, (off_t)(at + i0 * (int64_t)rowb + (int64_t)got));
+      if (r <= 0) break;
+      got += (size_t)r;
+    }
+    if (got < want) {
+      status |= 1;
+      continue;
+    }
+    if (direct) continue;
+    char *dst = dst0 + ((size_t)(i0 - l0) * (size_t)K + (size_t)c0) * item;
+    const size_t drow = (size_t)K * item;
+    if (item == 4 && (rowb & 3) == 0) { /* word copies: a memcpy call per short row costs more */
+      const int64_t w = p->cols;
+      for (int64_t i = 0; i < n; i++) {
+        uint32_t *o = (uint32_t *)(dst + (size_t)i * drow);
+        const uint32_t *in = (const uint32_t *)(buf + (size_t)i * rowb);
+        for (int64_t j = 0; j < w; j++) o[j] = in[j];
+      }
+    } else {
+      for (int64_t i = 0; i < n; i++) memcpy(dst + (size_t)i * drow, buf + (size_t)i * rowb, rowb);
+    }
+  }
+  free(bufs);
+  close(fd);
+  if (status > 0) status = ht_error("%s: cannot read dataset '%s' from '%s'", fn, name, path);
+  return status ? -1 : 0;
+}
+
 /* Reads rows [r0, r1) of dataset `name` (global rows of the result start at `off` in this
  * file) into columns [c0, c0 + cols) of a's chunk. Collective: every rank calls it, a rank
  * whose block misses the range selects nothing. */
@@ -84,13 +172,20 @@ static int read_part(hid_t f, const char *path, const char *name, const part *p,
   /* In pieces of about 8 MiB: MPI-IO packs a strided memory selection through a buffer as
    * large as the read, which would otherwise be the rank's whole block. Every rank makes
    * as many calls as the largest block needs (collective reads). */
+  hid_t mem = ht_h5_mem_type(a->dtype);
+  const int64_t at = raw_offset(f, d, mem, p, ht_dtype_size(a->dtype));
+  if (at >= 0) { /* the same decision on every rank: no collective read follows */
+    int status = r1 > r0 ? pread_rows(path, at, p, r0 - off, r1 - off, l0 - off, c0, a, name, fn) : 0;
+    H5Tclose(mem), H5Dclose(d);
+    return ht_comm_agree(status);
+  }
   int64_t most = a->split < 0 ? rows_of(a) : 0;
   for (int r = 0; a->split >= 0 && r < ht_comm_size(); r++)
     if (a->counts[r] > most) most = a->counts[r];
   if (most > p->rows) most = p->rows;
   int64_t piece = ((int64_t)8 << 20) / (p->cols * (int64_t)ht_dtype_size(a->dtype));
   if (piece < 1) piece = 1;
-  hid_t mem = ht_h5_mem_type(a->dtype), dxpl = H5Pcreate(H5P_DATASET_XFER);
+  hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
   H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
   /* a piece lands in a contiguous buffer, then its rows go to their columns: HDF5's
    * scatter into a few columns of wide rows ran at a fraction of memcpy's speed */

@@ -21,8 +21,36 @@ static int same_rows(const char *what, const ht_array *x, const ht_array *a, int
   return 0;
 }
 
-int ht_kmeans_assign(const ht_array *x, const ht_array *c, const ht_array *w,
-                     ht_array *labels, ht_array *mind, double *sums, double *wsum,
+/* The bounds' storage for n rows, k centres of f features: (re)allocated, marked for a
+ * full pass, when the shapes changed. 0 or -1 (out of memory: not agreed yet). */
+static int bounds_fit(ht_kmeans_bounds *b, int64_t n, int64_t k, int64_t f) {
+  if (b->ub && b->n == n && b->k == k && b->f == f) return 0;
+  free(b->ub), free(b->lsums);
+  b->valid = false, b->n = n, b->k = k, b->f = f;
+  b->ub = malloc(sizeof(float) * (size_t)(2 * n) + 8);
+  b->lsums = malloc(sizeof(double) * (size_t)(2 * k * f + k));
+  if (!b->ub || !b->lsums) {
+    free(b->ub), free(b->lsums);
+    b->ub = NULL, b->lsums = NULL;
+    return ht_error("kmeans: out of memory (bounds of %lld rows)", (long long)n);
+  }
+  b->lb = b->ub + n, b->cprev = b->lsums + k * f + k;
+  return 0;
+}
+
+ht_kmeans_bounds *ht_kmeans_bounds_new(void) {
+  ht_kmeans_bounds *b = calloc(1, sizeof *b);
+  if (!b) ht_error("kmeans: out of memory");
+  return b;
+}
+
+void ht_kmeans_bounds_free(ht_kmeans_bounds *b) {
+  if (!b) return;
+  free(b->ub), free(b->lsums), free(b);
+}
+
+static int assign_op(const ht_array *x, const ht_array *c, const ht_array *w, ht_array *labels,
+                     ht_array *mind, ht_kmeans_bounds *b, double *sums, double *wsum,
                      double *inertia, int64_t *changed) {
   char sx[128], sc[128];
   if (ht_require_host(x, "kmeans")) return -1;
@@ -52,12 +80,22 @@ int ht_kmeans_assign(const ht_array *x, const ht_array *c, const ht_array *w,
   double *acc = calloc((size_t)nacc, sizeof(double));
   int64_t ch = 0;
   int status = acc ? 0 : ht_error("kmeans: out of memory");
-  if (!status)
+  if (!status && b) status = bounds_fit(b, x->lshape[0], k, f);
+  if (!status && b) {
+    /* inertia only when asked: it is the one part of a bounded pass that reads every row */
+    status = ht_cpu_kmeans_bounded(x->dtype, x->lshape[0], f, k, ht_array_data(x),
+                                   ht_array_data(c), w ? ht_array_data(w) : NULL,
+                                   ht_array_data(labels), !b->valid, b->ub, b->lb, b->lsums,
+                                   b->cprev, inertia ? &acc[nacc - 2] : NULL, &ch);
+    b->valid = !status;
+    if (!status && sums) memcpy(acc, b->lsums, sizeof(double) * (size_t)(k * f + k));
+  } else if (!status) {
     status = ht_cpu_kmeans_assign(x->dtype, x->lshape[0], f, k, ht_array_data(x),
                                   ht_array_data(c), w ? ht_array_data(w) : NULL,
                                   labels ? ht_array_data(labels) : NULL,
                                   mind ? ht_array_data(mind) : NULL, sums ? acc : NULL,
                                   sums ? acc + k * f : NULL, &acc[nacc - 2], &ch);
+  }
   if (x->split >= 0) {
     if (ht_comm_agree(status)) return free(acc), -1;
     acc[nacc - 1] = (double)ch; /* exact below 2^53 rows */
@@ -74,6 +112,19 @@ int ht_kmeans_assign(const ht_array *x, const ht_array *c, const ht_array *w,
   if (changed) *changed = ch;
   free(acc);
   return 0;
+}
+
+int ht_kmeans_assign(const ht_array *x, const ht_array *c, const ht_array *w,
+                     ht_array *labels, ht_array *mind, double *sums, double *wsum,
+                     double *inertia, int64_t *changed) {
+  return assign_op(x, c, w, labels, mind, NULL, sums, wsum, inertia, changed);
+}
+
+int ht_kmeans_assign_bounded(const ht_array *x, const ht_array *c, const ht_array *w,
+                             ht_array *labels, ht_kmeans_bounds *b, double *sums, double *wsum,
+                             double *inertia, int64_t *changed) {
+  if (!labels) return ht_error("kmeans: the bounded assignment needs the labels array");
+  return assign_op(x, c, w, labels, NULL, b, sums, wsum, inertia, changed);
 }
 
 ht_array *ht_local_rows(const ht_array *x) {
@@ -241,19 +292,18 @@ ht_array *ht_kmeanspp(const ht_array *x, const ht_array *w, int64_t k, const dou
   return c;
 }
 
-/* The batchparallel local phase: k-means++ and Lloyd on a strided sample of the rows, then
- * Lloyd on all of them, both with Hamerly's bounds (ht_cpu_kmeans_lloyd). From a k-means++
- * start that shares a true cluster between two centres Lloyd crawls: tens of passes that
- * move a few hundred rows each. On the sample the crawl costs ns/n of a pass, and the bounds
- * make the remaining full passes near the fixed point skip almost every row. */
-static int local_lloyd(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x, void *c,
-                       const double *u, int64_t max_iter, double tol) {
+/* The batchparallel local phase on one batch of rows: k-means++ and Lloyd on a strided
+ * sample of ns rows, then Lloyd on all of them, both with Hamerly's bounds
+ * (ht_cpu_kmeans_lloyd). From a k-means++ start that shares a true cluster between two
+ * centres Lloyd crawls: tens of passes that move a few hundred rows each. On the sample the
+ * crawl costs ns/n of a pass, and the bounds make the remaining full passes near the fixed
+ * point skip almost every row. cnt (k) receives the cluster sizes. */
+static int local_lloyd(ht_dtype t, int64_t n, int64_t f, int64_t k, int64_t ns, const void *x,
+                       void *c, double *cnt, const double *u, int64_t max_iter, double tol) {
   const size_t item = ht_dtype_size(t);
-  /* a sample large enough that its fixed point lies near the full one */
-  int64_t ns = 2000 * k > 100000 ? 2000 * k : 100000;
   if (ns > n) ns = n;
   char *xs = ns < n ? malloc((size_t)(ns * f) * item + 64) : (char *)x;
-  int64_t *labels = malloc(sizeof(int64_t) * (size_t)n);
+  int64_t *labels = malloc(sizeof(int64_t) * (size_t)n + 8);
   int status = labels && xs ? 0 : ht_error("kmeans: out of memory (local phase)");
   if (!status && ns < n)
     for (int64_t i = 0; i < ns; i++)
@@ -264,23 +314,53 @@ static int local_lloyd(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *
     status = ht_cpu_kmeans_lloyd(t, ns, f, k, xs, c, max_iter, tol, labels, NULL);
   if (xs != x) free(xs);
   if (!status) status = ht_cpu_kmeans_lloyd(t, n, f, k, x, c, max_iter, tol, labels, NULL);
+  memset(cnt, 0, sizeof(double) * (size_t)k);
+  for (int64_t i = 0; !status && i < n; i++) cnt[labels[i]] += 1;
   free(labels);
   return status;
 }
 
-ht_array *ht_kmeans_local(const ht_array *x, int64_t k, const double *u, int64_t max_iter,
-                          double tol) {
+ht_array *ht_kmeans_local(const ht_array *x, int64_t k, int64_t nbatch, const double *u,
+                          int64_t max_iter, double tol, ht_array **counts) {
+  *counts = NULL;
   if (x->ndim != 2 || !ht_dtype_is_float(x->dtype) || x->split == 1 || !ht_array_is_contiguous(x))
     return ht_error("kmeans: X must be a contiguous 2-D float array split 0 or replicated"), NULL;
-  const int64_t n = x->lshape[0], f = x->gshape[1], m = n < k ? n : k;
+  if (nbatch < 1) return ht_error("kmeans: batches must be >= 1, got %lld", (long long)nbatch), NULL;
+  const size_t item = ht_dtype_size(x->dtype);
+  const int64_t n = x->lshape[0], f = x->gshape[1];
+  /* each batch's rows: [b n / nbatch, (b + 1) n / nbatch); it yields min(k, its rows) centres */
+  int64_t m = 0;
+  for (int64_t b = 0; b < nbatch; b++) {
+    const int64_t nb = (b + 1) * n / nbatch - b * n / nbatch;
+    m += nb < k ? nb : k;
+  }
+  /* the sample of all batches of all ranks together: max(100,000, 1000 k) rows, at least
+   * 1000 k per batch, so the work of the sample phase shrinks as ranks are added */
+  const int64_t p = x->split >= 0 ? ht_comm_size() : 1;
+  int64_t ns = 100000 / (p * nbatch);
+  if (ns < 1000 * k) ns = 1000 * k;
   const int64_t shape[2] = {m, f};
   ht_array *c = ht_array_empty(x->dtype, 2, shape, -1, HT_CPU);
-  int status = c ? 0 : -1;
-  if (!status && n <= k) {
-    memcpy(ht_array_data(c), ht_array_data(x), (size_t)(n * f) * ht_dtype_size(x->dtype));
-  } else if (!status) {
-    status = local_lloyd(x->dtype, n, f, k, ht_array_data(x), ht_array_data(c), u, max_iter, tol);
+  ht_array *cnt = ht_array_empty(HT_FLOAT64, 1, shape, -1, HT_CPU);
+  int status = c && cnt ? 0 : -1;
+  for (int64_t b = 0, row = 0; !status && b < nbatch; b++) {
+    const int64_t i0 = b * n / nbatch, nb = (b + 1) * n / nbatch - i0;
+    const char *xb = (const char *)ht_array_data(x) + (size_t)(i0 * f) * item;
+    char *cb = (char *)ht_array_data(c) + (size_t)(row * f) * item;
+    double *wb = (double *)ht_array_data(cnt) + row;
+    if (nb <= k) {
+      memcpy(cb, xb, (size_t)(nb * f) * item);
+      for (int64_t i = 0; i < nb; i++) wb[i] = 1;
+    } else {
+      status = local_lloyd(x->dtype, nb, f, k, ns, xb, cb, wb, u + b * (1 + (k - 1) * ht_kmeanspp_trials(k)),
+                           max_iter, tol);
+    }
+    row += nb < k ? nb : k;
   }
-  if (x->split >= 0 ? ht_comm_agree(status) : status) return ht_array_free(c), NULL;
+  if (x->split >= 0 ? ht_comm_agree(status) : status) {
+    ht_array_free(c), ht_array_free(cnt);
+    return NULL;
+  }
+  *counts = cnt;
   return c;
 }

@@ -36,7 +36,7 @@ local ok = tonumber(rank) and tonumber(rank) >= 8 and tonumber(rank) < 64 and to
   and tonumber(mse) < 0.25
 local j = io.open(arg[2]):read("a")
 ok = ok and j:match('"pca_rank": ' .. rank) and j:match('"nprocs": ' .. arg[3]) and
-  j:match('"stages": {') and j:match('"ari": 0%.[789]') ~= nil
+  j:match('"stages": {') and (j:match('"ari": 0%.[789]') or j:match('"ari": 1[,}]')) ~= nil
 os.exit(ok and 0 or 1)
 LUA
   "$heatlua" "$tmp/check.lua" "$tmp/out" "$tmp/p$n.json" $n

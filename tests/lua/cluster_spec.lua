@@ -84,6 +84,45 @@ describe("ht.cluster.KMeans", function()
     assert.are.equal(15, km.n_iter_)
   end)
 
+  -- Lloyd with full passes only (core._kmeans_assign every iteration): what KMeans' bounded
+  -- passes must reproduce (labels exactly, the same iterations, inertia and centres to rounding)
+  local function plain_lloyd(X, C, max_iter)
+    local core = require "heat.core"
+    local labels = ht.full_like(X[{ ht.all, 0 }], -1, { dtype = ht.int64 })
+    local it = 0
+    for i = 1, max_iter do
+      it = i
+      local _, changed, sums, wsum = core._kmeans_assign(X, C, nil, labels, nil, true)
+      local Cn = core._contiguous((sums / wsum:reshape({ C.shape[1], 1 })):astype(X.dtype))
+      local d = Cn - C
+      local shift = (d * d):sum():item()
+      C = Cn
+      if changed == 0 or shift <= 0 then break end
+    end
+    local inertia = core._kmeans_assign(X, C, nil, labels, nil, false)
+    return C, labels, inertia, it
+  end
+
+  for _, dtype in ipairs { ht.float64, ht.float32 } do
+    it("bounded passes give plain Lloyd's labels, iterations and inertia, " .. tostring(dtype), function()
+      -- standardised breast_cancer rows 5..568: unbalanced over the ranks
+      local X = load("breast_cancer", 0)
+      X = ((X - X:mean(0)) / X:std(0))[{ { 5, 569 } }]:astype(dtype)
+      local C0 = rows(X, { 0, 50, 100, 150, 200, 250, 300, 350 })
+      local C, labels, inertia, it = plain_lloyd(X, C0, 300)
+      local km = ht.cluster.KMeans(8, { init = C0, tol = 0 }):fit(X)
+      T.assert_equal(km.labels_, labels:totable())
+      assert.are.equal(it, km.n_iter_)
+      assert.is_true(math.abs(km.inertia_ - inertia) <= 1e-12 * inertia, string.format("%.17g %.17g", km.inertia_, inertia))
+      T.assert_allclose(km.cluster_centers_, C:totable(), dtype == ht.float32 and 1e-6 or 1e-12)
+      -- Xs = standardised X[5:]; KMeans(8, init=Xs[[0, 50, ..., 350]], n_init=1, tol=0,
+      -- algorithm="lloyd").fit(Xs): inertia_, n_iter_, bincount(labels_)
+      assert.is_true(math.abs(km.inertia_ - 7055.043875175411) < (dtype == ht.float32 and 1e-2 or 1e-8))
+      assert.are.equal(13, km.n_iter_)
+      assert.are.same({ 53, 105, 16, 143, 80, 79, 71, 17 }, counts(km.labels_, 8))
+    end)
+  end
+
   it("re-seeds an empty cluster from the farthest point, as scikit-learn", function()
     local X = load("iris", 0)
     local C0 = rows(X, { 3, 7, 11 })
@@ -214,8 +253,19 @@ describe("ht.cluster.BatchParallelKMeans", function()
     T.assert_equal(km.labels_, km:predict(X):totable())
     -- no clustering of iris into 3 does better than the optimum scikit-learn finds
     assert.is_true(km.inertia_ >= 78.851441426146 * (1 - 1e-12))
-    -- the merge of local centres is unweighted (Heat's scheme): looser than a global fit
+    -- no global Lloyd after the merge: looser than a global fit
     assert.is_true(km.inertia_ < 1.5 * 78.851441426146, tostring(km.inertia_))
+  end)
+
+  it("merges the local centres weighted by their cluster sizes", function()
+    -- gathered centres 0 and 1 of 1000 rows each, 10, 11, 12 of one row each: the weighted
+    -- optimum for k = 2 is {0} | {1, 10, 11, 12}, centres 0 and (1000 + 33) / 1003 (cost
+    -- about 301 against 502 for {0, 1} | {10, 11, 12}); an unweighted merge gives 0.5 and 11
+    local km = ht.cluster.BatchParallelKMeans(2, { random_state = 0 })
+    local all = ht.array({ { 0 }, { 1 }, { 10 }, { 11 }, { 12 } }, { dtype = ht.float64 })
+    local w = ht.array({ 1000, 1000, 1, 1, 1 }, { dtype = ht.float64 })
+    local C = ht.sort(require("heat.cluster")._merge_local(km, all, w, 2), 0)
+    T.assert_allclose(C, { { 0 }, { 1033 / 1003 } }, 1e-12)
   end)
 end)
 
