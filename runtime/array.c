@@ -16,15 +16,17 @@ static int64_t bytes_live;
 
 int64_t ht_bytes_live(void) { return bytes_live; }
 
-/* Fault injection: data allocations left on this rank before one fails (0: none armed). */
-static int64_t fail_after = -1;
+/* Fault injection: data allocations (of fail_min bytes or more) left on this rank before
+ * one fails (0: none armed). */
+static int64_t fail_after = -1, fail_min;
 
-void ht_fail_alloc_arm(int rank, int64_t n) {
+void ht_fail_alloc_arm(int rank, int64_t n, int64_t minbytes) {
   fail_after = rank == ht_comm_rank() && n > 0 ? n : 0;
+  fail_min = minbytes;
 }
 
 /* Whether this data allocation is the one to fail; reads HEATLUA_FAIL_ALLOC=rank:n once. */
-static bool fail_injected(void) {
+static bool fail_injected(int64_t nbytes) {
   if (fail_after < 0) {
     const char *env = getenv("HEATLUA_FAIL_ALLOC");
     int rank, used = 0;
@@ -33,10 +35,16 @@ static bool fail_injected(void) {
     if (env && *env) {
       if (sscanf(env, "%d:%lld%n", &rank, &n, &used) != 2 || env[used] || rank < 0 || n < 1)
         ht_fatal("HEATLUA_FAIL_ALLOC=%s: expected rank:n (n >= 1)", env);
-      ht_fail_alloc_arm(rank, n);
+      ht_fail_alloc_arm(rank, n, 0);
     }
   }
-  return fail_after > 0 && --fail_after == 0;
+  return fail_after > 0 && nbytes >= fail_min && --fail_after == 0;
+}
+
+void *ht_scratch_alloc(int64_t nbytes, const char *fn) {
+  void *p = fail_injected(nbytes) || nbytes < 0 ? NULL : malloc((size_t)nbytes + 1);
+  if (!p) ht_error("%s: out of memory allocating %lld bytes", fn, (long long)nbytes);
+  return p;
 }
 
 /* The buffer, or NULL with the error set when the data cannot be allocated. */
@@ -45,7 +53,7 @@ static ht_buffer *buffer_alloc(int64_t nbytes, ht_device device) {
   b->nbytes = nbytes;
   b->device = device;
   b->refcount = 1;
-  if (fail_injected())
+  if (fail_injected(nbytes))
     return free(b), ht_error("out of memory allocating %lld bytes (HEATLUA_FAIL_ALLOC)",
                              (long long)nbytes), NULL;
   b->data = ht_backend_of(device)->alloc(nbytes);
@@ -341,13 +349,15 @@ static int check_split(const ht_array *a, int axis, const char *fn) {
  * so the peak is the result plus one block, not the result plus a send copy per rank. */
 static ht_array *replicate(const ht_array *a) {
   int p = ht_comm_size(), me = ht_comm_rank(), s = a->split;
-  ht_array *out = ht_array_empty(a->dtype, a->ndim, a->gshape, -1, a->device);
+  ht_array *out = ht_array_new_agreed("resplit", a->dtype, a->ndim, a->gshape, -1, NULL,
+                                      a->device);
+  if (!out) return NULL;
   int64_t most = 0, row = (int64_t)ht_dtype_size(a->dtype);
   for (int d = 0; d < a->ndim; d++) row *= d == s ? 1 : a->gshape[d];
   for (int q = 0; q < p; q++) most = a->counts[q] > most ? a->counts[q] : most;
-  char *block = malloc((size_t)(most * row) + 1);
-  int status = out && !block ? ht_error("resplit: out of memory") : 0;
-  if ((status = ht_comm_agree(out ? status : -1))) goto done;
+  char *block = ht_scratch_alloc(most * row, "resplit");
+  int status = ht_comm_agree(block ? 0 : -1);
+  if (status) goto done;
   ht_buffer fake = {0};
   for (int q = 0; q < p && !status; q++) {
     if (!a->counts[q]) continue;
@@ -370,19 +380,17 @@ ht_array *ht_resplit(const ht_array *a, int axis) {
   if (check_split(a, axis, "resplit")) return NULL;
   if (axis == a->split) return ht_copy(a);
   if (axis < 0) return replicate(a);
-  ht_array *out = ht_array_empty(a->dtype, a->ndim, a->gshape, axis, a->device);
+  ht_array *out = ht_array_new_agreed("resplit", a->dtype, a->ndim, a->gshape, axis, NULL,
+                                      a->device);
+  if (!out) return NULL; /* agreed (or a small one that ended the job) */
   if (a->split < 0) { /* every rank already has everything: keep its block */
-    if (!out) return NULL;
     ht_array part = ht_narrow(a, axis, ht_array_lstart(out), out->lshape[axis]);
     ht_copy_into(out, &part);
     return out;
   }
   int p = ht_comm_size(), s = a->split, ns = 0, nr = 0;
-  ht_xseg *seg = malloc(sizeof(ht_xseg) * 2 * (size_t)p), *send = seg, *recv = seg + p;
-  if (ht_comm_agree(!out || !seg ? (out ? ht_error("resplit: out of memory") : -1) : 0)) {
-    free(seg), ht_array_free(out);
-    return NULL;
-  }
+  ht_xseg *seg = ht_meta_alloc(sizeof(ht_xseg) * 2 * (size_t)p, "resplit");
+  ht_xseg *send = seg, *recv = seg + p;
   /* to q: my rows, cut to q's part along the new axis; from q: q's rows, my part along
    * the new axis (gathering to every rank is replicate's) */
   for (int q = 0; q < p; q++) {
@@ -401,12 +409,10 @@ ht_array *ht_redistribute(const ht_array *a, const int64_t *counts) {
   if (ht_require_host(a, "redistribute")) return NULL;
   if (a->split < 0) return ht_copy(a);
   int p = ht_comm_size(), s = a->split;
-  ht_array *out = ht_array_empty_counts(a->dtype, a->ndim, a->gshape, s, counts, a->device);
-  int64_t *w = malloc(sizeof(int64_t) * 2 * (size_t)p);
-  if (ht_comm_agree(!out || !w ? (out ? ht_error("redistribute: out of memory") : -1) : 0)) {
-    free(w), ht_array_free(out);
-    return NULL;
-  }
+  ht_array *out = ht_array_new_agreed("redistribute", a->dtype, a->ndim, a->gshape, s, counts,
+                                      a->device);
+  if (!out) return NULL;
+  int64_t *w = ht_meta_alloc(sizeof(int64_t) * 2 * (size_t)p, "redistribute");
   /* my rows [0, c) are the global rows from where my block starts */
   int64_t *zero = w, *glo = w + p;
   for (int q = 0; q < p; q++) zero[q] = 0, glo[q] = ht_rank_lo(a->counts, q);

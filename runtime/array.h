@@ -58,10 +58,16 @@ ht_array *ht_array_empty_counts(ht_dtype t, int ndim, const int64_t *gshape, int
 #define HT_AGREE_BYTES ((int64_t)1 << 20)
 ht_array *ht_array_new_agreed(const char *fn, ht_dtype t, int ndim, const int64_t *gshape,
                               int split, const int64_t *counts, ht_device dev);
-/* Fault injection for tests: the n-th data allocation (ht_buffer_new) from now on rank
- * `rank` fails as if out of memory (n = 0 disarms). HEATLUA_FAIL_ALLOC=rank:n arms it at
- * the first allocation; the Lua tests call heat.core._fail_alloc(rank, n). */
-void ht_fail_alloc_arm(int rank, int64_t n);
+/* Fault injection for tests: the n-th data allocation (ht_buffer_new, ht_scratch_alloc)
+ * of minbytes or more from now on rank `rank` fails as if out of memory (n = 0 disarms).
+ * HEATLUA_FAIL_ALLOC=rank:n arms it (minbytes 0) at the first allocation; the Lua tests
+ * call heat.core._fail_alloc(rank, n[, minbytes]). */
+void ht_fail_alloc_arm(int rank, int64_t n, int64_t minbytes);
+/* Host scratch for a data-sized temporary (a workspace, a packed copy, a receive buffer),
+ * freed with free(): NULL with "fn: out of memory allocating N bytes" set when it cannot
+ * be had. The caller agrees (ht_comm_agree) before its next collective, so every rank
+ * raises together (docs/reliability.md). */
+void *ht_scratch_alloc(int64_t nbytes, const char *fn);
 /* NumPy's "array is too big" when size * itemsize overflows int64, and a clear error when
  * the largest rank's block exceeds this machine's memory; messages start with fn. Depends
  * on the arguments only, so every rank agrees without communicating. 0 or -1. */

@@ -71,6 +71,8 @@ ht_array *ht_decomp_input(const char *fn, const ht_array *a);
 /* 0 if the local data of x (a contiguous float copy of a) is finite, else an error naming
  * fn, what ("array", "b") and a's shape, split and dtype. Local: the caller agrees. */
 int ht_decomp_finite(const char *fn, const char *what, const ht_array *a, const ht_array *x);
+/* After a failed allocation: its message (which names the bytes) prefixed with fn; -1. */
+int ht_decomp_oom(const char *fn);
 /* Flips signs so that the largest-magnitude entry of each of the k rows of vt (length n,
  * leading dimension ldvt) is positive, flipping the matching column of u (rows m, leading
  * dimension ldu; u may be NULL). */

@@ -10,8 +10,7 @@ int ht_xchg_init(ht_xchg *x, const char *fn) {
   int p = ht_comm_size();
   memset(x, 0, sizeof *x);
   x->fn = fn;
-  x->sc = calloc(5 * (size_t)p, sizeof(int64_t));
-  if (ht_comm_agree(x->sc ? 0 : ht_error("%s: out of memory", fn))) return ht_xchg_free(x), -1;
+  x->sc = ht_meta_calloc(5 * (size_t)p, sizeof(int64_t), fn); /* O(p): not agreed */
   x->sd = x->sc + p, x->rc = x->sc + 2 * p, x->rd = x->sc + 3 * p, x->at = x->sc + 4 * p;
   return 0;
 }
@@ -32,9 +31,9 @@ int ht_xchg_alloc(ht_xchg *x, bool buffers) {
     x->rd[q] = rtot, rtot += x->rc[q];
   }
   if (!buffers) return 0;
-  x->sbuf = malloc((size_t)stot + 1);
-  x->rbuf = malloc((size_t)rtot + 1);
-  return ht_comm_agree(x->sbuf && x->rbuf ? 0 : ht_error("%s: out of memory", x->fn));
+  x->sbuf = ht_scratch_alloc(stot, x->fn);
+  x->rbuf = x->sbuf ? ht_scratch_alloc(rtot, x->fn) : NULL;
+  return ht_comm_agree(x->rbuf ? 0 : -1);
 }
 
 int ht_xchg_run(ht_xchg *x, int status, const void *send, void *recv) {
@@ -131,10 +130,10 @@ int ht_place(ht_array *out, int axis, const ht_array *const *src, ht_seg_fn segs
              int maxseg, void *ctx, const char *fn) {
   const int p = ht_comm_size(), me = ht_comm_rank();
   const int64_t m = maxseg > 0 ? maxseg : 1;
-  int *nseg = malloc(sizeof(int) * (size_t)p);
-  ht_seg *segs = malloc(sizeof(ht_seg) * (size_t)m * (size_t)p);
-  ht_xseg *xs = malloc(sizeof(ht_xseg) * 2 * (size_t)m * (size_t)p);
-  int status = ht_comm_agree(!nseg || !segs || !xs ? ht_error("%s: out of memory", fn) : 0);
+  int *nseg = ht_meta_alloc(sizeof(int) * (size_t)p, fn);
+  ht_seg *segs = ht_scratch_alloc((int64_t)sizeof(ht_seg) * m * p, fn);
+  ht_xseg *xs = segs ? ht_scratch_alloc((int64_t)sizeof(ht_xseg) * 2 * m * p, fn) : NULL;
+  int status = ht_comm_agree(xs ? 0 : -1);
   if (status) goto done;
   for (int q = 0; q < p; q++) nseg[q] = segs_of(q, segs + q * m, ctx);
   /* rank q owns rows [lo(q), lo(q) + n(q)) of out: all of them when out is replicated */

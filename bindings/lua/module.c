@@ -40,9 +40,10 @@ static int l_bytes_sent(lua_State *L) {
   return lua_pushnumber(L, (lua_Number)ht_comm_bytes_sent()), 1;
 }
 
-/* core._fail_alloc(rank, n): fault injection for tests (ht_fail_alloc_arm). */
+/* core._fail_alloc(rank, n[, minbytes]): fault injection for tests (ht_fail_alloc_arm). */
 static int l_fail_alloc(lua_State *L) {
-  ht_fail_alloc_arm((int)luaL_checkinteger(L, 1), (int64_t)luaL_checkinteger(L, 2));
+  ht_fail_alloc_arm((int)luaL_checkinteger(L, 1), (int64_t)luaL_checkinteger(L, 2),
+                    (int64_t)luaL_optinteger(L, 3, 0));
   return 0;
 }
 

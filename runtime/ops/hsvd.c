@@ -36,8 +36,8 @@ static int gram(ht_dtype t, bool trans, int64_t rows, int64_t cols, const void *
   } else {
     const int64_t bs = 4096, len = trans ? rows : cols; /* along the summed dimension */
     const int64_t w = trans ? cols : rows;
-    double *buf = malloc(sizeof(double) * (size_t)(bs * w));
-    if (!buf) return ht_error("hsvd: out of memory for the Gram matrix");
+    double *buf = ht_scratch_alloc((int64_t)sizeof(double) * bs * w, "hsvd");
+    if (!buf) return -1;
     const float *xf = x;
     for (int64_t b0 = 0; b0 < len; b0 += bs) {
       const int64_t nb = len - b0 < bs ? len - b0 : bs;
@@ -96,9 +96,9 @@ static int make_factor(ht_dtype t, int64_t d, int64_t k, const double *u, int64_
                        const double *sig, bool scale, factor *fa) {
   fa->d = d, fa->k = k ? k : 1;
   free(fa->f);
-  fa->f = calloc((size_t)(d * fa->k) * ht_dtype_size(t) + 1, 1);
-  if (!fa->f) return ht_error("hsvd: out of memory for a (%lld, %lld) factor", (long long)d,
-                              (long long)k);
+  fa->f = ht_scratch_alloc(d * fa->k * (int64_t)ht_dtype_size(t), "hsvd");
+  if (!fa->f) return -1;
+  memset(fa->f, 0, (size_t)(d * fa->k) * ht_dtype_size(t));
   for (int64_t i = 0; i < d; i++)
     for (int64_t j = 0; j < k; j++) {
       const double v = u[i * ldu + j] * (scale ? sig[j] : 1.0);
@@ -113,10 +113,9 @@ static int leaf(ht_dtype t, int64_t d, int64_t c, const void *x, bool xt, int64_
                 double atol, int64_t shift, factor *fa) {
   /* xt: x is stored as its c x d transpose (the rows of A for a split-0 A) */
   const int64_t g = d <= c ? d : c, ns = g;
-  double *G = malloc(sizeof(double) * (size_t)(g * g + g + 1));
+  double *G = ht_scratch_alloc((int64_t)sizeof(double) * (g * g + g), "hsvd");
+  if (!G) return -1;
   double *w = G + g * g;
-  if (!G) return ht_error("hsvd: out of memory for a (%lld, %lld) Gram matrix", (long long)g,
-                          (long long)g);
   /* d <= c: G = X X^T (d x d), its eigenvectors are U; else G = X^T X, eigenvectors V */
   const bool tr = (d <= c) == xt; /* whether gram() sums over the stored rows */
   int st = gram(t, tr, xt ? c : d, xt ? d : c, x, G);
@@ -124,9 +123,9 @@ static int leaf(ht_dtype t, int64_t d, int64_t c, const void *x, bool xt, int64_
   if (st > 0) st = ht_error("hsvd: LAPACK's syevd did not converge (info %d)", st);
   if (st) return free(G), -1;
   /* descending order: reverse the eigenpairs in place */
-  double *sig = malloc(sizeof(double) * (size_t)(ns + 1));
-  double *vec = malloc(sizeof(double) * (size_t)(g * g + 1));
-  if (!sig || !vec) return free(G), free(sig), free(vec), ht_error("hsvd: out of memory");
+  double *sig = ht_meta_alloc(sizeof(double) * (size_t)(ns + 1), "hsvd"); /* O(g) */
+  double *vec = ht_scratch_alloc((int64_t)sizeof(double) * g * g, "hsvd");
+  if (!vec) return free(G), free(sig), -1;
   for (int64_t j = 0; j < g; j++) {
     sig[j] = sqrt(w[g - 1 - j] > 0 ? w[g - 1 - j] : 0);
     for (int64_t i = 0; i < g; i++) vec[i * g + j] = G[i * g + (g - 1 - j)];
@@ -140,11 +139,11 @@ static int leaf(ht_dtype t, int64_t d, int64_t c, const void *x, bool xt, int64_
   } else { /* U S = X V: a GEMM with the first k eigenvectors, in x's dtype */
     fa->d = d, fa->k = k ? k : 1;
     const size_t sz = ht_dtype_size(t);
-    char *vk = malloc((size_t)(c * fa->k) * sz + 1);
+    char *vk = ht_scratch_alloc(c * fa->k * (int64_t)sz, "hsvd");
     free(fa->f);
-    fa->f = calloc((size_t)(d * fa->k) * sz + 1, 1);
-    st = vk && fa->f ? 0 : ht_error("hsvd: out of memory for a (%lld, %lld) factor",
-                                     (long long)d, (long long)k);
+    fa->f = vk ? ht_scratch_alloc(d * fa->k * (int64_t)sz, "hsvd") : NULL;
+    st = fa->f ? 0 : -1;
+    if (!st) memset(fa->f, 0, (size_t)(d * fa->k) * sz);
     for (int64_t i = 0; !st && i < c; i++)
       for (int64_t j = 0; j < fa->k; j++) {
         double v = j < k ? vec[i * g + j] : 0;
@@ -164,9 +163,8 @@ static int leaf(ht_dtype t, int64_t d, int64_t c, const void *x, bool xt, int64_
 static int merge_svd(ht_dtype t, factor *fa, int64_t maxrank, double atol, double budget,
                      int64_t shift, bool scale, double *err2_new) {
   const int64_t d = fa->d, K = fa->k, g = d < K ? d : K;
-  double *a = malloc(sizeof(double) * (size_t)(d * K + d * g + g * K + g + 1));
-  if (!a) return ht_error("hsvd: out of memory merging (%lld, %lld)", (long long)d,
-                          (long long)K);
+  double *a = ht_scratch_alloc((int64_t)sizeof(double) * (d * K + d * g + g * K + g), "hsvd");
+  if (!a) return -1;
   double *u = a + d * K, *vt = u + d * g, *sig = vt + g * K;
   for (int64_t i = 0; i < d * K; i++) a[i] = get(t, fa->f, i);
   int st = ht_lapack_gesdd(HT_FLOAT64, 'S', d, K, a, K, sig, u, g, vt, K);
@@ -231,9 +229,8 @@ static int exchange(ht_dtype t, int p, int me, const int *send_to, const int64_t
   }
   int st = ht_xchg_run(&x, 0, NULL, NULL);
   if (!st && nrecv) { /* [own | received...] column blocks */
-    char *cat = malloc((size_t)(d * K) * sz + 1);
-    if (!cat) st = ht_error("hsvd: out of memory for a (%lld, %lld) merge", (long long)d,
-                            (long long)K);
+    char *cat = ht_scratch_alloc(d * K * (int64_t)sz, "hsvd");
+    if (!cat) st = -1;
     for (int64_t i = 0; !st && i < d; i++) {
       char *row = cat + (size_t)(i * K) * sz;
       memcpy(row, fa->f + (size_t)(i * fa->k) * sz, (size_t)fa->k * sz);
@@ -315,11 +312,11 @@ int ht_hsvd(const ht_array *a, const ht_hsvd_opts *o, ht_array **u, ht_array **s
   const double atol = o->rtol >= 0 ? anorm * o->rtol / sqrt(2.0 * p - 1) : -1;
 
   factor fa = {0, 0, NULL, 0};
-  int *plan = malloc(sizeof(int) * 3 * (size_t)p);
-  int64_t *dims = malloc(sizeof(int64_t) * (size_t)p);
-  int st = plan && dims ? 0 : ht_error("hsvd: out of memory");
-  if (!st) st = leaf(t, d, c, xd, rows, o->maxrank, atol, o->safetyshift, &fa);
-  if (split && ht_comm_agree(st) < 0) st = -1;
+  int *plan = ht_meta_alloc(sizeof(int) * 3 * (size_t)p, "hsvd");
+  int64_t *dims = ht_meta_alloc(sizeof(int64_t) * (size_t)p, "hsvd");
+  int st = leaf(t, d, c, xd, rows, o->maxrank, atol, o->safetyshift, &fa);
+  /* agreed even for a replicated a: memory is each rank's own */
+  if (ht_comm_agree(st) < 0) st = -1;
 
   int *active = plan, *future = plan + p, *send_to = plan + 2 * p, nact = p;
   for (int r = 0; r < p && !st; r++) active[r] = r;
@@ -348,7 +345,7 @@ int ht_hsvd(const ht_array *a, const ht_hsvd_opts *o, ht_array **u, ht_array **s
                      root ? 0 : o->safetyshift, !root, &e2);
       fa.err2 += e2;
     }
-    if (split && ht_comm_agree(st) < 0) { st = -1; break; }
+    if (ht_comm_agree(st) < 0) { st = -1; break; }
     if (nf == 1) finished = true;
     memcpy(active, future, sizeof(int) * (size_t)nf);
     nact = nf;
@@ -360,9 +357,9 @@ int ht_hsvd(const ht_array *a, const ht_hsvd_opts *o, ht_array **u, ht_array **s
     st = ht_comm_bcast(hdr, sizeof hdr, 0) || ht_comm_bcast(&err2, 8, 0) ? -1 : 0;
     if (!st && me != 0) {
       free(fa.f);
-      fa.f = malloc((size_t)(d * hdr[0]) * sz + 1);
+      fa.f = ht_scratch_alloc(d * hdr[0] * (int64_t)sz, "hsvd");
       fa.d = d, fa.k = hdr[0];
-      st = fa.f ? 0 : ht_error("hsvd: out of memory");
+      st = fa.f ? 0 : -1;
     }
     if (ht_comm_agree(st) < 0) st = -1;
     if (!st && ht_comm_bcast(fa.f, d * fa.k * (int64_t)sz, 0)) st = -1;
@@ -398,16 +395,15 @@ int ht_hsvd(const ht_array *a, const ht_hsvd_opts *o, ht_array **u, ht_array **s
                        : NULL;
   ht_array *S = need_w ? ht_array_empty(t, 1, sshape, -1, HT_CPU) : NULL;
   st = R && (!need_w || ((W || blocked) && S)) ? 0
-                                                : ht_error("hsvd: out of memory for the factors");
+                                                : ht_decomp_oom("hsvd");
   if (!st) memcpy(ht_array_data(R), fa.f, (size_t)(d * r) * sz);
   free(fa.f);
   double *nrm = calloc((size_t)r + 1, sizeof(double));
   if (!st && !nrm) st = ht_error("hsvd: out of memory");
   if (!st && blocked) { /* rows of A U_t, 4096 at a time, only their norms kept */
     const int64_t lr = x->lshape[0], bs = 4096;
-    char *buf = malloc((size_t)((lr < bs ? lr : bs) * r) * sz + 1);
-    if (!buf) st = ht_error("hsvd: out of memory for a (%lld, %lld) block", (long long)bs,
-                            (long long)r);
+    char *buf = ht_scratch_alloc((lr < bs ? lr : bs) * r * (int64_t)sz, "hsvd");
+    if (!buf) st = -1;
     for (int64_t i0 = 0; !st && i0 < lr; i0 += bs) {
       const int64_t nb = lr - i0 < bs ? lr - i0 : bs;
       st = ht_blas_gemm(t, false, false, nb, r, n, 1.0, (const char *)xd + (size_t)(i0 * n) * sz,
@@ -425,7 +421,7 @@ int ht_hsvd(const ht_array *a, const ht_hsvd_opts *o, ht_array **u, ht_array **s
                         0.0, ht_array_data(W), r);
     if (!st) col_sumsq(t, wr, r, ht_array_data(W), nrm);
   }
-  if (split && need_w && ht_comm_agree(st) < 0) st = -1;
+  if (ht_comm_agree(st) < 0) st = -1;
   if (!st && split && need_w && ht_comm_allreduce(nrm, r, HT_FLOAT64, MPI_SUM)) st = -1;
   if (!st && need_w) {
     for (int64_t j = 0; j < r; j++) {

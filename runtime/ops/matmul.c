@@ -123,9 +123,9 @@ static int ring(const char *fn, ring_job *j) {
   const mat *mine = j->kind == 2 ? &j->A : &j->B;
   int64_t most = 1;
   for (int q = 0; q < p; q++) most = j->counts[q] * j->other > most ? j->counts[q] * j->other : most;
-  char *cur = malloc((size_t)most * item), *nxt = malloc((size_t)most * item);
-  int status = cur && nxt ? 0 : ht_error("%s: out of memory (2 blocks of %lld bytes for the ring)",
-                                         fn, (long long)(most * (int64_t)item));
+  char *cur = ht_scratch_alloc(most * (int64_t)item, fn);
+  char *nxt = cur ? ht_scratch_alloc(most * (int64_t)item, fn) : NULL;
+  int status = nxt ? 0 : -1;
   if (ht_comm_agree(status)) return free(cur), free(nxt), -1;
   pack(mine, item, cur);
   for (int s = 0; s < p; s++) {
@@ -156,9 +156,9 @@ static int reduce_partial(const char *fn, ht_dtype ct, char *P, int64_t m, int64
                           const int64_t *counts, char *C, int status) {
   const int p = ht_comm_size();
   const size_t item = ht_dtype_size(ct);
-  int64_t *ec = malloc(sizeof(int64_t) * (size_t)p);
-  char *S = ms == 1 ? malloc((size_t)max1(m * n) * item) : NULL;
-  if (!status && (!ec || (ms == 1 && !S))) status = ht_error("%s: out of memory", fn);
+  int64_t *ec = ht_meta_alloc(sizeof(int64_t) * (size_t)p, fn);
+  char *S = ms == 1 && !status ? ht_scratch_alloc(m * n * (int64_t)item, fn) : NULL;
+  if (!status && ms == 1 && !S) status = -1;
   if (ht_comm_agree(status)) return free(ec), free(S), -1;
   int rc;
   if (ms < 0) {
@@ -264,9 +264,9 @@ static ht_array *matmul2d(const char *fn, const ht_array *a, const ht_array *b) 
     status = cbuf ? 0 : -1;
   }
   if (!status) C = ht_array_data(cbuf ? cbuf : out);
-  if (!status && reduce && ms >= 0 && !(P = malloc((size_t)max1(pr.m * pr.n) * ht_dtype_size(pr.ct))))
-    status = ht_error("%s: out of memory for a %lld x %lld partial product", fn,
-                      (long long)pr.m, (long long)pr.n);
+  if (!status && reduce && ms >= 0 &&
+      !(P = ht_scratch_alloc(pr.m * pr.n * (int64_t)ht_dtype_size(pr.ct), fn)))
+    status = -1; /* the partial product */
 
   const size_t item = ht_dtype_size(pr.ct);
   if (reduce) {
@@ -289,8 +289,7 @@ static ht_array *matmul2d(const char *fn, const ht_array *a, const ht_array *b) 
     j.kind = pr.sa == 0 ? (pr.sb == 0 ? 0 : 1) : 2;
     const ht_array *t = j.kind == 2 ? a : b;
     j.other = j.kind == 0 ? pr.n : j.kind == 1 ? pr.k : pr.m;
-    int64_t *displs = malloc(sizeof(int64_t) * (size_t)ht_comm_size());
-    if (!status && !displs) status = ht_error("%s: out of memory", fn);
+    int64_t *displs = ht_meta_alloc(sizeof(int64_t) * (size_t)ht_comm_size(), fn);
     if (ht_comm_agree(status) == 0) {
       ht_counts_to_displs(t->counts, ht_comm_size(), displs);
       j.counts = t->counts, j.displs = displs;

@@ -2,6 +2,7 @@
  * stacked R factors, Q = local Q times its block of the small Q), LAPACK for replicated
  * ones; and the input checks every decomposition shares. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,12 @@ int ht_decomp_finite(const char *fn, const char *what, const ht_array *a, const 
                   ht_dtype_name(a->dtype));
 }
 
+int ht_decomp_oom(const char *fn) {
+  char msg[512];
+  snprintf(msg, sizeof msg, "%s", ht_errmsg());
+  return ht_error("%s: %s", fn, msg);
+}
+
 ht_array *ht_decomp_input(const char *fn, const ht_array *a) {
   char sh[64];
   if (a->ndim != 2)
@@ -47,7 +54,8 @@ ht_array *ht_decomp_input(const char *fn, const ht_array *a) {
                     : ht_astype(a, HT_FLOAT64); /* NumPy's linalg promotes ints to float64 */
   int status = x ? ht_decomp_finite(fn, "array", a, x) : -1;
   /* the check is local: a rank may see a NaN that the others do not */
-  if ((a->split >= 0 ? ht_comm_agree(status) : status) < 0) {
+  /* memory is each rank's own even for a replicated a: always agreed */
+  if (ht_comm_agree(status) < 0) {
     if (x) ht_array_free(x);
     return NULL;
   }
@@ -125,8 +133,8 @@ static int block_qr(ht_dtype t, int64_t m, int64_t n, char *w, char *r, bool wan
   const size_t sz = ht_dtype_size(t);
   const int64_t k = m < n ? m : n, nc = m / QR_CHUNK;
   if (nc < 2 || n > QR_CHUNK_MAX_COLS) {
-    char *tau = malloc((size_t)k * sz + 1);
-    if (!tau) return ht_error("qr: out of memory");
+    char *tau = ht_scratch_alloc(k * (int64_t)sz, "qr");
+    if (!tau) return -1;
     int st = ht_lapack_geqrf(t, m, n, w, n, tau);
     if (!st) take_r(sz, k, n, w, r);
     if (!st && want_q) st = ht_lapack_orgqr(t, m, k, w, n, tau);
@@ -135,9 +143,11 @@ static int block_qr(ht_dtype t, int64_t m, int64_t n, char *w, char *r, bool wan
   }
   /* m >= 2 * QR_CHUNK >= n here, so k = n and every chunk has n to 2 * QR_CHUNK rows; a
    * chunk's column-major factors go back to its place in w until the stack's Q is known */
-  char *tau = malloc((size_t)(nc * n) * sz), *stack = malloc((size_t)(nc * n * n) * sz);
-  char *tau2 = malloc((size_t)n * sz), *cm = malloc((size_t)(2 * QR_CHUNK * n) * sz);
-  int st = tau && stack && tau2 && cm ? 0 : ht_error("qr: out of memory");
+  char *tau = ht_scratch_alloc(nc * n * (int64_t)sz, "qr");
+  char *stack = tau ? ht_scratch_alloc(nc * n * n * (int64_t)sz, "qr") : NULL;
+  char *tau2 = stack ? ht_scratch_alloc(n * (int64_t)sz, "qr") : NULL;
+  char *cm = tau2 ? ht_scratch_alloc(2 * QR_CHUNK * n * (int64_t)sz, "qr") : NULL;
+  int st = cm ? 0 : -1;
   for (int64_t j = 0; !st && j < nc; j++) {
     const int64_t r0 = m * j / nc, cj = m * (j + 1) / nc - r0;
     char *wj = w + (size_t)(r0 * n) * sz;
@@ -168,11 +178,10 @@ static int local_qr(const ht_array *x, bool want_q, ht_array **q, ht_array **r) 
   const size_t sz = ht_dtype_size(t);
   const int64_t m = x->gshape[0], n = x->gshape[1], k = m < n ? m : n;
   int64_t rs[2] = {k, n}, qs[2] = {m, k};
-  char *w = malloc((size_t)(m * n) * sz + 1);
-  ht_array *R = ht_array_empty(t, 2, rs, -1, HT_CPU);
-  ht_array *Q = want_q ? ht_array_empty(t, 2, qs, -1, HT_CPU) : NULL;
-  int st = !w || !R || (want_q && !Q) ? ht_error("qr: out of memory for %lldx%lld",
-                                                 (long long)m, (long long)n) : 0;
+  char *w = ht_scratch_alloc(m * n * (int64_t)sz, "qr");
+  ht_array *R = w ? ht_array_empty(t, 2, rs, -1, HT_CPU) : NULL;
+  ht_array *Q = R && want_q ? ht_array_empty(t, 2, qs, -1, HT_CPU) : NULL;
+  int st = !w ? -1 : !R || (want_q && !Q) ? ht_decomp_oom("qr") : 0;
   if (!st) {
     memcpy(w, ht_array_data(x), (size_t)(m * n) * sz);
     st = block_qr(t, m, n, w, ht_array_data(R), want_q);
@@ -183,7 +192,8 @@ static int local_qr(const ht_array *x, bool want_q, ht_array **q, ht_array **r) 
   if (st > 0) st = ht_error("qr: LAPACK failed (info %d)", st);
   if (!st) positive_diagonal(t, k, n, ht_array_data(R), n, m, Q ? ht_array_data(Q) : NULL, k);
   free(w);
-  if (st) {
+  /* every rank factors the same matrix, but memory is each rank's own */
+  if (ht_comm_agree(st)) {
     ht_array_free(R), ht_array_free(Q);
     return -1;
   }
@@ -199,8 +209,7 @@ static int tsqr(const ht_array *x, bool want_q, ht_array **q, ht_array **r) {
   const int p = ht_comm_size(), me = ht_comm_rank();
   const int64_t m = x->gshape[0], n = x->gshape[1], mi = x->lshape[0];
   const int64_t kf = m < n ? m : n; /* the final k */
-  int64_t *kc = malloc(sizeof(int64_t) * 3 * (size_t)p);
-  if (!kc) return ht_error("qr: out of memory"); /* small metadata: no data-sized agreement */
+  int64_t *kc = ht_meta_alloc(sizeof(int64_t) * 3 * (size_t)p, "qr");
   int64_t *kb = kc + p, *kd = kc + 2 * p, K = 0;
   for (int rk = 0; rk < p; rk++) {
     kc[rk] = x->counts[rk] < n ? x->counts[rk] : n;
@@ -211,13 +220,12 @@ static int tsqr(const ht_array *x, bool want_q, ht_array **q, ht_array **r) {
   ht_counts_to_displs(kb, p, kd);
 
   /* 1. local QR of my rows */
-  char *w = malloc((size_t)(mi * n) * sz + 1);
-  char *stack = malloc((size_t)(K * n) * sz + 1), *mine = malloc((size_t)(ki * n) * sz + 1);
-  char *qs = malloc((size_t)(K * kf) * sz + 1), *tau2 = malloc((size_t)kf * sz + 1);
-  int st = !w || !stack || !mine || !qs || !tau2
-               ? ht_error("qr: out of memory for a (%lld, %lld) block", (long long)mi,
-                          (long long)n)
-               : 0;
+  char *w = ht_scratch_alloc(mi * n * (int64_t)sz, "qr");
+  char *stack = w ? ht_scratch_alloc(K * n * (int64_t)sz, "qr") : NULL;
+  char *mine = stack ? ht_scratch_alloc(ki * n * (int64_t)sz, "qr") : NULL;
+  char *qs = mine ? ht_scratch_alloc(K * kf * (int64_t)sz, "qr") : NULL;
+  char *tau2 = qs ? ht_scratch_alloc(kf * (int64_t)sz, "qr") : NULL;
+  int st = tau2 ? 0 : -1;
   if (!st) {
     memcpy(w, ht_array_data(x), (size_t)(mi * n) * sz);
     st = block_qr(t, mi, n, w, mine, want_q); /* w becomes my rows' local Q */
@@ -232,8 +240,8 @@ static int tsqr(const ht_array *x, bool want_q, ht_array **q, ht_array **r) {
     st = ht_lapack_geqrf(t, K, n, stack, n, tau2);
     if (!st) {
       /* R is copied out before orgqr overwrites the stack with Q_s */
-      char *rr = malloc((size_t)(kf * n) * sz + 1);
-      if (!rr) st = ht_error("qr: out of memory");
+      char *rr = ht_scratch_alloc(kf * n * (int64_t)sz, "qr");
+      if (!rr) st = -1;
       else {
         take_r(sz, kf, n, stack, rr);
         if (want_q) st = ht_lapack_orgqr(t, K, kf, stack, n, tau2);
@@ -253,7 +261,7 @@ static int tsqr(const ht_array *x, bool want_q, ht_array **q, ht_array **r) {
   int64_t rshape[2] = {kf, n}, qshape[2] = {m, kf};
   ht_array *R = ht_array_empty(t, 2, rshape, -1, HT_CPU);
   ht_array *Q = want_q ? ht_array_empty_counts(t, 2, qshape, 0, x->counts, HT_CPU) : NULL;
-  st = !R || (want_q && !Q) ? ht_error("qr: out of memory for the factors") : 0;
+  st = !R || (want_q && !Q) ? ht_decomp_oom("qr") : 0;
   if (!st) memcpy(ht_array_data(R), stack, (size_t)(kf * n) * sz);
   /* 3. my Q rows: local Q (mi x ki) times my block of Q_s (ki x kf) */
   if (!st && want_q) {

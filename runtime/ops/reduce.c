@@ -114,10 +114,8 @@ static int exact_pass(const char *fn, const ht_rjob *j, double *acc, int64_t n, 
       status = ht_error("%s: out of memory (scratch of the exact sum)", fn);
     return status;
   }
-  ht_xacc *x = status ? NULL : malloc((size_t)(n > 0 ? n : 1) * sizeof(ht_xacc));
-  if (!status && !x)
-    status = ht_error("%s: out of memory (%lld bytes for %lld exact partial sums)", fn,
-                      (long long)(n * (int64_t)sizeof(ht_xacc)), (long long)n);
+  ht_xacc *x = status ? NULL : ht_scratch_alloc(n * (int64_t)sizeof(ht_xacc), fn);
+  if (!status && !x) status = -1;
   if (!status && ht_cpu_reduce_exact(j, x, NULL))
     status = ht_error("%s: out of memory (scratch of the exact sum)", fn);
   if (ht_comm_agree(status) < 0) return free(x), -1;
@@ -205,10 +203,8 @@ static int local_problem(const char *fn, const ht_array *a, const bool *red, lpr
   }
 
   const size_t item = ht_dtype_size(a->dtype);
-  p->packed = malloc((size_t)(kept * reduced) * item);
-  if (!p->packed)
-    return ht_error("%s: out of memory (%lld bytes for a copy of the local chunk)", fn,
-                    (long long)(kept * reduced * (int64_t)item));
+  p->packed = ht_scratch_alloc(kept * reduced * (int64_t)item, fn); /* a copy of the chunk */
+  if (!p->packed) return -1;
   int order[HT_MAXDIM], n = 0;
   for (int d = 0; d < a->ndim; d++) if (!red[d]) order[n++] = d;
   for (int d = 0; d < a->ndim; d++) if (red[d]) order[n++] = d;
@@ -250,10 +246,10 @@ static void globalise(const ht_array *a, const ht_reduce_opts *o, ht_argacc *acc
 static int arg_across(const ht_rjob *j, ht_argacc *acc, int64_t n, int status) {
   const int p = ht_comm_size();
   const int64_t bytes = n * (int64_t)sizeof(ht_argacc);
-  ht_argacc *all = status ? NULL : malloc((size_t)(bytes * p) + 1);
-  int64_t *counts = status ? NULL : malloc(2 * sizeof(int64_t) * (size_t)p);
-  if (!status && (!all || !counts))
-    status = ht_error("%s: out of memory", j->op == HT_K_ARGMAX ? "argmax" : "argmin");
+  const char *fn = j->op == HT_K_ARGMAX ? "argmax" : "argmin";
+  ht_argacc *all = status ? NULL : ht_scratch_alloc(bytes * p, fn);
+  int64_t *counts = status || !all ? NULL : ht_meta_alloc(2 * sizeof(int64_t) * (size_t)p, fn);
+  if (!status && !all) status = -1;
   if (ht_comm_agree(status) < 0) return free(all), free(counts), -1;
   for (int r = 0; r < p; r++) counts[r] = bytes, counts[p + r] = bytes * r;
   int rc = ht_comm_allgatherv(acc, bytes, all, counts, counts + p);
@@ -334,10 +330,9 @@ static ht_array *reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *op
   const struct redop_desc *d = &redops[op];
   ht_rjob j = {.op = d->kop, .t = a->dtype, .in = p.data, .O = p.O, .R = p.R, .I = p.I,
                .f64 = ht_dtype_is_float(a->dtype) || d->moment};
-  void *acc = malloc((size_t)(n > 0 ? n : 1) * ht_cpu_acc_size(&j));
-  double *mean = d->sqdev ? malloc((size_t)(n > 0 ? n : 1) * 8) : NULL;
-  if (!status && (!acc || (!mean && d->sqdev)))
-    status = ht_error("%s: out of memory", fn);
+  void *acc = status ? NULL : ht_scratch_alloc(n * (int64_t)ht_cpu_acc_size(&j), fn);
+  double *mean = acc && d->sqdev ? ht_scratch_alloc(n * 8, fn) : NULL;
+  if (!status && (!acc || (!mean && d->sqdev))) status = -1;
   if (!status && n != ht_array_lsize(out))
     status = ht_error("%s: internal error: %lld local results for %lld outputs", fn,
                       (long long)n, (long long)ht_array_lsize(out));
@@ -372,6 +367,9 @@ static ht_array *reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *op
       ht_cast(j.f64 ? HT_FLOAT64 : HT_INT64, acc, 8, odt, ht_array_data(out),
               (int64_t)ht_dtype_size(odt), n);
   }
+  /* across ranks every step agreed already; a split array reduced along other axes gets
+   * one verdict here (a replicated one stays local work, callable on one rank alone) */
+  if (!across && a->split >= 0 && ht_comm_size() > 1) status = ht_comm_agree(status);
   free(p.packed);
   free(acc);
   free(mean);

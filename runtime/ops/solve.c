@@ -24,10 +24,10 @@ static ht_array *gathered_square(const char *fn, const ht_array *a) {
   return g;
 }
 
-/* Agrees on st when the inputs were distributed (replicated ones fail alike everywhere,
- * but an allocation may not), and frees *out on failure. */
-static ht_array *finish(int st, bool across, ht_array *out) {
-  if (across && ht_comm_agree(st) < 0) st = -1;
+/* Agrees on st (replicated inputs fail alike everywhere, but an allocation may not), and
+ * frees *out on failure. */
+static ht_array *finish(int st, ht_array *out) {
+  if (ht_comm_agree(st) < 0) st = -1;
   if (st) {
     ht_array_free(out);
     return NULL;
@@ -43,11 +43,10 @@ static int lu_of(const char *fn, const ht_array *a, ht_array **lu, int32_t **ipi
   if (!g) return -1;
   const int64_t n = g->gshape[0];
   *lu = ht_copy(g);
-  *ipiv = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
+  *ipiv = ht_meta_alloc(sizeof(int32_t) * (size_t)(n ? n : 1), fn); /* O(n) */
   ht_array_free(g);
   return *lu && *ipiv ? ht_lapack_getrf((*lu)->dtype, n, ht_array_data(*lu), n, *ipiv)
-                      : ht_error("%s: out of memory for (%lld, %lld)", fn, (long long)n,
-                                 (long long)n);
+                      : ht_decomp_oom(fn);
 }
 
 ht_array *ht_inv(const ht_array *a) {
@@ -61,7 +60,7 @@ ht_array *ht_inv(const ht_array *a) {
                   (long long)a->gshape[0], (long long)a->gshape[1], a->split,
                   ht_dtype_name(out->dtype));
   free(ipiv);
-  out = finish(st, a->split >= 0, out);
+  out = finish(st, out);
   if (out && a->split >= 0) {
     ht_array *r = ht_resplit(out, a->split);
     ht_array_free(out);
@@ -88,7 +87,7 @@ ht_array *ht_det(const ht_array *a) {
   free(ipiv);
   ht_dtype t = lu ? lu->dtype : HT_FLOAT64;
   ht_array_free(lu);
-  if (a->split >= 0 && ht_comm_agree(st) < 0) st = -1;
+  if (ht_comm_agree(st) < 0) st = -1;
   return st ? NULL : ht_scalar(t, d);
 }
 
@@ -118,9 +117,8 @@ static ht_array *solve(const char *fn, const ht_array *a, const ht_array *b, int
   ht_array *x = gathered_rhs(fn, b, n, t);
   ht_array *A = x ? ht_astype(g, t) : NULL;
   ht_array_free(g);
-  int32_t *ipiv = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
-  int st = x && A && ipiv ? 0 : -1;
-  if (st && x && A) st = ht_error("%s: out of memory", fn);
+  int32_t *ipiv = ht_meta_alloc(sizeof(int32_t) * (size_t)(n ? n : 1), fn); /* O(n) */
+  int st = x && A ? 0 : x ? ht_decomp_oom(fn) : -1;
   const int64_t k = !x ? 0 : x->ndim == 2 ? x->gshape[1] : 1;
   if (!st && tri) {
     for (int64_t i = 0; !st && i < n; i++)
@@ -137,7 +135,7 @@ static ht_array *solve(const char *fn, const ht_array *a, const ht_array *b, int
                             (long long)n, (long long)n, a->split, ht_dtype_name(t));
   free(ipiv);
   ht_array_free(A);
-  x = finish(st, a->split >= 0 || b->split >= 0, x);
+  x = finish(st, x);
   if (x && b->split >= 0) {
     ht_array *r = ht_resplit(x, b->split);
     ht_array_free(x);

@@ -19,12 +19,11 @@ static int local_svd(const ht_array *x, bool full, bool uv, ht_array **u, ht_arr
   const int64_t m = x->gshape[0], n = x->gshape[1], k = m < n ? m : n;
   const int64_t ur = full ? m : k, vr = full ? n : k;
   int64_t us[2] = {m, ur}, ss[1] = {k}, vs[2] = {vr, n};
-  char *w = malloc((size_t)(m * n) * sz + 1);
-  ht_array *U = uv ? ht_array_empty(t, 2, us, -1, HT_CPU) : NULL;
-  ht_array *S = ht_array_empty(t, 1, ss, -1, HT_CPU);
-  ht_array *V = uv ? ht_array_empty(t, 2, vs, -1, HT_CPU) : NULL;
-  int st = !w || !S || (uv && (!U || !V)) ? ht_error("svd: out of memory for %lldx%lld",
-                                                     (long long)m, (long long)n) : 0;
+  char *w = ht_scratch_alloc(m * n * (int64_t)sz, "svd");
+  ht_array *U = w && uv ? ht_array_empty(t, 2, us, -1, HT_CPU) : NULL;
+  ht_array *S = w ? ht_array_empty(t, 1, ss, -1, HT_CPU) : NULL;
+  ht_array *V = w && uv ? ht_array_empty(t, 2, vs, -1, HT_CPU) : NULL;
+  int st = !w ? -1 : !S || (uv && (!U || !V)) ? ht_decomp_oom("svd") : 0;
   if (!st) {
     memcpy(w, ht_array_data(x), (size_t)(m * n) * sz);
     st = ht_lapack_gesdd(t, uv ? (full ? 'A' : 'S') : 'N', m, n, w, n, ht_array_data(S),
@@ -33,7 +32,8 @@ static int local_svd(const ht_array *x, bool full, bool uv, ht_array **u, ht_arr
   }
   if (!st && uv) ht_decomp_sign_rows(t, k, n, ht_array_data(V), n, m, ht_array_data(U), ur);
   free(w);
-  if (st) {
+  /* every rank factors the same matrix, but memory is each rank's own */
+  if (ht_comm_agree(st)) {
     ht_array_free(U), ht_array_free(S), ht_array_free(V);
     return -1;
   }
@@ -73,8 +73,7 @@ static int sign_cols(ht_array *U, ht_array *Vt) {
   const int64_t k = U->gshape[1], mi = U->lshape[0], n = Vt->gshape[1];
   const int64_t off = ht_array_lstart(U);
   const bool across = U->split == 0;
-  double *w = malloc(sizeof(double) * (size_t)(3 * k + 1));
-  if (!w) return ht_error("svd: out of memory"); /* O(k) metadata */
+  double *w = ht_meta_alloc(sizeof(double) * (size_t)(3 * k + 1), "svd"); /* O(k) metadata */
   double *amax = w, *row = w + k, *sgn = w + 2 * k;
   char *u = ht_array_data(U), *vt = ht_array_data(Vt);
   const size_t sz = ht_dtype_size(t);
@@ -189,11 +188,11 @@ int ht_eigh(const ht_array *a, ht_array **w, ht_array **v) {
   ht_array *W = ht_array_empty(t, 1, ws, -1, HT_CPU);
   ht_array *V = ht_copy(g);
   int st = W && V ? ht_lapack_syevd(t, v != NULL, n, ht_array_data(V), n, ht_array_data(W))
-                  : ht_error("eigh: out of memory for (%lld, %lld)", (long long)n, (long long)n);
+                  : ht_decomp_oom("eigh");
   if (st > 0) st = ht_error("eigh: LAPACK's syevd did not converge (info %d)", st);
   ht_array_free(g);
   /* every rank ran the same factorization, but an allocation may fail on one rank only */
-  if (a->split >= 0 && ht_comm_agree(st) < 0) st = -1;
+  if (ht_comm_agree(st) < 0) st = -1;
   if (!st && v && a->split >= 0) {
     ht_array *vs = ht_resplit(V, a->split);
     ht_array_free(V);

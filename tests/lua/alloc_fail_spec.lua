@@ -75,3 +75,129 @@ describe("names in allocation errors", function()
                    "ht.empty_like: split 2 is out of range")
   end)
 end)
+
+-- Internal temporaries (issue 12): the workspaces of reductions, linalg and the exchange
+-- engine go through the same policy. core._fail_alloc(r, n, MiB) fails the n-th
+-- allocation of 1 MiB or more on rank r (buffers and scratch alike, never a small one,
+-- which would end the job): sweeping n = 1, 2, ... reaches every such allocation on the
+-- path in turn, and each must be raised on every rank together, under pcall, before the
+-- op finally runs through with the right value.
+describe("agreed internal temporaries", function()
+  local MiB = 1048576
+
+  -- Returns how many allocations of 1 MiB or more rank r made on fn's path, and fn's
+  -- result once it ran through.
+  local function sweep(r, fn)
+    for n = 1, 40 do
+      core._fail_alloc(r, n, MiB)
+      local ok, res = pcall(fn)
+      core._fail_alloc(r, 0)
+      -- one verdict on every rank (a rank that raised alone would show here, or hang)
+      local oks = ht.full({p}, ok and 1 or 0, {split = 0, dtype = "int32"}):sum():item()
+      assert.are.equal(ok and p or 0, oks, "ranks disagree on allocation " .. n)
+      if ok then return n - 1, res end
+      res = tostring(res)
+      assert.is_truthy(res:find("out of memory allocating", 1, true), res)
+    end
+    error("more than 40 allocations of 1 MiB or more")
+  end
+
+  -- every rank fails in turn (the one that fails differs from the others)
+  local function each_rank(fn) for r = 0, p - 1 do fn(r) end end
+
+  it("exact sums: the superaccumulators of every output (ranks with no rows too)", function()
+    for _, rows in ipairs {8, 2} do
+      -- 2048 outputs: 2048 superaccumulators are 1.1 MiB on every rank, rows or none
+      local X = ht.ones({rows, 2048}, {split = 0, dtype = "float64"})
+      each_rank(function(r)
+        local n, s = sweep(r, function() return X:sum(0) end)
+        -- (at 1 rank nothing is joined: the sum is rounded straight from the chunk)
+        assert.is_true(n >= 1 or p == 1, "the exact sum's scratch was not reached")
+        assert.are.equal(rows * 2048, s:sum():item())
+      end)
+    end
+  end)
+
+  it("reductions along a local axis: the packed copy, agreed although no data moves", function()
+    -- X.T is (64, 16384) split 1; reducing axis 0 packs the strided 1-4 MiB local chunk
+    local X = ht.ones({16384, 64}, {split = 0, dtype = "float32"}) * 3
+    each_rank(function(r)
+      local n, m = sweep(r, function() return X.T:max(0) end)
+      assert.is_true(n >= 1, "the packed copy was not reached")
+      assert.are.equal(3 * 16384, m:sum():item())
+    end)
+  end)
+
+  it("qr: TSQR's workspaces (split 0) and LAPACK's copy (replicated)", function()
+    ht.random.seed(7)
+    local A = ht.random.randn(32768, 16, {split = 0, dtype = ht.float64})
+    local B = ht.random.randn(512, 256, {dtype = ht.float64}) -- 1 MiB, on every rank
+    each_rank(function(r)
+      for _, M in ipairs {A, B} do
+        local n, f = sweep(r, function() return {ht.linalg.qr(M)} end)
+        assert.is_true(n >= 1, "no workspace reached")
+        -- exact maths: Q R = A
+        local d = ht.matmul(f[1], f[2]) - M
+        assert.is_true(ht.abs(d):max():item() < 1e-10)
+      end
+    end)
+  end)
+
+  it("svd and hsvd of a tall matrix: sum of S^2 is the squared Frobenius norm", function()
+    ht.random.seed(8)
+    local A = ht.random.randn(65536, 8, {split = 0, dtype = ht.float64}) -- 4 MiB
+    local fro2 = (A * A):sum():item()
+    each_rank(function(r)
+      local n, S = sweep(r, function() return select(2, ht.linalg.svd(A)) end)
+      assert.is_true(n >= 1)
+      assert.is_true(math.abs((S * S):sum():item() - fro2) < 1e-9 * fro2)
+      local _, S2 = sweep(r, function()
+        return select(2, ht.linalg.hsvd_rank(A, 8, {compute_sv = true}))
+      end)
+      assert.is_true(math.abs((S2 * S2):sum():item() - fro2) < 1e-9 * fro2)
+    end)
+  end)
+
+  it("solve: the gathered matrix and its LU copy, replicated or split", function()
+    -- (2 I) x = 1 gives x = 0.5 exactly; 512 x 512 float64 is 2 MiB
+    for _, sp in ipairs {false, 0} do
+      local A = ht.eye(512, {dtype = ht.float64, split = sp or nil}) * 2
+      local b = ht.ones({512}, {dtype = ht.float64})
+      each_rank(function(r)
+        local n, x = sweep(r, function() return ht.linalg.solve(A, b) end)
+        assert.is_true(n >= 1)
+        assert.are.equal(256, x:sum():item())
+      end)
+    end
+  end)
+
+  it("matmul: the ring's travelling blocks", function()
+    -- ones(256, 256) @ ones(256, 4096): every entry 256; B's row blocks are 2-8 MiB
+    local A = ht.ones({256, 256}, {split = 0, dtype = ht.float64})
+    local B = ht.ones({256, 4096}, {split = 0, dtype = ht.float64})
+    each_rank(function(r)
+      local n, C = sweep(r, function() return ht.matmul(A, B) end)
+      assert.is_true(n >= 1)
+      assert.are.equal(256 * 256 * 4096, C:sum():item())
+    end)
+  end)
+
+  it("resplit and balance: results and the exchange's buffers", function()
+    -- 8 MiB; sum of arange(16384 * 64) = n (n - 1) / 2, exact in float64
+    local N = 16384 * 64
+    local X = ht.arange(N, {dtype = ht.float64, split = 0}):reshape({16384, 64})
+    local U = X["1:"] -- unbalanced: rank 0 holds one row fewer
+    local want = N * (N - 1) / 2
+    each_rank(function(r)
+      for _, f in ipairs {
+        function() return X:resplit(1) end,
+        function() return X:resplit(nil) end,
+        function() return U:balance() end,
+      } do
+        local n, Y = sweep(r, f)
+        assert.is_true(n >= 1)
+        assert.are.equal(Y.shape[1] == 16384 and want or want - 63 * 64 / 2, Y:sum():item())
+      end
+    end)
+  end)
+end)
