@@ -63,9 +63,34 @@ static int64_t move_packed(const ht_xseg *s, ht_dtype wire, char *at, bool pack)
   return seg_elems(s) * (int64_t)ht_dtype_size(wire);
 }
 
+/* Whether one side's segments can travel without packing: every one for another rank in
+ * one array of dtype wire, contiguous, at most one per peer. Then the array's data is
+ * returned and displ[q] is the byte offset of q's segment in it, so the all-to-all reads
+ * (or writes) the array itself: one copy less. NULL: pack. */
+static char *in_place(const ht_xseg *segs, int64_t n, ht_dtype wire, int64_t *displ,
+                      const ht_buffer **buf) {
+  const int me = ht_comm_rank(), p = ht_comm_size();
+  const ht_array *a = NULL;
+  for (int q = 0; q < p; q++) displ[q] = -1;
+  for (int64_t k = 0; k < n; k++) {
+    const ht_xseg *s = &segs[k];
+    if (s->peer == me || !seg_elems(s)) continue;
+    if (s->a->dtype != wire || displ[s->peer] >= 0 || (a && s->a != a)) return NULL;
+    ht_array part = ht_narrow(s->a, s->axis, s->lo, s->len);
+    if (!ht_array_is_contiguous(&part)) return NULL;
+    char *at = ht_array_data(&part), *base = ht_array_data(s->a);
+    if (at < base) return NULL;
+    a = s->a, displ[s->peer] = at - base;
+  }
+  if (!a) return NULL;
+  for (int q = 0; q < p; q++) displ[q] = displ[q] < 0 ? 0 : displ[q];
+  *buf = a->buf;
+  return ht_array_data(a);
+}
+
 int ht_exchange(const ht_xseg *send, int64_t nsend, const ht_xseg *recv, int64_t nrecv,
                 ht_dtype wire, const char *fn) {
-  const int me = ht_comm_rank();
+  const int me = ht_comm_rank(), p = ht_comm_size();
   const int64_t es = (int64_t)ht_dtype_size(wire);
   ht_xchg x;
   if (ht_xchg_init(&x, fn)) return -1;
@@ -73,8 +98,19 @@ int ht_exchange(const ht_xseg *send, int64_t nsend, const ht_xseg *recv, int64_t
     if (send[k].peer != me) x.sc[send[k].peer] += seg_elems(&send[k]) * es;
   for (int64_t k = 0; k < nrecv; k++)
     if (recv[k].peer != me) x.rc[recv[k].peer] += seg_elems(&recv[k]) * es;
-  if (ht_xchg_alloc(&x, true)) return ht_xchg_free(&x), -1;
-  int status = 0;
+  /* each rank decides its own side alone: MPI needs the counts to match, not the layout */
+  int64_t *dir = malloc(sizeof(int64_t) * 2 * (size_t)p), *sdir = dir, *rdir = dir + p;
+  const ht_buffer *sb = NULL, *rb = NULL;
+  char *sbase = dir ? in_place(send, nsend, wire, sdir, &sb) : NULL;
+  char *rbase = dir ? in_place(recv, nrecv, wire, rdir, &rb) : NULL;
+  if (sbase && rbase && sb == rb) sbase = NULL; /* never read and write one buffer at once */
+  ht_xchg_alloc(&x, false);
+  int64_t stot = x.sd[p - 1] + x.sc[p - 1], rtot = x.rd[p - 1] + x.rc[p - 1];
+  if (!sbase) x.sbuf = malloc((size_t)stot + 1);
+  if (!rbase) x.rbuf = malloc((size_t)rtot + 1);
+  int status = !dir || (!sbase && !x.sbuf) || (!rbase && !x.rbuf)
+               ? ht_error("%s: out of memory", fn) : 0;
+  if (ht_comm_agree(status)) return free(dir), ht_xchg_free(&x), -1;
   int64_t j = 0; /* rows I keep: the k-th to myself is the k-th from myself */
   for (int64_t k = 0; k < nsend && !status; k++) {
     if (send[k].peer != me || !seg_elems(&send[k])) continue;
@@ -88,15 +124,17 @@ int ht_exchange(const ht_xseg *send, int64_t nsend, const ht_xseg *recv, int64_t
     status = ht_copy_into(&to, &from);
     j++;
   }
-  for (int64_t k = 0; k < nsend && !status; k++) {
+  for (int64_t k = 0; k < nsend && !status && !sbase; k++) {
     int q = send[k].peer;
     if (q == me) continue;
     int64_t n = move_packed(&send[k], wire, x.sbuf + x.sd[q] + x.at[q], true);
     if (n < 0) status = -1;
     else x.at[q] += n;
   }
-  if (!(status = ht_xchg_run(&x, status, NULL, NULL))) {
-    memset(x.at, 0, sizeof(int64_t) * (size_t)ht_comm_size());
+  if (sbase) memcpy(x.sd, sdir, sizeof(int64_t) * (size_t)p);
+  if (rbase) memcpy(x.rd, rdir, sizeof(int64_t) * (size_t)p);
+  if (!(status = ht_xchg_run(&x, status, sbase, rbase)) && !rbase) {
+    memset(x.at, 0, sizeof(int64_t) * (size_t)p);
     for (int64_t k = 0; k < nrecv && !status; k++) {
       int q = recv[k].peer;
       if (q == me) continue;
@@ -105,6 +143,7 @@ int ht_exchange(const ht_xseg *send, int64_t nsend, const ht_xseg *recv, int64_t
       else x.at[q] += n;
     }
   }
+  free(dir);
   ht_xchg_free(&x);
   return status;
 }

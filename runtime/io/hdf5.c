@@ -1,5 +1,5 @@
 /* Parallel HDF5 datasets: each rank reads or writes the hyperslab of its own block along
- * the split axis, straight from or into its chunk, in one collective MPI-IO transfer;
+ * the split axis, straight from or into its chunk, in one independent MPI-IO transfer;
  * HDF5 converts between the file's type and the array's dtype on the way. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -137,9 +137,14 @@ static hid_t mem_space(int ndim, const hsize_t *count, int64_t n) {
   return ndim ? H5Screate_simple(ndim, count, NULL) : H5Screate(H5S_SCALAR);
 }
 
-static hid_t collective_dxpl(void) {
+/* Independent MPI-IO: each rank's block is one contiguous range of the file, so the
+ * two-phase buffering of collective I/O only adds copies. Measured on one node with the
+ * file in the page cache (262144 x 64 float32, bench/micro.lua's case), 2 ranks:
+ * load 57 -> 15 ms, save 97 -> 84 ms; 1 rank unchanged. Writes through filters (deflate)
+ * must be collective in parallel HDF5. */
+static hid_t transfer_dxpl(bool collective) {
   hid_t x = H5Pcreate(H5P_DATASET_XFER);
-  H5Pset_dxpl_mpio(x, H5FD_MPIO_COLLECTIVE);
+  H5Pset_dxpl_mpio(x, collective ? H5FD_MPIO_COLLECTIVE : H5FD_MPIO_INDEPENDENT);
   return x;
 }
 
@@ -190,7 +195,7 @@ static ht_array *read_dataset(hid_t dset, const ht_h5_load_opts *o, const char *
   memcpy(lcount, s.count, sizeof lcount);
   if (into->split >= 0) lcount[s.faxis[into->split]] = (hsize_t)into->lshape[into->split];
   mspace = mem_space(s.fdim, lcount, ht_array_lsize(into));
-  dxpl = collective_dxpl();
+  dxpl = transfer_dxpl(false);
   /* an empty dataset may have no storage at all: nothing to read */
   if (ht_array_gsize(into) > 0 && H5Dread(dset, mem, mspace, fspace, dxpl, ht_array_data(into)) < 0)
     status = ht_h5_error("load_hdf5: cannot read dataset '%s' from '%s'", name, path);
@@ -314,7 +319,7 @@ static int write_dataset(hid_t f, const ht_h5_item *it, const ht_h5_save_opts *o
   if (ht_comm_agree(status)) goto done;
   if (n == 0) H5Sselect_none(space);
   else if (a->ndim) H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL);
-  hid_t mspace = mem_space(a->ndim, count, n), dxpl = collective_dxpl();
+  hid_t mspace = mem_space(a->ndim, count, n), dxpl = transfer_dxpl(o->deflate >= 0);
   /* an empty dataset has no storage to write to (every rank knows the global size) */
   if (ht_array_gsize(a) > 0 && H5Dwrite(dset, mtype, mspace, space, dxpl, data) < 0)
     status = ht_h5_error("%s: cannot write dataset '%s' to '%s'", fn, name, path);

@@ -8,6 +8,7 @@
 #include <omp.h>
 #endif
 
+#include "../cpu/sortnet.h"
 #include "../manipulation.h"
 #include "manip_util.h"
 #include "sortkeys.h"
@@ -40,6 +41,10 @@ static int sort_lanes(ht_dtype t, const void *src, int64_t outer, int64_t n, int
   const int64_t lanes = outer * inner;
   int failed = 0;
   if (lanes == 0 || n == 0) return 0;
+  if (inner == 1 && ht_sortnet_fits(t, n)) { /* short rows */
+    ht_sortnet_rows(t, src, outer, n, k, desc, base, vout, iout);
+    return 0;
+  }
 #pragma omp parallel if (lanes > 1 && lanes * n > (1 << 15)) reduction(| : failed)
   {
     ht_kv *kv = malloc(sizeof(ht_kv) * 2 * (size_t)n);

@@ -29,6 +29,128 @@ local function each_layout(values, check, dtype)
   end
 end
 
+local nan = 0 / 0
+-- rows of 2 x n: q = (7j + 5r) % 11, value q - 5, NaN where (j + r) % 9 == 4, -0.0 where q == 5
+-- and j is odd (short_rows below); v = np.sort(A, 1, kind="stable"), i = np.argsort(A, 1,
+-- kind="stable"); descending:
+-- di = np.argsort(np.where(np.isnan(A), -np.inf, -A), 1, kind="stable"), dv = A[di] (NaN first)
+local SHORT = {
+  [1] = {
+    v = {
+      { -5 },
+      { 0 },
+    },
+    i = {
+      { 0 },
+      { 0 },
+    },
+    dv = {
+      { -5 },
+      { 0 },
+    },
+    di = {
+      { 0 },
+      { 0 },
+    },
+  },
+  [2] = {
+    v = {
+      { -5, 2 },
+      { -4, 0 },
+    },
+    i = {
+      { 0, 1 },
+      { 1, 0 },
+    },
+    dv = {
+      { 2, -5 },
+      { 0, -4 },
+    },
+    di = {
+      { 1, 0 },
+      { 0, 1 },
+    },
+  },
+  [17] = {
+    v = {
+      { -5, -5, -4, -3, -3, -2, -1, -0.0, 1, 2, 2, 3, 4, 5, 5, nan, nan },
+      { -5, -5, -4, -3, -2, -1, 0, -0.0, 1, 2, 2, 3, 3, 4, 5, nan, nan },
+    },
+    i = {
+      { 0, 11, 8, 5, 16, 2, 10, 7, 15, 1, 12, 9, 6, 3, 14, 4, 13 },
+      { 4, 15, 1, 9, 6, 14, 0, 11, 8, 5, 16, 2, 13, 10, 7, 3, 12 },
+    },
+    dv = {
+      { nan, nan, 5, 5, 4, 3, 2, 2, 1, -0.0, -1, -2, -3, -3, -4, -5, -5 },
+      { nan, nan, 5, 4, 3, 3, 2, 2, 1, 0, -0.0, -1, -2, -3, -4, -5, -5 },
+    },
+    di = {
+      { 4, 13, 3, 14, 6, 9, 1, 12, 15, 7, 10, 2, 5, 16, 8, 0, 11 },
+      { 3, 12, 7, 10, 2, 13, 5, 16, 8, 0, 11, 14, 6, 9, 1, 4, 15 },
+    },
+  },
+  [64] = {
+    v = {
+      { -5, -5, -5, -5, -5, -4, -4, -4, -4, -4, -4, -3, -3, -3, -3, -3, -2, -2, -2, -2, -2, -1,
+        -1, -1, -1, -1, -0.0, 0, -0.0, -0.0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 4,
+        4, 4, 4, 4, 4, 5, 5, 5, 5, 5, nan, nan, nan, nan, nan, nan, nan },
+      { -5, -5, -5, -5, -5, -4, -4, -4, -4, -4, -3, -3, -3, -3, -3, -2, -2, -2, -2, -2, -1, -1,
+        -1, -1, -1, 0, -0.0, 0, -0.0, 0, -0.0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3,
+        4, 4, 4, 4, 5, 5, 5, 5, 5, 5, nan, nan, nan, nan, nan, nan, nan },
+    },
+    i = {
+      { 0, 11, 33, 44, 55, 8, 19, 30, 41, 52, 63, 5, 16, 27, 38, 60, 2, 24, 35, 46, 57, 10, 21,
+        32, 43, 54, 7, 18, 29, 51, 62, 15, 26, 37, 48, 59, 1, 12, 23, 34, 45, 56, 9, 20, 42, 53,
+        6, 17, 28, 39, 50, 61, 3, 14, 25, 36, 47, 4, 13, 22, 31, 40, 49, 58 },
+      { 4, 15, 26, 37, 59, 1, 23, 34, 45, 56, 9, 20, 31, 42, 53, 6, 17, 28, 50, 61, 14, 25, 36,
+        47, 58, 0, 11, 22, 33, 44, 55, 8, 19, 41, 52, 63, 5, 16, 27, 38, 49, 60, 2, 13, 24, 35,
+        46, 10, 32, 43, 54, 7, 18, 29, 40, 51, 62, 3, 12, 21, 30, 39, 48, 57 },
+    },
+    dv = {
+      { nan, nan, nan, nan, nan, nan, nan, 5, 5, 5, 5, 5, 4, 4, 4, 4, 4, 4, 3, 3, 3, 3, 2, 2, 2,
+        2, 2, 2, 1, 1, 1, 1, 1, -0.0, 0, -0.0, -0.0, 0, -1, -1, -1, -1, -1, -2, -2, -2, -2, -2,
+        -3, -3, -3, -3, -3, -4, -4, -4, -4, -4, -4, -5, -5, -5, -5, -5 },
+      { nan, nan, nan, nan, nan, nan, nan, 5, 5, 5, 5, 5, 5, 4, 4, 4, 4, 3, 3, 3, 3, 3, 2, 2, 2,
+        2, 2, 2, 1, 1, 1, 1, 1, 0, -0.0, 0, -0.0, 0, -0.0, -1, -1, -1, -1, -1, -2, -2, -2, -2,
+        -2, -3, -3, -3, -3, -3, -4, -4, -4, -4, -4, -5, -5, -5, -5, -5 },
+    },
+    di = {
+      { 4, 13, 22, 31, 40, 49, 58, 3, 14, 25, 36, 47, 6, 17, 28, 39, 50, 61, 9, 20, 42, 53, 1,
+        12, 23, 34, 45, 56, 15, 26, 37, 48, 59, 7, 18, 29, 51, 62, 10, 21, 32, 43, 54, 2, 24,
+        35, 46, 57, 5, 16, 27, 38, 60, 8, 19, 30, 41, 52, 63, 0, 11, 33, 44, 55 },
+      { 3, 12, 21, 30, 39, 48, 57, 7, 18, 29, 40, 51, 62, 10, 32, 43, 54, 2, 13, 24, 35, 46, 5,
+        16, 27, 38, 49, 60, 8, 19, 41, 52, 63, 0, 11, 22, 33, 44, 55, 14, 25, 36, 47, 58, 6, 17,
+        28, 50, 61, 9, 20, 31, 42, 53, 1, 23, 34, 45, 56, 4, 15, 26, 37, 59 },
+    },
+  },
+}
+
+-- the input of SHORT (2 rows of n)
+local function short_rows(n)
+  local A = {}
+  for r = 0, 1 do
+    local row = {}
+    for j = 0, n - 1 do
+      local q = (7 * j + 5 * r) % 11
+      local v = q - 5
+      if (j + r) % 9 == 4 then v = 0 / 0 elseif q == 5 and j % 2 == 1 then v = -0.0 end
+      row[j + 1] = v
+    end
+    A[r + 1] = row
+  end
+  return A
+end
+
+-- zeros' signs as in the NumPy reference (assert_equal takes -0.0 == 0.0)
+local function assert_zero_signs(x, expected)
+  local got = x:totable()
+  for r, row in ipairs(expected) do
+    for j, e in ipairs(row) do
+      if e == 0 and 1 / e ~= 1 / got[r][j] then error(("zero sign at (%d, %d): expected %g"):format(r - 1, j - 1, 1 / e)) end
+    end
+  end
+end
+
 local V = { 5, 3, 9, 1, 3, 7, 0, 3, 8, 2 }
 local M = { { 3, 1, 2 }, { 9, 7, 8 }, { 0, 5, 4 }, { 6, 6, 1 } }
 
@@ -78,6 +200,48 @@ describe("sort", function()
       T.assert_equal(dv, { { 9, 7, 8 }, { 6, 6, 4 }, { 3, 5, 2 }, { 0, 1, 1 } }) -- -np.sort(-M, 0)
       T.assert_equal(di, { { 1, 1, 1 }, { 3, 3, 2 }, { 0, 2, 0 }, { 2, 0, 3 } }) -- np.argsort(-M, 0, kind="stable")
     end)
+  end)
+
+  it("sorts short rows (1, 2, 17, 64 values) with NaN, duplicates and signed zeros", function()
+    for _, n in ipairs { 1, 2, 17, 64 } do
+      local e = SHORT[n]
+      for _, dtype in ipairs { "float32", "float64" } do
+        each_layout(short_rows(n), function(x)
+          local v, i = ht.sort(x, 1)
+          T.assert_equal(v, e.v)
+          T.assert_equal(i, e.i)
+          assert_zero_signs(v, e.v)
+          local dv, di = x:sort(1, { descending = true })
+          T.assert_equal(dv, e.dv)
+          T.assert_equal(di, e.di)
+          assert_zero_signs(dv, e.dv)
+          T.assert_equal(ht.argsort(x, 1), e.i)
+          local k = math.min(n, 3) -- topk: the first k of the descending sort
+          local tv, ti = ht.topk(x, k, 1)
+          T.assert_equal(ti, ht.array(e.di)[{ ht.all, { 0, k } }]:totable())
+          T.assert_equal(tv, ht.array(e.dv)[{ ht.all, { 0, k } }]:totable())
+        end, dtype)
+      end
+    end
+    -- integers: q - 5 without NaN and -0.0 (A below), n = 17
+    local A = {}
+    for r = 0, 1 do
+      A[r + 1] = {}
+      for j = 0, 16 do A[r + 1][j + 1] = (7 * j + 5 * r) % 11 - 5 end
+    end
+    for _, dtype in ipairs { "int32", "int8", "int16" } do
+      each_layout(A, function(x)
+        local v, i = ht.sort(x, 1)
+        T.assert_equal(v, { { -5, -5, -4, -3, -3, -2, -2, -1, 0, 1, 1, 2, 2, 3, 4, 5, 5 }, -- np.sort(A, 1)
+                            { -5, -5, -4, -4, -3, -2, -1, -1, 0, 0, 1, 2, 2, 3, 3, 4, 5 } })
+        T.assert_equal(i, { { 0, 11, 8, 5, 16, 2, 13, 10, 7, 4, 15, 1, 12, 9, 6, 3, 14 }, -- np.argsort(A, 1, kind="stable")
+                            { 4, 15, 1, 12, 9, 6, 3, 14, 0, 11, 8, 5, 16, 2, 13, 10, 7 } })
+        T.assert_dtype(v, dtype)
+        T.assert_equal(ht.argsort(x, 1, { descending = true }), -- np.argsort(-A, 1, kind="stable")
+          { { 3, 14, 6, 9, 1, 12, 4, 15, 7, 10, 2, 13, 5, 16, 8, 0, 11 },
+            { 7, 10, 2, 13, 5, 16, 8, 0, 11, 3, 14, 6, 9, 1, 12, 4, 15 } })
+      end, dtype)
+    end
   end)
 
   it("sample-sorts 1000 values with many duplicates exactly", function()
