@@ -39,7 +39,11 @@ static inline bool ht_is_exact_int(double v) { return v == floor(v) && fabs(v) <
 /* A double that is an int64 value: integral and |v| < 2^63 (inf, nan and 1e300 are not,
  * so they make float arrays, never INT64_MIN). Wider than ht_is_exact_int: a value, not
  * an index. */
-static inline bool ht_is_int_value(double v) { return v == floor(v) && fabs(v) < 0x1p63; }
+/* -0.0 is not an integer: NumPy keeps its sign only in a float (np.array([-0.0, 1]) is
+ * float64), and LuaJIT's -0 is that same double. */
+static inline bool ht_is_int_value(double v) {
+  return v == floor(v) && fabs(v) < 0x1p63 && !(v == 0 && signbit(v));
+}
 
 /* NumPy's result_type for two arrays (np.promote_types). */
 ht_dtype ht_promote(ht_dtype a, ht_dtype b);

@@ -2,7 +2,7 @@
 -- data give the correctly rounded exact result, so the same bits at every rank count,
 -- with ranks that own no rows and after slicing along the split axis. Expected values
 -- are Python's math.fsum (exact, then rounded once) of the same data, made by the same
--- generator in Python (tests/lua/repro_values.py prints them).
+-- generator in Python (bench/reference/repro_values.py prints them).
 local ht = require "heat"
 
 -- Data that every build makes alike: a Park-Miller generator and correctly rounded

@@ -45,6 +45,11 @@ describe("ht.array dtype inference", function()
     T.assert_dtype(ht.array({0 / 0}), "float32")
     T.assert_dtype(ht.array({-2 ^ 62, 3}), "int64") -- exact integers stay int64
     T.assert_equal(ht.array({-2 ^ 62, 3}), {-2 ^ 62, 3})
+    -- -0.0 is a float: np.array([-0.0, 1, -2]).dtype is float64 and the sign survives
+    local z = ht.array({-0.0, 1, -2}, {split = 0})
+    T.assert_dtype(z, "float32")
+    assert.are.equal("-0", tostring(z:sort()[1]:item()))
+    T.assert_dtype(ht.array({0.0, 1}), "int64") -- +0.0 is the integer 0 (LuaJIT cannot tell 0.0 from 0)
   end)
 
   it("a Lua number that is not an integer makes integer arrays float64 (NEP 50)", function()
@@ -52,6 +57,7 @@ describe("ht.array dtype inference", function()
     T.assert_dtype(a + 1 / 0, "float64") -- (np.arange(3, dtype=np.int32) + np.inf).dtype
     T.assert_equal(a + 1 / 0, {1 / 0, 1 / 0, 1 / 0})
     T.assert_dtype(a * 1e300, "float64")
+    T.assert_dtype(a + -0.0, "float64") -- (np.arange(3, dtype=np.int32) + -0.0).dtype
   end)
 end)
 

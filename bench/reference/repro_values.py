@@ -1,6 +1,6 @@
 # The expected values of tests/lua/repro_spec.lua: the spec's generator (gen, normalish,
 # wide) with the same operations in the same order, then math.fsum. Run by hand with numpy:
-#   python3 tests/lua/repro_values.py
+#   python3 bench/reference/repro_values.py
 import math, numpy as np
 def gen(seed):
     s = [seed]
