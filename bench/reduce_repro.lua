@@ -5,24 +5,13 @@
 --   mpirun -n P heatlua bench/reduce_repro.lua [rows] [reps]
 local ht = require "heat"
 local core = require "heat.core"
-local P = require "heat.profile"
+local here = (arg[0] or ""):match("^(.*)/[^/]*$") or "."
+package.path = here .. "/lib/?.lua;" .. package.path
+local timed = require "best_of"
 
 local R, reps, C = tonumber(arg[1] or "131072"), tonumber(arg[2] or "7"), 64
 
-local function best_of(f)
-  f()
-  local best = math.huge
-  for _ = 1, reps do
-    core.barrier()
-    local t0 = P.clock()
-    local r = f()
-    core.barrier()
-    best = math.min(best, P.clock() - t0)
-    r = nil -- luacheck: ignore
-    collectgarbage()
-  end
-  return best
-end
+local function best_of(f) return timed(f, reps) end
 
 ht.random.seed(1)
 local rows = {}

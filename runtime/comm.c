@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cpu/binned.h"
 #include "error.h"
 
 /* MPI counts are int; messages are cut into pieces of at most this many bytes, and
@@ -151,6 +152,55 @@ int ht_comm_allreduce_items(void *buf, int64_t count, int64_t item_bytes, MPI_Da
 
 int ht_comm_allreduce_i64(int64_t *buf, int64_t count, MPI_Op op) {
   return ht_comm_allreduce(buf, count, HT_INT64, op);
+}
+
+int ht_comm_exscan(void *buf, int64_t count, ht_dtype t, MPI_Op op) {
+  if (op != MPI_SUM && op != MPI_PROD) return ht_error("exscan: only sums and products");
+  const int64_t item = (int64_t)ht_dtype_size(t);
+  if (ht_comm_exscan_items(buf, count, item, ht_mpi_type(t), op)) return -1;
+  if (rank_ == 0) /* MPI leaves rank 0's result undefined */
+    for (int64_t k = 0; k < count; k++) ht_set_f64(t, (char *)buf + k * item, op == MPI_SUM ? 0 : 1);
+  return 0;
+}
+
+int ht_comm_exscan_items(void *buf, int64_t count, int64_t item_bytes, MPI_Datatype dt,
+                         MPI_Op op) {
+  int64_t chunk = HT_MAX_MSG / item_bytes;
+  char *p = buf;
+  if (size_ == 1) return 0;
+  if (ht_comm_checking() && ht_comm_check("exscan(%s) %s count=%lld", ht_comm_op_name(op),
+                                          type_name(dt, item_bytes), (long long)count))
+    return -1;
+  if (chunk < 1) chunk = 1;
+  bytes_sent += count * item_bytes;
+  /* every rank has the same count, so every rank makes the same calls */
+  for (int64_t done = 0; done < count; done += chunk) {
+    int n = (int)(count - done < chunk ? count - done : chunk);
+    int rc = MPI_Exscan(MPI_IN_PLACE, p + done * item_bytes, n, dt, op, comm);
+    if (rc != MPI_SUCCESS) return mpi_failed("exscan", rc);
+  }
+  return 0;
+}
+
+/* Superaccumulators join exactly (integer addition), so in any order MPI picks. */
+static void xacc_sum(void *in, void *inout, int *len, MPI_Datatype *dt) {
+  const ht_xacc *a = in;
+  ht_xacc *b = inout;
+  (void)dt;
+  for (int k = 0; k < *len; k++) ht_xacc_merge(&b[k], &a[k]);
+}
+
+void ht_comm_xacc_type(MPI_Datatype *type, MPI_Op *op) {
+  static MPI_Datatype xtype;
+  static MPI_Op xop;
+  static bool made = false;
+  if (!made) { /* once per process, on every rank alike: the callers are collective */
+    MPI_Type_contiguous(HT_XACC_WORDS, MPI_INT64_T, &xtype);
+    MPI_Type_commit(&xtype);
+    MPI_Op_create(xacc_sum, 1, &xop);
+    made = true;
+  }
+  *type = xtype, *op = xop;
 }
 
 int ht_comm_bcast(void *buf, int64_t nbytes, int root) {

@@ -42,6 +42,15 @@ int ht_comm_allreduce_i64(int64_t *buf, int64_t count, MPI_Op op);
  * items, so a user op (an exact sum of superaccumulators) always sees whole ones. */
 int ht_comm_allreduce_items(void *buf, int64_t count, int64_t item_bytes, MPI_Datatype dt,
                             MPI_Op op);
+/* Exclusive prefix over the ranks (MPI_Exscan): rank r gets the op over ranks 0..r-1;
+ * for sums and products rank 0 gets the identity. The _items form takes any datatype and
+ * op (the exact sums' accumulators) and leaves rank 0's buffer as it was. */
+int ht_comm_exscan(void *buf, int64_t count, ht_dtype t, MPI_Op op);
+int ht_comm_exscan_items(void *buf, int64_t count, int64_t item_bytes, MPI_Datatype dt,
+                         MPI_Op op);
+/* The MPI datatype and op (an exact sum) of the exact sums' superaccumulators
+ * (cpu/binned.h's ht_xacc), for ht_comm_allreduce_items and ht_comm_exscan_items. */
+void ht_comm_xacc_type(MPI_Datatype *type, MPI_Op *op);
 int ht_comm_bcast(void *buf, int64_t nbytes, int root);
 /* Byte-level all-to-all-v: counts and displacements in bytes, one per rank. */
 int ht_comm_alltoallv(const void *send, const int64_t *scounts, const int64_t *sdispls,

@@ -67,9 +67,6 @@ ht_array *ht_cumsum(const ht_array *a, int axis, ht_dtype t);
 ht_array *ht_cumprod(const ht_array *a, int axis, ht_dtype t);
 /* n-th discrete difference along axis (bool: not_equal, as NumPy). */
 ht_array *ht_diff(const ht_array *a, int64_t n, int axis);
-/* MPI_Exscan over 64-bit counts; rank 0 gets the op's identity (zeros for MPI_SUM, ones
- * for MPI_PROD). */
-int ht_comm_exscan(void *buf, int64_t count, ht_dtype t, MPI_Op op);
 
 /* ---- sorting (runtime/ops/sort.c) ---- */
 /* Sorts along axis (the split axis too: a sample sort), ascending or descending, NaN

@@ -93,22 +93,13 @@ static MPI_Op mpi_op(ht_kop op, bool f64) {
   }
 }
 
-/* Superaccumulators join exactly (integer addition), so in any order MPI picks. */
-static void xacc_sum(void *in, void *inout, int *len, MPI_Datatype *dt) {
-  const ht_xacc *a = in;
-  ht_xacc *b = inout;
-  (void)dt;
-  for (int k = 0; k < *len; k++) ht_xacc_merge(&b[k], &a[k]);
-}
-
 /* Float sums and squared deviations are exact (cpu/reduce_exact.c): bitwise the same at
  * any number of ranks and threads. Across ranks each output's exact partial travels as a
  * superaccumulator and is rounded once after the join. */
 static int exact_pass(const char *fn, const ht_rjob *j, double *acc, int64_t n, bool across,
                       int status) {
-  static MPI_Datatype xtype;
-  static MPI_Op xop;
-  static bool made = false;
+  MPI_Datatype xtype;
+  MPI_Op xop;
   if (!across || ht_comm_size() == 1) {
     if (status == 0 && ht_cpu_reduce_exact(j, NULL, acc))
       status = ht_error("%s: out of memory (scratch of the exact sum)", fn);
@@ -119,12 +110,7 @@ static int exact_pass(const char *fn, const ht_rjob *j, double *acc, int64_t n, 
   if (!status && ht_cpu_reduce_exact(j, x, NULL))
     status = ht_error("%s: out of memory (scratch of the exact sum)", fn);
   if (ht_comm_agree(status) < 0) return free(x), -1;
-  if (!made) { /* once per process, on every rank alike: reductions are collective */
-    MPI_Type_contiguous(HT_XACC_WORDS, MPI_INT64_T, &xtype);
-    MPI_Type_commit(&xtype);
-    MPI_Op_create(xacc_sum, 1, &xop);
-    made = true;
-  }
+  ht_comm_xacc_type(&xtype, &xop);
   int rc = ht_comm_allreduce_items(x, n, (int64_t)sizeof(ht_xacc), xtype, xop);
   for (int64_t k = 0; k < n && rc == 0; k++) acc[k] = ht_xacc_round(&x[k]);
   free(x);

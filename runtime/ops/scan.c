@@ -1,26 +1,16 @@
 /* Scans and differences: cumsum and cumprod (a local scan, then along the split axis an
- * exclusive scan of the ranks' last rows), and diff (neighbour rows; along the split axis
- * each rank borrows one row from the next). */
+ * exclusive scan of the ranks' last rows; float cumsum in fixed global blocks from exact
+ * offsets, cpu/scan.h, so its bits do not depend on the rank count), and diff (neighbour
+ * rows; along the split axis each rank borrows one row from the next). */
 #include <limits.h>
 #include <stdlib.h>
 
+#include "../cpu/reduce.h"
+#include "../cpu/scan.h"
+#include "../exchange.h"
 #include "../manipulation.h"
 #include "../ops.h"
 #include "manip_util.h"
-
-int ht_comm_exscan(void *buf, int64_t count, ht_dtype t, MPI_Op op) {
-  const int64_t item = (int64_t)ht_dtype_size(t), chunk = ((int64_t)1 << 30) / item;
-  if (op != MPI_SUM && op != MPI_PROD) return ht_error("exscan: only sums and products");
-  /* every rank has the same count, so every rank makes the same calls */
-  for (int64_t done = 0; done < count && ht_comm_size() > 1; done += chunk) {
-    int n = (int)(count - done < chunk ? count - done : chunk);
-    int rc = MPI_Exscan(MPI_IN_PLACE, (char *)buf + done * item, n, ht_mpi_type(t), op, ht_comm());
-    if (rc != MPI_SUCCESS) return ht_error("exscan: MPI error %d", rc);
-  }
-  if (ht_comm_rank() == 0) /* MPI leaves rank 0's result undefined */
-    for (int64_t k = 0; k < count; k++) ht_set_f64(t, (char *)buf + k * item, op == MPI_SUM ? 0 : 1);
-  return 0;
-}
 
 /* ---- typed loops over a C-contiguous block seen as (outer, n, inner) ---- */
 
@@ -73,6 +63,76 @@ static void scan_loops(ht_dtype t, scan_fn *scan, apply_fn *apply) {
   }
 }
 
+/* Rank q's rows that lie in the heads of later ranks (heads: the rows of a rank's first
+ * block that precede it), placed one head after another. */
+typedef struct head_ctx {
+  const int64_t *counts, *h;
+} head_ctx;
+
+static int head_segs(int q, ht_seg *segs, void *ctx) {
+  const head_ctx *c = ctx;
+  const int64_t lo = ht_rank_lo(c->counts, q), hi = lo + c->counts[q];
+  int m = 0;
+  for (int r = q + 1, p = ht_comm_size(); r < p; r++) {
+    const int64_t g = ht_rank_lo(c->counts, r), a = g - c->h[r] > lo ? g - c->h[r] : lo;
+    const int64_t b = g < hi ? g : hi;
+    int64_t at = 0; /* where rank r's head starts in the result */
+    for (int k = 0; k < r; k++) at += c->h[k];
+    if (a < b) segs[m++] = (ht_seg){0, a - lo, b - a, at + a - (g - c->h[r])};
+  }
+  return m;
+}
+
+/* Float cumsum (cpu/scan.h): along the split axis each rank first learns the exact sums
+ * of the rows before its own (an exact exclusive scan of superaccumulators) and the rows
+ * of its first block held by earlier ranks (its head). */
+static int cumsum_blocked(const char *fn, ht_array *out, int ax, int64_t outer, int64_t n,
+                          int64_t inner) {
+  const int p = ht_comm_size(), me = ht_comm_rank();
+  const bool across = ax == out->split && p > 1;
+  const int64_t cols = outer * inner, g0 = across ? ht_rank_lo(out->counts, me) : 0;
+  void *data = ht_array_data(out);
+  if (!across)
+    return ht_cpu_cumsum_blocked(out->dtype, data, NULL, 0, NULL, outer, n, inner, 0)
+               ? ht_error("%s: out of memory (scratch)", fn)
+               : 0;
+  ht_xacc *start = ht_scratch_alloc(cols * (int64_t)sizeof(ht_xacc), fn);
+  int status = start ? 0 : -1;
+  ht_rjob j = {.op = HT_K_SUM, .t = out->dtype, .f64 = true, .in = data, .O = outer, .R = n,
+               .I = inner};
+  if (!status && ht_cpu_reduce_exact(&j, start, NULL))
+    status = ht_error("%s: out of memory (scratch of the exact sum)", fn);
+  MPI_Datatype xtype;
+  MPI_Op xop;
+  ht_comm_xacc_type(&xtype, &xop);
+  if (ht_comm_agree(status) || ht_comm_exscan_items(start, cols, (int64_t)sizeof(ht_xacc), xtype, xop))
+    return free(start), -1;
+  if (me == 0)
+    for (int64_t k = 0; k < cols; k++) ht_xacc_zero(&start[k]);
+  int64_t *h = ht_meta_alloc(sizeof(int64_t) * (size_t)p, fn), htot = 0;
+  for (int r = 0; r < p; r++) {
+    h[r] = out->counts[r] ? ht_rank_lo(out->counts, r) % HT_SCAN_BLOCK : 0;
+    htot += h[r];
+  }
+  ht_array *head = NULL;
+  if (htot > 0) {
+    int64_t hshape[HT_MAXDIM];
+    memcpy(hshape, out->gshape, sizeof(int64_t) * (size_t)out->ndim);
+    hshape[ax] = htot;
+    head = ht_array_empty_counts(out->dtype, out->ndim, hshape, ax, h, out->device);
+    head_ctx c = {out->counts, h};
+    const ht_array *src[1] = {out};
+    status = ht_comm_agree(head ? 0 : -1) || ht_place(head, ax, src, head_segs, p, &c, fn);
+  }
+  if (!status && ht_cpu_cumsum_blocked(out->dtype, data, head ? ht_array_data(head) : NULL,
+                                       h[me], start, outer, n, inner, g0))
+    status = ht_error("%s: out of memory (scratch)", fn);
+  ht_array_free(head);
+  free(h);
+  free(start);
+  return ht_comm_agree(status);
+}
+
 static ht_array *scan(const char *fn, bool prod, const ht_array *a, int axis, ht_dtype t) {
   if (ht_require_host(a, fn)) return NULL;
   if (axis == HT_AXIS_NONE) {
@@ -95,6 +155,8 @@ static ht_array *scan(const char *fn, bool prod, const ht_array *a, int axis, ht
   int64_t outer = 1, inner = 1, n = out->lshape[ax], item = (int64_t)ht_dtype_size(t);
   for (int d = 0; d < ax; d++) outer *= out->lshape[d];
   for (int d = ax + 1; d < out->ndim; d++) inner *= out->lshape[d];
+  if (!prod && (t == HT_FLOAT32 || t == HT_FLOAT64))
+    return cumsum_blocked(fn, out, ax, outer, n, inner) ? ht_array_free(out), NULL : out;
   sc(ht_array_data(out), outer, n, inner, prod);
   if (ax != a->split || ht_comm_size() == 1) return out;
   /* every rank's last row is its running total; ranks before mine add up to my offset */

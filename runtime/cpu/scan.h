@@ -1,0 +1,24 @@
+/* Reproducible float cumsum kernel (runtime/cpu/scan.c): prefix sums restarted at fixed
+ * global blocks from correctly rounded exact offsets, so that the bits depend on the data
+ * only, never on where ranks or threads cut the scanned axis (docs/reliability.md). */
+#ifndef HT_CPU_SCAN_H
+#define HT_CPU_SCAN_H
+
+#include <stdint.h>
+
+#include "../dtype.h"
+#include "binned.h"
+
+/* Rows of the scanned axis per block: block b starts at global row b * HT_SCAN_BLOCK. */
+enum { HT_SCAN_BLOCK = 256 };
+
+/* In place over a C-contiguous float32/float64 chunk (outer, n, inner) whose first row is
+ * global row g0: out[g] = fl(... fl(P(s) + x[s]) ... + x[g]) in double, where s is g's
+ * block start and P(s) the correctly rounded exact sum of rows [0, s). head holds the h =
+ * g0 % HT_SCAN_BLOCK rows (outer, h, inner) before g0 in g0's block (NULL when h is 0);
+ * start[outer * inner] the exact sums of rows [0, g0) (NULL: zero). -1: no scratch. */
+int ht_cpu_cumsum_blocked(ht_dtype t, void *data, const void *head, int64_t h,
+                          const ht_xacc *start, int64_t outer, int64_t n, int64_t inner,
+                          int64_t g0);
+
+#endif
