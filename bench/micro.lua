@@ -191,8 +191,19 @@ measure("concatenate_0", function() return ht.concatenate({ x, y }, 0) end,
   { bytes = 4 * N * F32, probe = "copy" })
 measure("reshape_flat", function() return x:reshape(N) end, { bytes = 2 * N * F32, probe = "copy" })
 measure("sort_axis1", function() return ht.sort(x, 1) end, { bytes = 2 * N * F32, probe = "copy" })
-local h5 = os.getenv "TMPDIR" or "/tmp"
-h5 = string.format("%s/heatlua-bench-%d.h5", h5, core.nprocs())
+-- Each run its own file (rank 0's pid and clock, shared with all ranks): two bench runs
+-- writing one default name at once hung a 2-rank run in MPI_File_open (docs/io.md).
+local function bench_h5_name()
+  local ok, ffi = pcall(require, "ffi")
+  local pid = 0
+  if ok then
+    pcall(ffi.cdef, "int getpid(void);")
+    pid = ffi.C.getpid()
+  end
+  local id = P.allgather { pid, math.floor(P.clock() * 1e6) % 1e9 }[1]
+  return string.format("%s/heatlua-bench-%d-%d.h5", os.getenv "TMPDIR" or "/tmp", id[1], id[2])
+end
+local h5 = bench_h5_name()
 measure("save_hdf5", function() return ht.save_hdf5(x, h5, "x") end,
   { bytes = N * F32, probe = "copy" })
 measure("load_hdf5", function() return ht.load_hdf5(h5, "x", { split = 0 }) end,

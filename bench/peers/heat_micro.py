@@ -56,7 +56,13 @@ b.measure("concatenate_0", lambda: ht.concatenate([x, y], axis=0), bytes=4 * N *
           probe="copy")
 b.measure("reshape_flat", lambda: ht.reshape(x, (N,)), bytes=2 * N * F32, probe="copy")
 b.measure("sort_axis1", lambda: ht.sort(x, axis=1), bytes=2 * N * F32, probe="copy")
-h5 = os.path.join(tempfile.gettempdir(), "heatlua-bench-heat-%d.h5" % comm.size)
+# each run its own file (rank 0 makes it, all ranks use its name): two runs sharing one
+# default name at once hung in MPI_File_open
+h5 = None
+if comm.rank == 0:
+    fd, h5 = tempfile.mkstemp(prefix="heatlua-bench-heat-", suffix=".h5")
+    os.close(fd)
+h5 = comm.handle.bcast(h5, root=0)
 b.measure("save_hdf5", lambda: ht.save_hdf5(x, h5, "x"), bytes=N * F32, probe="copy")
 b.measure("load_hdf5", lambda: ht.load_hdf5(h5, "x", split=0), bytes=N * F32, probe="copy")
 if comm.rank == 0 and os.path.exists(h5):

@@ -46,7 +46,9 @@ b.measure("concatenate_0", lambda: np.concatenate([x, y], 0), bytes=4 * N * F32,
 b.measure("reshape_flat", lambda: x.reshape(N), bytes=2 * N * F32, probe="copy")
 b.measure("sort_axis1", lambda: np.sort(x, axis=1), bytes=2 * N * F32, probe="copy")
 
-h5 = os.path.join(tempfile.gettempdir(), "heatlua-bench-numpy.h5")
+# each run its own file: two runs sharing one default name at once collide
+fd, h5 = tempfile.mkstemp(prefix="heatlua-bench-numpy-", suffix=".h5")
+os.close(fd)
 
 
 def save():

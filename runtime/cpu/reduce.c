@@ -39,7 +39,7 @@ enum {
   SHORT_ROW = 32,  /* rows shorter than this skip the lanes */
   TILE = 8192,     /* output columns per pass when I > 1: 64 KiB of accumulators, in L2 */
   ARG_TILE = 512,  /* argmin/argmax columns per pass: the block extremes, 4 KiB on the stack */
-  ARG_ROWS4 = 256, /* float32 argmin/argmax rows shorter than this go four at a time */
+  ARG_ROWS4 = 256, /* float32 argmin/argmax rows shorter than this go eight at a time */
 };
 /* Input bytes per block of rows in which argmin/argmax look for a better extreme. */
 #define ARG_BLOCK_BYTES ((int64_t)256 << 10)
@@ -387,7 +387,82 @@ KINLINE void arg4_f32(bool is_max, const float *p, int64_t R, int64_t n, int64_t
   }
 }
 
-/* argmin/argmax: short float32 rows four at a time; other float rows block by block (for
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+/* an unaligned view, not a function: a 32-byte return value would change the ABI of
+ * the clones built without AVX */
+typedef float v8f_u __attribute__((vector_size(32), aligned(4), may_alias));
+#define load8(p) (*(const v8f_u *)(p))
+#ifdef __clang__
+#define SHUF8(x, y, ...) __builtin_shufflevector(x, y, __VA_ARGS__)
+#else
+#define SHUF8(x, y, ...) __builtin_shuffle(x, y, (v8i){__VA_ARGS__})
+#endif
+
+/* As arg4_f32 with eight rows in 256-bit vectors (two 128-bit halves where the clone has
+ * no AVX): an 8 x 8 block is transposed with in-lane unpacks, in-lane shuffles and a
+ * half swap (unpcklps/shufps/vperm2f128), so lane q follows row q. */
+KINLINE void arg8_f32(bool is_max, const float *p, int64_t R, int64_t n, int64_t r0,
+                      ht_argacc *out) {
+  /* two chains of extremes, even and odd columns, so one compare-and-blend does not wait
+   * for the one before (that latency bound the loop at half the memory's speed) */
+  v8f m0 = {p[0], p[R], p[2 * R], p[3 * R], p[4 * R], p[5 * R], p[6 * R], p[7 * R]}, m1 = m0;
+  v8i at0 = {0}, at1 = {0}, bad = m0 != m0;
+#define ARG8_STEP(m, at, v, r)                                                           \
+  do {                                                                                   \
+    const v8f v_ = (v);                                                                  \
+    const v8i c_ = is_max ? v_ > m : v_ < m;                                             \
+    m = (v8f)(((v8i)v_ & c_) | ((v8i)m & ~c_));                                          \
+    at = (((v8i){0} + (int32_t)(r)) & c_) | (at & ~c_);                                  \
+    bad |= v_ != v_;                                                                     \
+  } while (0)
+  int64_t r = 0;
+  for (; r + 8 <= n; r += 8) {
+    const float *q = p + r;
+    if (!(r & 15)) /* the same columns two groups of rows ahead (prefetch never faults) */
+      for (int k = 16; k < 24; k++) __builtin_prefetch(q + k * R);
+    const v8f a = load8(q), b = load8(q + R), c = load8(q + 2 * R), d = load8(q + 3 * R),
+              e = load8(q + 4 * R), f = load8(q + 5 * R), g = load8(q + 6 * R),
+              h = load8(q + 7 * R);
+    /* {a0 b0 a1 b1 | a4 b4 a5 b5} and {a2 b2 a3 b3 | a6 b6 a7 b7}, likewise c-d, e-f, g-h */
+    const v8f ab0 = SHUF8(a, b, 0, 8, 1, 9, 4, 12, 5, 13), ab1 = SHUF8(a, b, 2, 10, 3, 11, 6, 14, 7, 15);
+    const v8f cd0 = SHUF8(c, d, 0, 8, 1, 9, 4, 12, 5, 13), cd1 = SHUF8(c, d, 2, 10, 3, 11, 6, 14, 7, 15);
+    const v8f ef0 = SHUF8(e, f, 0, 8, 1, 9, 4, 12, 5, 13), ef1 = SHUF8(e, f, 2, 10, 3, 11, 6, 14, 7, 15);
+    const v8f gh0 = SHUF8(g, h, 0, 8, 1, 9, 4, 12, 5, 13), gh1 = SHUF8(g, h, 2, 10, 3, 11, 6, 14, 7, 15);
+    /* {a0 b0 c0 d0 | a4 b4 c4 d4} ... */
+    const v8f u0 = SHUF8(ab0, cd0, 0, 1, 8, 9, 4, 5, 12, 13), u1 = SHUF8(ab0, cd0, 2, 3, 10, 11, 6, 7, 14, 15);
+    const v8f u2 = SHUF8(ab1, cd1, 0, 1, 8, 9, 4, 5, 12, 13), u3 = SHUF8(ab1, cd1, 2, 3, 10, 11, 6, 7, 14, 15);
+    const v8f w0 = SHUF8(ef0, gh0, 0, 1, 8, 9, 4, 5, 12, 13), w1 = SHUF8(ef0, gh0, 2, 3, 10, 11, 6, 7, 14, 15);
+    const v8f w2 = SHUF8(ef1, gh1, 0, 1, 8, 9, 4, 5, 12, 13), w3 = SHUF8(ef1, gh1, 2, 3, 10, 11, 6, 7, 14, 15);
+    ARG8_STEP(m0, at0, SHUF8(u0, w0, 0, 1, 2, 3, 8, 9, 10, 11), r);
+    ARG8_STEP(m1, at1, SHUF8(u1, w1, 0, 1, 2, 3, 8, 9, 10, 11), r + 1);
+    ARG8_STEP(m0, at0, SHUF8(u2, w2, 0, 1, 2, 3, 8, 9, 10, 11), r + 2);
+    ARG8_STEP(m1, at1, SHUF8(u3, w3, 0, 1, 2, 3, 8, 9, 10, 11), r + 3);
+    ARG8_STEP(m0, at0, SHUF8(u0, w0, 4, 5, 6, 7, 12, 13, 14, 15), r + 4);
+    ARG8_STEP(m1, at1, SHUF8(u1, w1, 4, 5, 6, 7, 12, 13, 14, 15), r + 5);
+    ARG8_STEP(m0, at0, SHUF8(u2, w2, 4, 5, 6, 7, 12, 13, 14, 15), r + 6);
+    ARG8_STEP(m1, at1, SHUF8(u3, w3, 4, 5, 6, 7, 12, 13, 14, 15), r + 7);
+  }
+  for (; r < n; r++) {
+    const v8f v = {p[r],         p[R + r],     p[2 * R + r], p[3 * R + r],
+                   p[4 * R + r], p[5 * R + r], p[6 * R + r], p[7 * R + r]};
+    ARG8_STEP(m0, at0, v, r);
+  }
+#undef ARG8_STEP
+  /* the odd chain wins where strictly better, or equal at an earlier column */
+  const v8i c = (is_max ? m1 > m0 : m1 < m0) | ((m1 == m0) & (at1 < at0));
+  const v8f m = (v8f)(((v8i)m1 & c) | ((v8i)m0 & ~c));
+  const v8i at = (at1 & c) | (at0 & ~c);
+  for (int q = 0; q < 8; q++) {
+    if (bad[q]) {
+      out[q].v.f = NAN, out[q].idx = r0 + find_f32(p + q * R, NAN);
+    } else {
+      out[q].v.f = m[q], out[q].idx = r0 + at[q];
+    }
+  }
+}
+
+/* argmin/argmax: short float32 rows eight (then four) at a time; other float rows block by block (for
  * float32 the extreme and its position in one pass; for float64 the extreme, then, only
  * when it beats the best so far, a scan for its first position); integer rows likewise
  * with the vectorised min/max above, or one scan when short. */
@@ -397,13 +472,20 @@ KINLINE void rows_arg_body(bool is_max, ht_dtype t, const ht_rjob *j, int64_t o0
   const int64_t R = j->R;
   const ht_kop ext = is_max ? HT_K_MAX : HT_K_MIN;
   int64_t o = o0;
-  if (t == HT_FLOAT32 && r1 - r0 < ARG_ROWS4)
+  if (t == HT_FLOAT32 && r1 - r0 < ARG_ROWS4) {
+    for (; o + 8 <= o1; o += 8) {
+      ht_argacc part[8];
+      arg8_f32(is_max, (const float *)in + o * R + r0, R, r1 - r0, r0, part);
+      for (int q = 0; q < 8; q++)
+        if (arg_takes(is_max, true, &acc[o + q - o0], &part[q])) acc[o + q - o0] = part[q];
+    }
     for (; o + 4 <= o1; o += 4) {
       ht_argacc part[4];
       arg4_f32(is_max, (const float *)in + o * R + r0, R, r1 - r0, r0, part);
       for (int q = 0; q < 4; q++)
         if (arg_takes(is_max, true, &acc[o + q - o0], &part[q])) acc[o + q - o0] = part[q];
     }
+  }
   if (!ht_dtype_is_float(t) && r1 - r0 < SHORT_ROW) /* too short to repay two steps */
     for (; o < o1 && r0 < r1; o++) {
       const int64_t k = o * R;
