@@ -21,27 +21,35 @@ int64_t ht_prod_nodes(int64_t g0, int64_t len, ht_pnode *nodes) {
   return count;
 }
 
-/* The tree product of 2^lev (1 <= 2^lev <= CHUNK) consecutive values. */
+/* d[i] = s[2i] * s[2i+1] for i < h: one level of the tree (restrict: it vectorises). */
+static inline void halve(double *restrict d, const double *restrict s, int64_t h) {
+  for (int64_t i = 0; i < h; i++) d[i] = s[2 * i] * s[2 * i + 1];
+}
+
+/* The tree product of 2^lev (1 <= 2^lev <= CHUNK) consecutive values; tmp holds CHUNK. */
 static inline __attribute__((always_inline)) double chunk(ht_dtype t, const void *p, int lev,
                                                           double *tmp) {
   const int64_t m = (int64_t)1 << lev;
+  double *a = tmp, *b = tmp + CHUNK / 2;
   if (t == HT_FLOAT32) {
     const float *x = p;
     if (m == 1) return x[0];
-    for (int64_t i = 0; i < m / 2; i++) tmp[i] = (double)x[2 * i] * (double)x[2 * i + 1];
+    for (int64_t i = 0; i < m / 2; i++) a[i] = (double)x[2 * i] * (double)x[2 * i + 1];
   } else {
-    const double *x = p;
-    if (m == 1) return x[0];
-    for (int64_t i = 0; i < m / 2; i++) tmp[i] = x[2 * i] * x[2 * i + 1];
+    if (m == 1) return ((const double *)p)[0];
+    halve(a, p, m / 2);
   }
-  for (int64_t h = m / 4; h >= 1; h /= 2)
-    for (int64_t i = 0; i < h; i++) tmp[i] = tmp[2 * i] * tmp[2 * i + 1];
-  return tmp[0];
+  for (int64_t h = m / 4; h >= 1; h /= 2) {
+    halve(b, a, h);
+    double *c = a;
+    a = b, b = c;
+  }
+  return a[0];
 }
 
 /* One output's 2^lev consecutive values at p (I == 1). */
 static double node_1d(ht_dtype t, const char *p, int64_t lev) {
-  double tmp[CHUNK / 2], st[MAXLEV];
+  double tmp[CHUNK], st[MAXLEV];
   if (lev <= CHUNK_LOG) return chunk(t, p, (int)lev, tmp);
   const int64_t nch = (int64_t)1 << (lev - CHUNK_LOG), step = CHUNK * (int64_t)ht_dtype_size(t);
   int sp = 0;
@@ -52,6 +60,20 @@ static double node_1d(ht_dtype t, const char *p, int64_t lev) {
     st[sp++] = v;
   }
   return st[0];
+}
+
+static inline void mul_f64(double *restrict d, const double *restrict a,
+                           const double *restrict b, int64_t w) {
+  for (int64_t i = 0; i < w; i++) d[i] = a[i] * b[i];
+}
+
+static inline void mul_f32(double *restrict d, const float *restrict a,
+                           const float *restrict b, int64_t w) {
+  for (int64_t i = 0; i < w; i++) d[i] = (double)a[i] * (double)b[i];
+}
+
+static inline void mul_into(double *restrict l, const double *restrict r, int64_t w) {
+  for (int64_t i = 0; i < w; i++) l[i] *= r[i];
 }
 
 /* Columns [0, w) of 2^lev rows (row stride ld elements) at p into v: rows pair up at the
@@ -68,18 +90,12 @@ static void node_rows(ht_dtype t, const char *p, int64_t ld, int64_t w, int64_t 
   int sp = 0;
   const int64_t npairs = (int64_t)1 << (lev - 1);
   for (int64_t c = 0; c < npairs; c++) {
-    double *s = st + sp * TILE;
     const char *a = p + 2 * c * ld * item, *b = a + ld * item;
-    if (t == HT_FLOAT32)
-      for (int64_t i = 0; i < w; i++)
-        s[i] = (double)((const float *)a)[i] * (double)((const float *)b)[i];
-    else
-      for (int64_t i = 0; i < w; i++) s[i] = ((const double *)a)[i] * ((const double *)b)[i];
+    if (t == HT_FLOAT32) mul_f32(st + sp * TILE, (const float *)a, (const float *)b, w);
+    else mul_f64(st + sp * TILE, (const double *)a, (const double *)b, w);
     sp++;
-    for (int64_t k = c + 1; !(k & 1); k >>= 1, sp--) {
-      double *l = st + (sp - 2) * TILE, *r = st + (sp - 1) * TILE;
-      for (int64_t i = 0; i < w; i++) l[i] *= r[i];
-    }
+    for (int64_t k = c + 1; !(k & 1); k >>= 1, sp--)
+      mul_into(st + (sp - 2) * TILE, st + (sp - 1) * TILE, w);
   }
   memcpy(v, st, (size_t)w * sizeof(double));
 }
