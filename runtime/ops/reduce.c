@@ -11,6 +11,7 @@
 #include "../device.h"
 #include "../iter.h"
 #include "../ops.h"
+#include "prod.h"
 
 /* Result dtype rules (NumPy): sums and products of bool/ints are int64 (NumPy gives
  * uint64 for uint8: we have no uint64), means and variances of bool/ints float64, floats
@@ -120,10 +121,12 @@ static int exact_pass(const char *fn, const ht_rjob *j, double *acc, int64_t n, 
 /* Runs the kernel (when this rank is fine) and, across ranks, agrees on the status and
  * allreduces the n accumulators. */
 static int reduce_pass(const char *fn, const ht_rjob *j, void *acc, int64_t n, bool across,
-                       int status) {
+                       int status, const ht_prange *g) {
   /* ht_reduce requires host data, so the exact path calls the CPU kernel directly */
   if (j->f64 && (j->op == HT_K_SUM || j->op == HT_K_SQDEV))
     return exact_pass(fn, j, acc, n, across, status);
+  if (j->op == HT_K_PROD && ht_dtype_is_float(j->t)) /* a fixed tree: ops/prod.c */
+    return ht_prod_pass(fn, j, g, acc, n, across, status);
   if (status == 0) ht_backend_of(HT_CPU)->reduce(j, acc);
   if (!across || ht_comm_size() == 1) return status; /* one rank: nothing to join */
   if (ht_comm_agree(status) < 0) return -1;
@@ -336,14 +339,24 @@ static ht_array *reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *op
     }
   } else {
     double *r = acc;
-    status = reduce_pass(fn, &j, acc, n, across, status);
+    /* where the local rows lie in the global reduced index (the product tree's leaves):
+     * along the split axis a run per index of the reduced axes before it */
+    ht_prange g = {.N = N, .runs = 1, .run_len = p.R};
+    if (across) {
+      int64_t pre = 1, inner = 1;
+      for (int d = 0; d < a->ndim; d++)
+        if (red[d] && d != a->split) *(d < a->split ? &pre : &inner) *= a->gshape[d];
+      g = (ht_prange){N, pre, a->lshape[a->split] * inner, ht_array_lstart(a) * inner,
+                      a->gshape[a->split] * inner};
+    }
+    status = reduce_pass(fn, &j, acc, n, across, status, &g);
     if (!status && d->moment)
       for (int64_t k = 0; k < n; k++) r[k] /= (double)N; /* 0/0: NaN, as NumPy's */
     if (!status && mean) {
       /* second pass: squared deviations from the mean (NumPy's algorithm) */
       memcpy(mean, r, (size_t)n * 8);
       j.op = HT_K_SQDEV, j.center = mean;
-      status = reduce_pass(fn, &j, acc, n, across, status);
+      status = reduce_pass(fn, &j, acc, n, across, status, NULL);
     }
     if (!status && mean) {
       const double dof = N - opts->ddof > 0 ? (double)(N - opts->ddof) : 0.0;
