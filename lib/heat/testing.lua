@@ -103,4 +103,24 @@ function T.assert_error(fn, fragment)
   end
 end
 
+-- A fresh, empty folder for a spec's files that every rank agrees on: named after the
+-- launcher's job id, or, in a one-rank process started without a launcher (several such
+-- runs can share a machine), after a name only this process holds (os.tmpname).
+function T.scratch_dir(name)
+  local ht = require "heat"
+  local job = os.getenv("OMPI_MCA_ess_base_jobid") or os.getenv("PMIX_NAMESPACE")
+    or os.getenv("SLURM_JOB_ID")
+  local tmp
+  if not job and ht.nprocs() == 1 then
+    tmp = os.tmpname()
+    job = tmp:match("([^/]+)$")
+  end
+  local dir = string.format("%s/heatlua_%s_%s_%d", os.getenv("TMPDIR") or "/tmp", name,
+    job or "0", ht.nprocs())
+  if ht.rank() == 0 then os.execute("rm -rf '" .. dir .. "' && mkdir -p '" .. dir .. "'") end
+  if tmp then os.remove(tmp) end
+  ht.barrier()
+  return dir
+end
+
 return T

@@ -6,11 +6,7 @@ local ht = require "heat"
 local T = require "heat.testing"
 
 local p, me = ht.nprocs(), ht.rank()
-local job = os.getenv("OMPI_MCA_ess_base_jobid") or os.getenv("PMIX_NAMESPACE")
-  or os.getenv("SLURM_JOB_ID") or "0"
-local dir = string.format("%s/heatlua_io_fused_%s_%d", os.getenv("TMPDIR") or "/tmp", job, p)
-if me == 0 then os.execute("rm -rf '" .. dir .. "' && mkdir -p '" .. dir .. "'") end
-ht.barrier()
+local dir = T.scratch_dir("io_fused") -- a fresh folder every rank agrees on
 local function path(name) return dir .. "/" .. name end
 
 -- f1: a = np.arange(15.).reshape(5, 3), b = np.arange(5, dtype=np.int32) * 10,

@@ -8,12 +8,7 @@ local core = require "heat.core"
 
 local p, me = ht.nprocs(), ht.rank()
 
--- A folder every rank agrees on (the job id is the same on all ranks of one mpirun).
-local job = os.getenv("OMPI_MCA_ess_base_jobid") or os.getenv("PMIX_NAMESPACE")
-  or os.getenv("SLURM_JOB_ID") or "0"
-local dir = string.format("%s/heatlua_io_spec_%s_%d", os.getenv("TMPDIR") or "/tmp", job, p)
-if me == 0 then os.execute("rm -rf '" .. dir .. "' && mkdir -p '" .. dir .. "'") end
-ht.barrier()
+local dir = T.scratch_dir("io_spec") -- a fresh folder every rank agrees on
 
 local function path(name) return dir .. "/" .. name end
 

@@ -6,10 +6,7 @@ local T = require "heat.testing"
 
 local p, me = ht.nprocs(), ht.rank()
 
-local job = os.getenv("OMPI_MCA_ess_base_jobid") or os.getenv("PMIX_NAMESPACE") or "0"
-local dir = string.format("%s/heatlua_messages_spec_%s_%d", os.getenv("TMPDIR") or "/tmp", job, p)
-if me == 0 then os.execute("rm -rf '" .. dir .. "' && mkdir -p '" .. dir .. "'") end
-ht.barrier()
+local dir = T.scratch_dir("messages_spec") -- a fresh folder every rank agrees on
 
 describe("comparison operators", function()
   it("x < y and x <= y on arrays say to use x:lt / x:le", function()

@@ -6,10 +6,7 @@ local T = require "heat.testing"
 
 local p, me = ht.nprocs(), ht.rank()
 
-local job = os.getenv("OMPI_MCA_ess_base_jobid") or os.getenv("PMIX_NAMESPACE") or "0"
-local dir = string.format("%s/heatlua_untrusted_%s_%d", os.getenv("TMPDIR") or "/tmp", job, p)
-if me == 0 then os.execute("rm -rf '" .. dir .. "' && mkdir -p '" .. dir .. "'") end
-ht.barrier()
+local dir = T.scratch_dir("untrusted") -- a fresh folder every rank agrees on
 
 -- rank 0 writes raw bytes, everybody waits for them
 local function write_bytes(name, bytes)
