@@ -34,6 +34,15 @@ int ht_h5_describe_type(hid_t type, char *name, size_t size, ht_dtype *t);
 hid_t ht_h5_open_object(hid_t file, const char *name, H5I_type_t expect, const char *path,
                         const char *fn);
 
+/* Reads dataset d straight with pread (runtime/io/hdf5_fused.c) when its layout allows:
+ * contiguous, unfiltered, stored in full, file type == a's memory type, no user block; a
+ * split 0 or replicated, not 0-D. Dataset rows [0, used) become a's global rows
+ * [off, off + used), their items columns [c0, ...) of a's rows. Collective. Returns 1 on
+ * every rank when HDF5 must read it instead (a decision made from metadata only), else the
+ * agreed status of the read. */
+int ht_h5_pread_rows(hid_t f, hid_t d, const char *path, const char *name, int64_t used,
+                     int64_t off, int64_t c0, ht_array *a, const char *fn);
+
 /* ht_save_hdf5_items with the function name its messages start with. */
 int ht_h5_save(int n, const ht_h5_item *items, const char *path, const ht_h5_save_opts *o,
                const char *fn);

@@ -1,6 +1,7 @@
 /* Fused HDF5 loads: several datasets side by side (as column ranges) and several files one
  * after another (as row ranges) read straight into one array, so a load's peak memory is
- * its result: no per-dataset arrays and no hstack/concatenate copy. */
+ * its result: no per-dataset arrays and no hstack/concatenate copy. Its pread path also
+ * serves single-dataset loads (ht_h5_pread_rows). */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <omp.h>
@@ -99,7 +100,8 @@ static int64_t raw_offset(hid_t f, hid_t d, hid_t mem, const part *p, size_t ite
 static int pread_rows(const char *path, int64_t at, const part *p, int64_t s0, int64_t s1,
                       int64_t l0, int64_t c0, ht_array *a, const char *name, const char *fn) {
   const size_t item = ht_dtype_size(a->dtype), rowb = (size_t)p->cols * item;
-  const int64_t K = a->ndim == 2 ? a->lshape[1] : 1;
+  int64_t K = 1; /* items per row of a's chunk */
+  for (int i = 1; i < a->ndim; i++) K *= a->lshape[i];
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) < 0) {
@@ -156,6 +158,28 @@ static int pread_rows(const char *path, int64_t at, const part *p, int64_t s0, i
   return status ? -1 : 0;
 }
 
+int ht_h5_pread_rows(hid_t f, hid_t d, const char *path, const char *name, int64_t used,
+                     int64_t off, int64_t c0, ht_array *a, const char *fn) {
+  if (a->ndim == 0 || a->split > 0) return 1;
+  hid_t space = H5Dget_space(d);
+  hsize_t dims[32];
+  int nd = space < 0 || H5Sget_simple_extent_type(space) != H5S_SIMPLE
+               ? -1 : H5Sget_simple_extent_dims(space, dims, NULL);
+  if (space >= 0) H5Sclose(space);
+  if (nd < 1 || nd > 32) return 1;
+  part p = {nd, (int64_t)dims[0], 1};
+  for (int i = 1; i < nd; i++) p.cols *= (int64_t)dims[i];
+  if (p.rows == 0 || p.cols == 0) return 1;
+  hid_t mem = ht_h5_mem_type(a->dtype);
+  const int64_t at = raw_offset(f, d, mem, &p, ht_dtype_size(a->dtype));
+  H5Tclose(mem);
+  if (at < 0) return 1; /* the same decision on every rank: no collective read follows */
+  int64_t l0 = a->split < 0 ? 0 : ht_array_lstart(a), lrows = a->lshape[0], g1 = off + used;
+  int64_t r0 = l0 > off ? l0 : off, r1 = l0 + lrows < g1 ? l0 + lrows : g1;
+  int status = r1 > r0 ? pread_rows(path, at, &p, r0 - off, r1 - off, l0 - off, c0, a, name, fn) : 0;
+  return ht_comm_agree(status);
+}
+
 /* Reads rows [r0, r1) of dataset `name` (global rows of the result start at `off` in this
  * file) into columns [c0, c0 + cols) of a's chunk. Collective: every rank calls it, a rank
  * whose block misses the range selects nothing. */
@@ -166,6 +190,11 @@ static int read_part(hid_t f, const char *path, const char *name, const part *p,
     if (d >= 0) H5Dclose(d);
     return -1;
   }
+  int status = ht_h5_pread_rows(f, d, path, name, p->rows, off, c0, a, fn);
+  if (status <= 0) { /* read (or failed, agreed) by pread */
+    H5Dclose(d);
+    return status;
+  }
   int64_t l0 = a->split < 0 ? 0 : ht_array_lstart(a), lrows = a->ndim ? a->lshape[0] : 0;
   int64_t K = a->ndim == 2 ? a->lshape[1] : 1, g1 = off + p->rows;
   int64_t r0 = l0 > off ? l0 : off, r1 = l0 + lrows < g1 ? l0 + lrows : g1;
@@ -173,12 +202,6 @@ static int read_part(hid_t f, const char *path, const char *name, const part *p,
    * large as the read, which would otherwise be the rank's whole block. Every rank makes
    * as many calls as the largest block needs (collective reads). */
   hid_t mem = ht_h5_mem_type(a->dtype);
-  const int64_t at = raw_offset(f, d, mem, p, ht_dtype_size(a->dtype));
-  if (at >= 0) { /* the same decision on every rank: no collective read follows */
-    int status = r1 > r0 ? pread_rows(path, at, p, r0 - off, r1 - off, l0 - off, c0, a, name, fn) : 0;
-    H5Tclose(mem), H5Dclose(d);
-    return ht_comm_agree(status);
-  }
   int64_t most = a->split < 0 ? rows_of(a) : 0;
   for (int r = 0; a->split >= 0 && r < ht_comm_size(); r++)
     if (a->counts[r] > most) most = a->counts[r];
@@ -191,7 +214,7 @@ static int read_part(hid_t f, const char *path, const char *name, const part *p,
    * scatter into a few columns of wide rows ran at a fraction of memcpy's speed */
   const size_t item = ht_dtype_size(a->dtype), rowb = (size_t)p->cols * item;
   char *buf = K > p->cols ? malloc((size_t)piece * rowb + 64) : NULL;
-  int status = K > p->cols && !buf ? ht_error("%s: out of memory (read buffer)", fn) : 0;
+  status = K > p->cols && !buf ? ht_error("%s: out of memory (read buffer)", fn) : 0;
   for (int64_t k0 = 0; k0 < most; k0 += piece) {
     int64_t s0 = r0 + k0, s1 = s0 + piece < r1 ? s0 + piece : r1;
     hid_t fspace = H5Dget_space(d), mspace;
