@@ -7,7 +7,7 @@ local ht = require "heat"
 local core = require "heat.core"
 local here = (arg[0] or ""):match("^(.*)/[^/]*$") or "."
 package.path = here .. "/lib/?.lua;" .. package.path
-local timed = require "best_of"
+local ratio_cases = require "ratio_cases"
 
 local R, reps, C = tonumber(arg[1] or "65536"), tonumber(arg[2] or "5"), 64
 
@@ -23,14 +23,7 @@ for _, dt in ipairs { "float64", "float32" } do
     { "prod_axis0", function() return m:prod(0) end },
     { "prod_axis1", function() return m:prod(1) end },
   }
-  local base = {}
-  for _, c in ipairs(cases) do
-    local t = timed(c[2], reps)
-    local kind = c[1]:match "1d" and "1d" or "2d"
-    if c[1]:match "^sum" then base[kind] = t end
-    rows[#rows + 1] = string.format("%-8s %-11s %9.3f ms  %5.2f x sum", dt, c[1], t * 1e3,
-      t / base[kind])
-  end
+  for _, r in ipairs(ratio_cases(dt, cases, reps, "sum")) do rows[#rows + 1] = r end
 end
 print(string.format("prod_repro: %d x %d, %d ranks, %s threads", R, C, core.nprocs(),
   os.getenv "OMP_NUM_THREADS" or "default"))
