@@ -1,5 +1,10 @@
-# Shared by the tests/cli scripts (sourced, after they set heatlua, mpiexec and tmp):
-# counting checks, running heatlua under mpirun with a time limit, and the REPL in the background.
+# Shared by the tests/cli scripts (sourced, after they set heatlua and mpiexec): a scratch
+# folder $tmp removed at exit (unless the script made its own), counting checks, running
+# heatlua under mpirun with a time limit, and the REPL in the background.
+if [ -z "${tmp:-}" ]; then
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+fi
 failures=0 passes=0
 check() { # name, condition result
   if [ "$2" -eq 0 ]; then passes=$((passes + 1)); else failures=$((failures + 1)); echo "FAIL: $1"; fi

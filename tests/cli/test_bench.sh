@@ -5,9 +5,7 @@
 set -u
 heatlua=$1 mpiexec=$2
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-. "$(dirname "$0")/harness.sh"
+. "$(dirname "$0")/harness.sh" # makes $tmp, removed at exit
 
 plot=--no-plot
 command -v gnuplot >/dev/null && plot=

@@ -7,9 +7,7 @@
 set -u
 heatlua=$1 mpiexec=$2
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-. "$(dirname "$0")/harness.sh"
+. "$(dirname "$0")/harness.sh" # makes $tmp, removed at exit
 
 run 2 "$repo/scripts/make_data.lua" "$tmp/d.h5" 3000 --constituents 12
 check "make_data writes the file (rc=$rc)" $rc

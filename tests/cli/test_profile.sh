@@ -5,9 +5,7 @@
 set -u
 heatlua=$1 mpiexec=$2
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-. "$(dirname "$0")/harness.sh"
+. "$(dirname "$0")/harness.sh" # makes $tmp, removed at exit
 cat >"$tmp/script.lua" <<'LUA'
 local x = ht.ones({ 10, 3 }, { split = 0 })
 local y = x + x

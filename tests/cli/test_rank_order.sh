@@ -5,9 +5,7 @@
 set -u
 heatlua=$1 mpiexec=$2
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-. "$(dirname "$0")/harness.sh"
+. "$(dirname "$0")/harness.sh" # makes $tmp, removed at exit
 
 for n in 2 3 4; do
   want=$(for i in 1 2 3 4 5 6 7 8; do for r in $(seq 0 $((n - 1))); do echo "[$r] $i x$r"; done; done)

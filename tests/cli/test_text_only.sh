@@ -7,9 +7,7 @@ set -u
 heatlua=$1 mpiexec=$2
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 unset HEATLUA_BYTECODE
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-. "$(dirname "$0")/harness.sh"
+. "$(dirname "$0")/harness.sh" # makes $tmp, removed at exit
 
 # bytecode of `print("from bytecode")`, made by the same LuaJIT
 run 1 -e "io.open('$tmp/chunk.luac', 'wb'):write(string.dump(function() print('from bytecode') end))"
