@@ -233,6 +233,11 @@ static int assign_pass(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *
  * of threads (ranks holding a replicated array must agree to the last bit). */
 #define HT_KM_CHUNKS 64
 
+/* The chunks nblk blocks of rows are cut into: one per block, at least 1, at most HT_KM_CHUNKS. */
+static int64_t km_chunks(int64_t nblk) {
+  return nblk < HT_KM_CHUNKS ? (nblk > 0 ? nblk : 1) : HT_KM_CHUNKS;
+}
+
 int ht_cpu_kmeans_assign(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *x,
                          const void *c, const void *w, int64_t *labels, void *mind,
                          double *sums, double *wsum, double *inertia, int64_t *changed) {
@@ -245,7 +250,7 @@ static int assign_pass(ht_dtype t, int64_t n, int64_t f, int64_t k, const void *
                        int64_t *changed) {
   const size_t item = ht_dtype_size(t);
   const int64_t B = block_rows(k, item), nblk = (n + B - 1) / B;
-  const int64_t nch = nblk < HT_KM_CHUNKS ? (nblk > 0 ? nblk : 1) : HT_KM_CHUNKS;
+  const int64_t nch = km_chunks(nblk);
   const int nt = omp_get_max_threads();
   const int64_t per = (sums ? k * f + k : 0) + 2, bsz = (n < B ? n : B) * k;
   double *cn = malloc(sizeof(double) * (size_t)k);
@@ -323,7 +328,7 @@ int ht_cpu_kmeans_bounded(ht_dtype t, int64_t n, int64_t f, int64_t k, const voi
   } else {
     /* the same chunks and blocks as assign_pass, so the inertia is added in its order */
     const int64_t B = block_rows(k, item), nblk = (n + B - 1) / B;
-    const int64_t nch = nblk < HT_KM_CHUNKS ? (nblk > 0 ? nblk : 1) : HT_KM_CHUNKS;
+    const int64_t nch = km_chunks(nblk);
     const int64_t per = k * f + k + 2;
     double *acc = calloc((size_t)(nch * per + k), sizeof(double));
     if (!acc) return ht_error("kmeans: out of memory (%lld x %lld partial sums)", (long long)nch,
@@ -417,7 +422,7 @@ int ht_cpu_kmeans_potential(ht_dtype t, int64_t n, int64_t f, int64_t L, const v
                             double *d) {
   const size_t item = ht_dtype_size(t);
   const int64_t B = block_rows(L, item), nblk = (n + B - 1) / B;
-  const int64_t nch = nblk < HT_KM_CHUNKS ? (nblk > 0 ? nblk : 1) : HT_KM_CHUNKS;
+  const int64_t nch = km_chunks(nblk);
   const int nt = omp_get_max_threads();
   const int64_t bsz = (n < B ? n : B) * L;
   double *cn = malloc(sizeof(double) * (size_t)L), *acc = calloc((size_t)(nch * L), sizeof(double));
@@ -512,7 +517,7 @@ int ht_cpu_kmeans_lloyd(ht_dtype t, int64_t n, int64_t f, int64_t k, const void 
                         int64_t max_iter, double tol, int64_t *labels, int64_t *n_iter) {
   const size_t item = ht_dtype_size(t);
   const int64_t B = block_rows(k, item), nblk = (n + B - 1) / B;
-  const int64_t nch = nblk < HT_KM_CHUNKS ? (nblk > 0 ? nblk : 1) : HT_KM_CHUNKS;
+  const int64_t nch = km_chunks(nblk);
   const int nt = omp_get_max_threads();
   const int64_t per = k * f + k + 1, bsz = (n < B ? n : B) * k;
   double *bounds = malloc(sizeof(double) * (size_t)(2 * n + 3 * k + k * f));
