@@ -2,7 +2,14 @@
  * axis and their bottom-up merge (cpu/prod_tree.h; the definition is in docs/reliability.md). */
 #include "prod_tree.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "vecmath.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /* Leaves per chunk of a 1-d run: its tree is done level by level on a small buffer, which
  * vectorises, and chunks then join by a binary counter; columns per tile of a row run. */
@@ -47,8 +54,9 @@ static inline __attribute__((always_inline)) double chunk(ht_dtype t, const void
   return a[0];
 }
 
-/* One output's 2^lev consecutive values at p (I == 1). */
-static double node_1d(ht_dtype t, const char *p, int64_t lev) {
+/* One output's 2^lev consecutive values at p (I == 1). Target clones: AVX2 halves a level
+ * with wider deinterleaves; the products, hence the bits, are the same. */
+HT_VEC_CLONES static double node_1d(ht_dtype t, const char *p, int64_t lev) {
   double tmp[CHUNK], st[MAXLEV];
   if (lev <= CHUNK_LOG) return chunk(t, p, (int)lev, tmp);
   const int64_t nch = (int64_t)1 << (lev - CHUNK_LOG), step = CHUNK * (int64_t)ht_dtype_size(t);
@@ -78,7 +86,7 @@ static inline void mul_into(double *restrict l, const double *restrict r, int64_
 
 /* Columns [0, w) of 2^lev rows (row stride ld elements) at p into v: rows pair up at the
  * leaves, and pairs join by a binary counter of whole tiles, so columns vectorise. */
-static void node_rows(ht_dtype t, const char *p, int64_t ld, int64_t w, int64_t lev,
+HT_VEC_CLONES static void node_rows(ht_dtype t, const char *p, int64_t ld, int64_t w, int64_t lev,
                       double *v) {
   const int64_t item = (int64_t)ht_dtype_size(t);
   if (lev == 0) {
@@ -100,19 +108,46 @@ static void node_rows(ht_dtype t, const char *p, int64_t ld, int64_t w, int64_t 
   memcpy(v, st, (size_t)w * sizeof(double));
 }
 
-void ht_cpu_prod_node(const ht_rjob *j, int64_t r0, int64_t level, double *val) {
+/* Below this many factors a node runs on one thread. */
+#define PROD_GRAIN ((int64_t)1 << 16)
+
+/* Output o's columns [i0, i0 + w) of local rows [r0, r0 + 2^lev) into v. */
+static void node_part(const ht_rjob *j, int64_t o, int64_t i0, int64_t w, int64_t r0,
+                      int64_t lev, double *v) {
   const int64_t item = (int64_t)ht_dtype_size(j->t), I = j->I;
-  const char *in = j->in;
-  for (int64_t o = 0; o < j->O; o++) {
-    const char *base = in + (o * j->R + r0) * I * item;
-    if (I == 1) {
-      val[o] = node_1d(j->t, base, level);
-      continue;
-    }
-    for (int64_t i0 = 0; i0 < I; i0 += TILE)
-      node_rows(j->t, base + i0 * item, I, I - i0 < TILE ? I - i0 : TILE, level,
-                val + o * I + i0);
+  const char *base = (const char *)j->in + ((o * j->R + r0) * I + i0) * item;
+  if (I == 1) *v = node_1d(j->t, base, lev);
+  else node_rows(j->t, base, I, w, lev, v);
+}
+
+/* Threads take whole pieces: (output, column tile) pairs, and when those are fewer than
+ * the threads, each node cut into 2^s aligned sub-nodes whose values then join pairwise
+ * bottom-up: the node's own tree, so the bits do not depend on the thread count. */
+void ht_cpu_prod_node(const ht_rjob *j, int64_t r0, int64_t level, double *val) {
+  const int64_t I = j->I, tiles = (I + TILE - 1) / TILE, items = j->O * tiles;
+  int nt = 1;
+#ifdef _OPENMP
+  if (j->O * I * ((int64_t)1 << level) >= PROD_GRAIN && !omp_in_parallel())
+    nt = omp_get_max_threads();
+#endif
+  int s = 0;
+  while (items << s < 4 * (int64_t)nt && s < level && s < 8) s++;
+  double *sub = s ? malloc(sizeof(double) * (size_t)(j->O * I) << s) : NULL;
+  if (!sub) s = 0; /* no scratch (a few KiB): whole nodes, still threaded over the items */
+  const int64_t nsub = (int64_t)1 << s, lsub = level - s;
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+  for (int64_t q = 0; q < items * nsub; q++) {
+    const int64_t it = q / nsub, k = q % nsub, o = it / tiles, i0 = it % tiles * TILE;
+    const int64_t w = I - i0 < TILE ? I - i0 : TILE;
+    double *v = s ? sub + (k * j->O * I) : val;
+    node_part(j, o, i0, w, r0 + (k << lsub), lsub, v + o * I + i0);
   }
+  if (!s) return;
+  const int64_t n = j->O * I;
+  for (int64_t d = 1; d < nsub; d *= 2) /* level by level, left * right */
+    for (int64_t k = 0; k < nsub; k += 2 * d) mul_into(sub + k * n, sub + (k + d) * n, n);
+  memcpy(val, sub, sizeof(double) * (size_t)n);
+  free(sub);
 }
 
 int ht_prod_merge(ht_pnode *nodes, double *const *vals, int64_t count, int64_t n, int64_t N,

@@ -5,6 +5,10 @@
 
 #include <stdlib.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 enum { COLS = 256 }; /* columns per work item when inner > 1 */
 
 static double get(ht_dtype t, const void *p, int64_t k) {
@@ -81,7 +85,15 @@ int ht_cpu_cumsum_blocked(ht_dtype t, void *data, const void *head, int64_t h,
                           const ht_xacc *start, int64_t outer, int64_t n, int64_t inner,
                           int64_t g0) {
   if (outer == 0 || inner == 0 || n == 0) return 0;
-  const int64_t tiles = (inner + COLS - 1) / COLS, items = outer * tiles;
+  /* columns per item: COLS, or fewer (a multiple of 8) so that every thread has columns
+   * when outer is small; each column's folds and runs do not depend on its neighbours, so
+   * the tiling leaves the bits alone */
+  int64_t cols = COLS;
+#ifdef _OPENMP
+  const int64_t nt = omp_in_parallel() ? 1 : omp_get_max_threads();
+  while (cols > 8 && outer * ((inner + cols - 1) / cols) < 2 * nt) cols /= 2;
+#endif
+  const int64_t tiles = (inner + cols - 1) / cols, items = outer * tiles;
   int status = 0;
 #pragma omp parallel if (items > 1 && outer * n * inner > (1 << 16)) reduction(| : status)
   {
@@ -91,8 +103,8 @@ int ht_cpu_cumsum_blocked(ht_dtype t, void *data, const void *head, int64_t h,
     if (x && v && bad) {
 #pragma omp for schedule(static)
       for (int64_t it = 0; it < items; it++) {
-        const int64_t o = it / tiles, i0 = it % tiles * COLS;
-        const int64_t w = inner - i0 < COLS ? inner - i0 : COLS;
+        const int64_t o = it / tiles, i0 = it % tiles * cols;
+        const int64_t w = inner - i0 < cols ? inner - i0 : cols;
         item(t, data, head, h, start, o, n, inner, i0, w, g0, x, v, v + COLS, bad);
       }
     } else {

@@ -156,15 +156,6 @@ static int64_t count_run(const bool *m, int64_t n) {
   return c;
 }
 
-int64_t ht_cpu_count_true(const bool *m, int64_t n) {
-  const int64_t block = (int64_t)COUNT_WORDS * 8 * 64, nb = (n + block - 1) / block;
-  int64_t c = 0;
-#pragma omp parallel for reduction(+ : c) schedule(static) if (n >= TAKE_GRAIN)
-  for (int64_t b = 0; b < nb; b++)
-    c += count_run(m + b * block, n - b * block < block ? n - b * block : block);
-  return c;
-}
-
 /* Branch-free: every element is written to a small stack block and the cursor moves only
  * past the selected ones; the block's selected prefix is then copied out. */
 #define COMPRESS_BLOCK 256
@@ -219,18 +210,28 @@ static bool have_avx2(void) {
 }
 #endif
 
-static inline void compress_sized(size_t es, int64_t n, const char *s, const bool *m, char *d) {
+/* cap: how many elements d holds. While a block's selection plus a vector of slack fits,
+ * the AVX2 blocks store straight into d (the stack copy was 7% of x[mask]). */
+static inline void compress_sized(size_t es, int64_t n, const char *s, const bool *m, char *d,
+                                  int64_t cap) {
   _Alignas(32) char tmp[(COMPRESS_BLOCK + 8) * 8];
 #ifdef HAVE_AVX2_COMPRESS
   if ((es == 4 || es == 8) && have_avx2()) {
     for (int64_t i0 = 0; i0 < n; i0 += COMPRESS_BLOCK) {
       const int64_t b = n - i0 < COMPRESS_BLOCK ? n - i0 : COMPRESS_BLOCK;
+      if (b + 8 <= cap) {
+        const int64_t j = block_avx2(es, b, s + i0 * (int64_t)es, m + i0, d);
+        d += j * (int64_t)es, cap -= j;
+        continue;
+      }
       const int64_t j = block_avx2(es, b, s + i0 * (int64_t)es, m + i0, tmp);
       memcpy(d, tmp, (size_t)j * es);
-      d += j * (int64_t)es;
+      d += j * (int64_t)es, cap -= j;
     }
     return;
   }
+#else
+  (void)cap;
 #endif
   for (int64_t i0 = 0; i0 < n; i0 += COMPRESS_BLOCK) {
     int64_t b = n - i0 < COMPRESS_BLOCK ? n - i0 : COMPRESS_BLOCK, j = 0;
@@ -243,37 +244,54 @@ static inline void compress_sized(size_t es, int64_t n, const char *s, const boo
   }
 }
 
-static void compress_run(size_t es, int64_t n, const char *s, const bool *m, char *d) {
+static void compress_run(size_t es, int64_t n, const char *s, const bool *m, char *d,
+                         int64_t cap) {
   switch (es) {
-    case 1: compress_sized(1, n, s, m, d); break;
-    case 2: compress_sized(2, n, s, m, d); break;
-    case 4: compress_sized(4, n, s, m, d); break;
-    default: compress_sized(8, n, s, m, d); break;
+    case 1: compress_sized(1, n, s, m, d, cap); break;
+    case 2: compress_sized(2, n, s, m, d, cap); break;
+    case 4: compress_sized(4, n, s, m, d, cap); break;
+    default: compress_sized(8, n, s, m, d, cap); break;
   }
 }
 
-void ht_cpu_compress(size_t es, int64_t n, const char *src, const bool *mask, char *dst) {
-#ifdef _OPENMP
-  int nt = n >= 2 * TAKE_GRAIN && !omp_in_parallel() ? omp_get_max_threads() : 1;
-#else
+/* One piece per thread, a multiple of 64 mask bytes long. */
+int64_t ht_cpu_mask_pieces(const bool *m, int64_t n, ht_mask_pieces *pc) {
   int nt = 1;
-#endif
-  if (nt <= 1) {
-    compress_run(es, n, src, mask, dst);
-    return;
-  }
 #ifdef _OPENMP
-  int64_t start[nt + 1], per = (n + nt - 1) / nt;
-  start[0] = 0;
-#pragma omp parallel num_threads(nt)
-  { /* count each piece, then each thread writes its piece after the earlier ones */
-    int t = omp_get_thread_num();
-    int64_t lo = t * per < n ? t * per : n, hi = lo + per < n ? lo + per : n;
-    start[t + 1] = count_run(mask + lo, hi - lo);
-#pragma omp barrier
-#pragma omp single
-    for (int r = 0; r < nt; r++) start[r + 1] += start[r];
-    compress_run(es, hi - lo, src + lo * (int64_t)es, mask + lo, dst + start[t] * (int64_t)es);
-  }
+  if (n >= 2 * TAKE_GRAIN && !omp_in_parallel()) nt = omp_get_max_threads();
 #endif
+  if (nt > HT_MASK_MAXPIECES) nt = HT_MASK_MAXPIECES;
+  pc->n = nt, pc->len = n, pc->per = ((n + nt - 1) / nt + 63) / 64 * 64;
+  pc->start[0] = 0;
+#pragma omp parallel for schedule(static, 1) num_threads(nt) if (nt > 1)
+  for (int k = 0; k < nt; k++) {
+    const int64_t lo = k * pc->per < n ? k * pc->per : n;
+    const int64_t hi = lo + pc->per < n ? lo + pc->per : n;
+    pc->start[k + 1] = count_run(m + lo, hi - lo);
+  }
+  for (int k = 0; k < nt; k++) pc->start[k + 1] += pc->start[k];
+  return pc->start[nt];
+}
+
+void ht_cpu_compress_pieces(size_t es, const char *src, const bool *mask, char *dst,
+                            const ht_mask_pieces *pc) {
+  const int64_t n = pc->len;
+#pragma omp parallel for schedule(static, 1) num_threads(pc->n) if (pc->n > 1)
+  for (int k = 0; k < pc->n; k++) {
+    const int64_t lo = k * pc->per < n ? k * pc->per : n;
+    const int64_t hi = lo + pc->per < n ? lo + pc->per : n;
+    compress_run(es, hi - lo, src + lo * (int64_t)es, mask + lo, dst + pc->start[k] * (int64_t)es,
+                 pc->start[k + 1] - pc->start[k]);
+  }
+}
+
+int64_t ht_cpu_count_true(const bool *m, int64_t n) {
+  ht_mask_pieces pc;
+  return ht_cpu_mask_pieces(m, n, &pc);
+}
+
+void ht_cpu_compress(size_t es, int64_t n, const char *src, const bool *mask, char *dst) {
+  ht_mask_pieces pc;
+  ht_cpu_mask_pieces(mask, n, &pc);
+  ht_cpu_compress_pieces(es, src, mask, dst, &pc);
 }

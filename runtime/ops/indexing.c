@@ -155,7 +155,8 @@ static ht_array *mask_get(const ht_array *v0, const ht_index_plan *pl) {
   /* x[x > 0] of a contiguous chunk: one compress loop, no position lists */
   const bool flat = k == v->ndim && ht_array_is_contiguous(v) && ht_array_is_contiguous(M);
   ht_ix_axis_bytes(v, ax, k, vstr);
-  n = flat ? ht_cpu_count_true(ht_array_data(M), ht_array_lsize(M))
+  ht_mask_pieces pieces; /* the flat path's counts, read again by its compress */
+  n = flat ? ht_cpu_mask_pieces(ht_array_data(M), ht_array_lsize(M), &pieces)
            : ht_ix_mask_scan(M, vstr, -1, 0, 0, NULL, NULL, 0);
   counts = malloc(sizeof(int64_t) * (size_t)p);
   ssel = flat ? NULL : malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
@@ -174,8 +175,8 @@ static ht_array *mask_get(const ht_array *v0, const ht_index_plan *pl) {
   out = ht_array_empty_counts(v->dtype, ndim, shape, split, split >= 0 ? counts : NULL, v->device);
   if ((rc = ht_comm_agree(out ? 0 : -1))) goto done;
   if (flat) {
-    ht_cpu_compress((size_t)es, ht_array_lsize(M), ht_array_data(v), ht_array_data(M),
-                    ht_array_data(out));
+    ht_cpu_compress_pieces((size_t)es, ht_array_data(v), ht_array_data(M), ht_array_data(out),
+                           &pieces);
     goto done;
   }
   ht_ix_mask_scan(M, vstr, -1, 0, 0, ssel, NULL, 0);
