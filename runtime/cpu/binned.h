@@ -11,6 +11,9 @@
 /* 32-bit digits from 2^-1074 (the smallest subnormal) upwards, kept in int64 so that
  * 2^30 deposits fit before carries must move; the top digit holds the sign. */
 enum { HT_XACC_DIGITS = 67, HT_XACC_BLOCK = 4096 };
+/* float32 blocks of up to this many terms are first tried as plain double sums, exact
+ * when their exponent range allows (cpu/binned.c, plain_ok): shorter blocks pass more. */
+enum { HT_XACC_F32_PLAIN = 1024 };
 
 typedef struct ht_xacc {
   int64_t d[HT_XACC_DIGITS];
@@ -30,9 +33,14 @@ void ht_xacc_add_block(ht_xacc *a, const double *v, int64_t n);
  * is, when the binned folds hold every bit (finite data within 2^27 of the block's
  * largest magnitude); returns 0 then, else -1 and the caller deposits element-wise. */
 int ht_xacc_fold_block(const double *v, int64_t n, double *hi, double *lo);
-/* The same for float32 terms, in double; -1 also when the block holds zeros, subnormals
- * or a wide range (convert to double and use ht_xacc_fold_block then). */
+/* The same for float32 terms, in double: a plain double sum (lo = 0) when n <=
+ * HT_XACC_F32_PLAIN and the exponent range allows, else one fold; -1 when the block holds
+ * zeros, subnormals or a wide range (convert to double and use ht_xacc_fold_block then). */
 int ht_xacc_fold_block_f32(const float *v, int64_t n, double *hi, double *lo);
+/* rows contiguous float32 rows of n <= HT_XACC_F32_PLAIN terms (row r at v + r * n):
+ * s[r] is row r's exact sum where bad[r] is 0 (plain double sums, as above). */
+void ht_xacc_plain_rows_f32(const float *v, int64_t n, int64_t rows, double *s,
+                            unsigned char *bad);
 /* The same for the w columns of a row-major block v[r*ld + l], rows <= HT_XACC_BLOCK:
  * hi[l] + lo[l] is column l's exact sum where bad[l] is 0. scratch holds 3*w doubles. */
 void ht_xacc_fold_cols(const double *v, int64_t ld, int64_t rows, int64_t w, double *hi,

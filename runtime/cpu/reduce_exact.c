@@ -80,8 +80,8 @@ static void exact_row(const ht_rjob *j, wsp *ws, int64_t o, int64_t r0, int64_t 
   const double c = sq ? j->center[o] : 0;
   const size_t item = ht_dtype_size(j->t);
   /* squared deviations near 0 widen a block's exponent range; shorter blocks let one fold
-   * take a wider range (cpu/binned.c) */
-  const int64_t B = sq ? 1024 : HT_XACC_BLOCK;
+   * take a wider range, and let float32 blocks be plain double sums (cpu/binned.c) */
+  const int64_t B = sq ? 1024 : f32 ? HT_XACC_F32_PLAIN : HT_XACC_BLOCK;
   ht_xacc own;
   bool zeroed = false;
   for (int64_t b = r0; b < r1; b += B) {
@@ -113,6 +113,7 @@ static void exact_cols(const ht_rjob *j, wsp *ws, int64_t o, int64_t i0, int64_t
                        int64_t r0, int64_t r1, ht_xacc *x, double *out) {
   int64_t rb = TILE_DOUBLES / w;
   if (rb > HT_XACC_BLOCK) rb = HT_XACC_BLOCK;
+  if (rb > HT_XACC_F32_PLAIN && j->t == HT_FLOAT32 && j->op == HT_K_SUM) rb = HT_XACC_F32_PLAIN;
   const bool one = r1 - r0 <= rb;
   if (!x && !one) {
     x = ws->xa;
@@ -172,6 +173,24 @@ static void exact_item(const ht_rjob *j, wsp *ws, int64_t it, int64_t r0, int64_
   exact_cols(j, ws, o, i0, w, r0, r1, xacc ? xacc + k : NULL, out ? out + k : NULL);
 }
 
+/* Short float32 rows (I == 1, R <= HT_XACC_F32_PLAIN) are summed COLS at a time as plain
+ * double sums (cpu/binned.c); a row whose exponent range is too wide takes exact_row. */
+static bool plain_rows(const ht_rjob *j) {
+  return j->I == 1 && j->t == HT_FLOAT32 && j->op == HT_K_SUM && j->R <= HT_XACC_F32_PLAIN;
+}
+
+/* Rows it * COLS .. (it + 1) * COLS (plain_rows): added to xacc when given, else into out. */
+static void plain_item(const ht_rjob *j, wsp *ws, int64_t it, ht_xacc *xacc, double *out) {
+  const int64_t o0 = it * COLS, nb = j->O - o0 < COLS ? j->O - o0 : COLS;
+  ht_xacc_plain_rows_f32((const float *)j->in + o0 * j->R, j->R, nb, ws->hi, ws->bad);
+  for (int64_t k = 0; k < nb; k++) {
+    if (ws->bad[k]) exact_row(j, ws, o0 + k, 0, j->R, xacc ? &xacc[o0 + k] : NULL,
+                              out ? &out[o0 + k] : NULL);
+    else if (xacc) ht_xacc_add(&xacc[o0 + k], ws->hi[k]);
+    else out[o0 + k] = ws->hi[k];
+  }
+}
+
 static int threads_for(int64_t elements) {
 #ifdef _OPENMP
   if (omp_in_parallel()) return 1;
@@ -194,13 +213,18 @@ int ht_cpu_reduce_exact(const ht_rjob *j, ht_xacc *xacc, double *out) {
     return 0;
   }
   const int64_t items = I == 1 ? O : O * ((I + COLS - 1) / COLS);
+  const bool plain = plain_rows(j);
   int nt = threads_for(O * R * I);
   int status = 0;
   if (nt == 1 || items >= nt) {
 #pragma omp parallel num_threads(nt) reduction(| : status)
     {
       wsp ws;
-      if (wsp_init(&ws) == 0) {
+      const bool ok = wsp_init(&ws) == 0;
+      if (ok && plain) {
+#pragma omp for schedule(static)
+        for (int64_t it = 0; it < (O + COLS - 1) / COLS; it++) plain_item(j, &ws, it, xacc, out);
+      } else if (ok) {
 #pragma omp for schedule(static)
         for (int64_t it = 0; it < items; it++) exact_item(j, &ws, it, 0, R, xacc, out);
       } else {

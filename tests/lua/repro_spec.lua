@@ -127,6 +127,32 @@ describe("reproducible float64 reductions", function()
     end)
   end
 
+  -- float32 blocks of up to 1024 terms are plain double sums when their exponents allow
+  -- (cpu/binned.c, plain_ok: 19 binades for 1024 terms): column 0 sits at that limit and
+  -- needs all 53 bits, column 1 mixes zeros of both signs and subnormals, column 2 cancels
+  -- 2^60 (past the limit: the folds). Expected: float(np.float32(math.fsum(map(float, col))));
+  -- a float32 running sum gives 1.07269325e+09 and 0.0 for columns 0 and 2.
+  local function limits(split)
+    local t = {}
+    for i = 1, 1024 do
+      t[i] = { 2 ^ 20 - 2 ^ -4, (i - 1) % 3 == 0 and 1.5 * 2 ^ -126 or 0, 0 }
+    end
+    t[518][1] = 1 + 2 ^ -23
+    t[2][2], t[8][2], t[9][2] = -0.0, 2 ^ -149, -2 ^ -148
+    t[1][3], t[2][3], t[3][3] = 2 ^ 60, 1, -2 ^ 60
+    return ht.array(t, { dtype = ht.float32, split = split })
+  end
+  local lim = { 1072693184.0, 6.030286019718335e-36, 1.0 }
+  for _, split in ipairs { 0, 1, false } do
+    it("float32 plain sums at the exponent limit, zeros, subnormals, split=" .. tostring(split),
+      function()
+        local x = limits(split or nil)
+        all_eq(lim, x:sum(0), "x:sum(0)")
+        all_eq(lim, x.T:sum(1), "x.T:sum(1)")
+        for j = 0, 2 do bits_eq(lim[j + 1], x[{ {}, j }]:sum():item(), "x[:, " .. j .. "]:sum()") end
+      end)
+  end
+
   it("cancellation: huge terms that cancel leave the small ones exactly", function()
     -- exact maths: the 1e20 terms cancel in pairs, the eight 1s and 2^-60 remain
     local t = { 1e20, 1, -1e20, 1, 1e20, 1, 3e-300, -1e20, 1, 1e20, 1, -1e20, 1, 2 ^ -60,

@@ -103,6 +103,92 @@ START_TEST(test_rounding_rules) {
 }
 END_TEST
 
+/* The exact sum of float32 terms, rounded once: in i128 units of the smallest nonzero
+ * term's ulp (every term is a multiple of it), for rows spanning under 100 bits. */
+static double f32_exact(const float *v, int64_t n) {
+  int ue = 0, found = 0, top = -1000;
+  for (int64_t k = 0; k < n; k++) {
+    int e;
+    if (v[k] == 0) continue;
+    frexp(v[k], &e);
+    ue = !found || e - 24 < ue ? e - 24 : ue, found = 1, top = e > top ? e : top;
+  }
+  ck_assert_msg(top - ue < 100, "f32_exact: the row spans %d bits", top - ue);
+  i128 u = 0;
+  for (int64_t k = 0; k < n; k++) u += (i128)ldexp((double)v[k], -ue);
+  return ldexp((double)u, ue); /* GCC converts i128 rounding to nearest even */
+}
+
+/* Every entry point of the float32 sums on one set of rows: the plain rows (flag and
+ * value), the block fold and the columns of the transposed data, against f32_exact. */
+static void check_rows_f32(const float *v, int64_t n, int64_t rows, const unsigned char *want_bad,
+                           const double *sums) {
+  double s[8], hi, lo, ch[8], cl[8], sc[24];
+  unsigned char bad[8], cbad[8];
+  float *t = malloc((size_t)(n * rows) * sizeof *t);
+  ht_xacc_plain_rows_f32(v, n, rows, s, bad);
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t k = 0; k < n; k++) t[k * rows + r] = v[r * n + k];
+  ht_xacc_fold_cols_terms(t, true, NULL, rows, n, rows, ch, cl, cbad, sc);
+  for (int64_t r = 0; r < rows; r++) {
+    const double want = sums ? sums[r] : f32_exact(v + r * n, n);
+    ck_assert_msg(bad[r] == want_bad[r], "row %lld: plain flag %d", (long long)r, bad[r]);
+    if (!bad[r]) ck_assert_msg(s[r] == want, "row %lld: %.17g vs %.17g", (long long)r, s[r], want);
+    if (ht_xacc_fold_block_f32(v + r * n, n, &hi, &lo) == 0) ck_assert(hi + lo == want);
+    if (!cbad[r]) ck_assert_msg(ch[r] + cl[r] == want, "column %lld", (long long)r);
+    ht_xacc x;
+    ht_xacc_zero(&x);
+    for (int64_t k = 0; k < n; k++) ht_xacc_add(&x, v[r * n + k]);
+    ck_assert(ht_xacc_round(&x) == want);
+  }
+  free(t);
+}
+
+/* The plain float32 path's limit (cpu/binned.c, plain_ok): n = 1024 terms allow 19
+ * binades between the largest and the smallest nonzero exponent; 20 take the folds. */
+START_TEST(test_plain_f32_limits) {
+  enum { N = 1024 };
+  float *v = malloc(4 * N * sizeof *v);
+  /* row 0: 1023 x (2^20 - 2^-4) (exponent 19) and 1 + 2^-23 (exponent 0): at the limit;
+   * the sum 1023 (2^20 - 2^-4) + 1 + 2^-23 needs all 53 bits, so a float32 running sum
+   * (or any rounding) would lose its last bit */
+  for (int k = 0; k < N; k++) v[k] = 0x1p20f - 0x1p-4f;
+  v[517] = 1.0f + 0x1p-23f;
+  /* row 1: one binade more (2^21 - 2^-3): past the limit */
+  for (int k = 0; k < N; k++) v[N + k] = 0x1p21f - 0x1p-3f;
+  v[N + 3] = 1.0f + 0x1p-23f;
+  /* row 2: zeros (both signs) and a subnormal among normal terms do not widen the range
+   * of 1.5 * 2^-126 and 2^-149 (a subnormal counts as exponent -126) */
+  for (int k = 0; k < N; k++) v[2 * N + k] = k % 3 ? 0.0f : 1.5f * 0x1p-126f;
+  v[2 * N + 1] = -0.0f, v[2 * N + 7] = 0x1p-149f, v[2 * N + 8] = -0x1p-148f;
+  /* row 3: a subnormal beside 1.0: 126 binades, the folds' work */
+  for (int k = 0; k < N; k++) v[3 * N + k] = k % 2 ? 1.0f : -0.0f;
+  v[3 * N + 4] = 0x1p-149f;
+  const unsigned char want[] = {0, 1, 0, 1};
+  /* row 3 spans 159 bits: 512 + 2^-149, rounded to 512 (exact maths) */
+  const double sums[] = {f32_exact(v, N), f32_exact(v + N, N), f32_exact(v + 2 * N, N), 512.0};
+  check_rows_f32(v, N, 4, want, sums);
+  ck_assert(f32_exact(v, N) == 1023 * (0x1p20 - 0x1p-4) + 1 + 0x1p-23); /* exact maths */
+  /* all zeros: plain, +0 */
+  float z[40] = {0};
+  z[3] = -0.0f;
+  const unsigned char zw[] = {0};
+  check_rows_f32(z, 40, 1, zw, NULL);
+  /* huge terms that cancel, 2^60 binades from the rest: exact only through the folds;
+   * a naive double sum gives 0 (math.fsum([2.0**60, 1.0, -2.0**60]) == 1.0) */
+  const float c[] = {0x1p60f, 1.0f, -0x1p60f, 0.0f, 0.0f, 0.0f};
+  const unsigned char cw[] = {1, 0};
+  check_rows_f32(c, 3, 2, cw, NULL);
+  /* shorter rows allow wider ranges: 8 terms (ceil(log2 8) = 3) allow 26 binades */
+  float e[16];
+  for (int k = 0; k < 16; k++) e[k] = k % 8 ? 1.0f : 0x1.fffffep26f;
+  e[8] = 0x1.fffffep27f; /* 27 binades: too wide */
+  const unsigned char ew[] = {0, 1};
+  check_rows_f32(e, 8, 2, ew, NULL);
+  free(v);
+}
+END_TEST
+
 /* The kernel at 1 and 2 threads, rows and column tiles, into rounded doubles and into
  * superaccumulators: the same bits, equal to the integer reference. */
 START_TEST(test_kernel_threads) {
@@ -144,6 +230,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, test_exact_against_integers);
   tcase_add_test(tc, test_folds_take_everything_in_range);
   tcase_add_test(tc, test_rounding_rules);
+  tcase_add_test(tc, test_plain_f32_limits);
   tcase_add_test(tc, test_kernel_threads);
   suite_add_tcase(s, tc);
   return s;
