@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bufcache.h"
 #include "comm.h"
 #include "device.h"
 #include "exchange.h"
@@ -42,6 +43,7 @@ static bool fail_injected(int64_t nbytes) {
 }
 
 void *ht_scratch_alloc(int64_t nbytes, const char *fn) {
+  if (nbytes >= HT_CACHE_MIN) ht_cache_release(); /* malloc may reuse their memory */
   void *p = fail_injected(nbytes) || nbytes < 0 ? NULL : malloc((size_t)nbytes + 1);
   if (!p) ht_error("%s: out of memory allocating %lld bytes", fn, (long long)nbytes);
   return p;
@@ -56,7 +58,7 @@ static ht_buffer *buffer_alloc(int64_t nbytes, ht_device device) {
   if (fail_injected(nbytes))
     return free(b), ht_error("out of memory allocating %lld bytes (HEATLUA_FAIL_ALLOC)",
                              (long long)nbytes), NULL;
-  b->data = ht_backend_of(device)->alloc(nbytes);
+  b->data = device == HT_CPU ? ht_cache_alloc(nbytes) : ht_backend_of(device)->alloc(nbytes);
   if (!b->data) return free(b), NULL;
   bytes_live += nbytes;
   return b;
@@ -71,7 +73,8 @@ ht_buffer *ht_buffer_new(int64_t nbytes, ht_device device) {
 
 void ht_buffer_release(ht_buffer *b) {
   if (!b || --b->refcount > 0) return;
-  ht_backend_of(b->device)->free(b->data);
+  if (b->device == HT_CPU) ht_cache_free(b->data, b->nbytes);
+  else ht_backend_of(b->device)->free(b->data);
   bytes_live -= b->nbytes;
   free(b);
 }

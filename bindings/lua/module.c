@@ -4,6 +4,7 @@
 
 #include "../../runtime/comm.h"
 #include "../../runtime/array.h"
+#include "../../runtime/bufcache.h"
 #include "../../runtime/device.h"
 #include "lht.h"
 
@@ -31,6 +32,23 @@ static int l_writeall(lua_State *L) {
 
 static int l_bytes_live(lua_State *L) {
   return lua_pushnumber(L, (lua_Number)ht_bytes_live()), 1;
+}
+
+/* core._bytes_cached(): bytes of kept buffers, and whether freed buffers are kept. */
+static int l_bytes_cached(lua_State *L) {
+  lua_pushnumber(L, (lua_Number)ht_cache_bytes());
+  lua_pushboolean(L, ht_cache_enabled());
+  return 2;
+}
+
+/* ht.empty_cache() (torch.cuda.empty_cache): collects unreachable arrays, frees the kept
+ * buffers (bufcache.c) and hands the heap's free pages back to the system; the bytes of
+ * kept buffers freed. Local to the rank. */
+static int l_empty_cache(lua_State *L) {
+  lua_gc(L, LUA_GCCOLLECT, 0);
+  int64_t n = ht_cache_release();
+  malloc_trim(0);
+  return lua_pushnumber(L, (lua_Number)n), 1;
 }
 
 /* Wall-clock seconds (MPI_Wtime): os.clock is CPU time summed over threads. */
@@ -84,6 +102,8 @@ static const luaL_Reg core_fns[] = {{"rank", l_rank},
                                     {"atexit", l_atexit},
                                     {"_writeall", l_writeall},
                                     {"_bytes_live", l_bytes_live},
+                                    {"_bytes_cached", l_bytes_cached},
+                                    {"empty_cache", l_empty_cache},
                                     {"_bytes_sent", l_bytes_sent},
                                     {"_fail_alloc", l_fail_alloc},
                                     {NULL, NULL}};

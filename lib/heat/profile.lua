@@ -47,14 +47,13 @@ function profile.rss()
   return kib and kib / 1024
 end
 
-pcall(ffi.cdef, "int malloc_trim(size_t pad);")
-
 -- Restarts the peak at the current resident size (Linux: clear_refs 5), so a benchmark
 -- can measure the peak of one operation. The runtime keeps freed arrays in the malloc
--- heap for reuse; they are handed back to the system first (glibc's malloc_trim), or the
--- peak would include them. Returns false where resetting is unsupported.
+-- heap and keeps large ones for reuse; both are handed back to the system first
+-- (ht.empty_cache: the kept buffers, then glibc's malloc_trim), or the peak would include
+-- them. Returns false where resetting is unsupported.
 function profile.reset_peak_rss()
-  pcall(function() ffi.C.malloc_trim(0) end)
+  core.empty_cache()
   local f = io.open("/proc/self/clear_refs", "w")
   if not f then return false end
   local ok = f:write "5"

@@ -114,7 +114,39 @@ struct gen_ctx {
 
 PHILOX_SIMD(philox_sse2, "sse2", __m128i, _mm, si128, 4)
 PHILOX_SIMD(philox_avx2, "avx2", __m256i, _mm256, si256, 8)
-PHILOX_SIMD(philox_avx512, "avx512f", __m512i, _mm512, si512, 16)
+
+/* AVX-512F: the same rounds with fewer instructions: the low words of the four products in
+ * one vpmulld, the high words merged from the even and odd products by a lane mask. */
+__attribute__((target("avx512f"))) static void philox_avx512(philox4x32_key_t key,
+                                                               uint64_t call, uint64_t b0,
+                                                               uint32_t w[4][G]) {
+  const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  /* block b0 + l in lane l: the low word wraps into the high one (no wrap: one add) */
+  __m512i x0 = _mm512_add_epi32(_mm512_set1_epi32((int)(uint32_t)b0), lane);
+  __mmask16 carry = _mm512_cmplt_epu32_mask(x0, lane);
+  __m512i x1 = _mm512_mask_add_epi32(_mm512_set1_epi32((int)(uint32_t)(b0 >> 32)), carry,
+                                     _mm512_set1_epi32((int)(uint32_t)(b0 >> 32)),
+                                     _mm512_set1_epi32(1));
+  __m512i x2 = _mm512_set1_epi32((int)(uint32_t)call);
+  __m512i x3 = _mm512_set1_epi32((int)(uint32_t)(call >> 32));
+  const __m512i m0 = _mm512_set1_epi32((int)UINT32_C(0xD2511F53));
+  const __m512i m1 = _mm512_set1_epi32((int)UINT32_C(0xCD9E8D57));
+  const __mmask16 odd = 0xAAAA;
+  uint32_t k0 = key.v[0], k1 = key.v[1];
+  for (int r = 0; r < 10; r++) {
+    __m512i e0 = _mm512_mul_epu32(x0, m0), o0 = _mm512_mul_epu32(_mm512_srli_epi64(x0, 32), m0);
+    __m512i e1 = _mm512_mul_epu32(x2, m1), o1 = _mm512_mul_epu32(_mm512_srli_epi64(x2, 32), m1);
+    __m512i lo0 = _mm512_mullo_epi32(x0, m0), lo1 = _mm512_mullo_epi32(x2, m1);
+    __m512i hi0 = _mm512_mask_blend_epi32(odd, _mm512_srli_epi64(e0, 32), o0);
+    __m512i hi1 = _mm512_mask_blend_epi32(odd, _mm512_srli_epi64(e1, 32), o1);
+    x0 = _mm512_xor_si512(_mm512_xor_si512(hi1, x1), _mm512_set1_epi32((int)k0));
+    x2 = _mm512_xor_si512(_mm512_xor_si512(hi0, x3), _mm512_set1_epi32((int)k1));
+    x1 = lo1, x3 = lo0;
+    k0 += UINT32_C(0x9E3779B9), k1 += UINT32_C(0xBB67AE85);
+  }
+  _mm512_storeu_si512((void *)w[0], x0), _mm512_storeu_si512((void *)w[1], x1);
+  _mm512_storeu_si512((void *)w[2], x2), _mm512_storeu_si512((void *)w[3], x3);
+}
 
 static philox_fn philox_pick(void) {
   __builtin_cpu_init();
