@@ -187,6 +187,7 @@ static void save_opts(lua_State *L, int opts, const char *fn, ht_h5_save_opts *o
   ht_h5_save_opts_init(o);
   o->mode = lht_opt_string(L, opts, "mode", fn, "w");
   o->atomic = lht_opt_bool(L, opts, "atomic", 1);
+  o->sync = lht_opt_bool(L, opts, "sync", 0);
   o->shuffle = lht_opt_bool(L, opts, "shuffle", 0);
   int level = (int)lht_opt_int(L, opts, "compression_opts", fn, 4);
   if (lht_opt_field(L, opts, "compression")) { /* h5py: "gzip", or a gzip level 0..9 */
@@ -209,7 +210,7 @@ static void save_opts(lua_State *L, int opts, const char *fn, ht_h5_save_opts *o
 }
 
 static const char *const save_hdf5_keys[] = {"mode", "compression", "compression_opts", "shuffle",
-                                             "chunks", "atomic", "attrs", NULL};
+                                             "chunks", "atomic", "sync", "attrs", NULL};
 
 static int cmp_names(const void *a, const void *b) {
   return strcmp(((const ht_h5_item *)a)->name, ((const ht_h5_item *)b)->name);

@@ -382,6 +382,7 @@ int ht_h5_save(int n, const ht_h5_item *items, const char *path, const ht_h5_sav
   if (ht_io_parse_mode(o->mode, true, fn, &m) || check_items(n, items, o, fn)) return -1;
   ht_io_target t;
   if (ht_io_begin(&t, path, m, o->atomic, fn)) return -1;
+  t.sync = o->sync;
   hid_t f = -1;
   if (t.create) {
     hid_t fapl = ht_h5_fapl();

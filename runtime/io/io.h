@@ -85,6 +85,7 @@ typedef struct ht_h5_save_opts {
                                compressing), or -1: automatic chunks */
   int64_t chunks[HT_MAXDIM];
   bool atomic;              /* write a temporary copy, rename when every rank is done */
+  bool sync;                /* fsync before the rename: durable against power loss too */
 } ht_h5_save_opts;
 
 void ht_h5_save_opts_init(ht_h5_save_opts *o); /* mode "w", no compression, atomic */

@@ -26,6 +26,7 @@ typedef struct ht_io_target {
   char work[HT_IO_PATHMAX]; /* where the writer writes: a temporary, or path itself */
   ht_save_mode mode;
   bool atomic;
+  bool sync;                /* fsync the file (and its folder) before it takes the name */
   bool create;              /* the writer creates work (else it opens it read-write) */
 } ht_io_target;
 
@@ -34,8 +35,9 @@ typedef struct ht_io_target {
  * Returns 0, or -1 on every rank. */
 int ht_io_begin(ht_io_target *t, const char *path, ht_save_mode mode, bool atomic,
                 const char *fn);
-/* Collective: agrees on the writers' status; on success makes the temporary durable and
- * renames it onto the target, on failure removes it. Returns the agreed outcome. */
+/* Collective: agrees on the writers' status; on success puts the temporary at the target's
+ * name (durable first when t->sync, set after ht_io_begin), on failure removes it. Returns
+ * the agreed outcome. */
 int ht_io_finish(ht_io_target *t, int status, const char *fn);
 
 /* Collective: every rank checks that path is a readable regular file (agreed). */
