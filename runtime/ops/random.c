@@ -64,6 +64,12 @@ struct gen_ctx {
   ht_dtype tile_t, t;  /* what blocks writes, what the array holds */
 };
 
+/* Whether the switch `name` is set in the environment to something other than "" or "0". */
+static int env_on(const char *name) {
+  const char *v = getenv(name);
+  return v && *v && strcmp(v, "0") != 0;
+}
+
 /* ---- vectorised Philox and Box-Muller ---- */
 
 /* Box-Muller calls logf/sinf/cosf (log/sin/cos) through libmvec (cpu/vecmath.h): within
@@ -307,8 +313,8 @@ HT_VEC_CLONES static void normal_f64_blocks(const gen_ctx *c, uint64_t b0, int64
  * 4j + k (a fixed permutation of the counters, so no value changes), which makes the
  * 4x4 word transpose of four 128-bit lanes (unpack 32, then unpack 64) give blocks
  * 4m .. 4m + 3 in order in output vector m. Two groups are interleaved for the
- * multiplier's latency; the low words come from the same even/odd products by a shift
- * and blend (no vpmulld), and the xors of a round are one vpternlogd. The conversions
+ * multiplier's latency; the low words come from vpmulld (measured a little faster on
+ * this machine's AMD cores than a shift and blend of the even/odd products), and the xors of a round are one vpternlogd. The conversions
  * are the same operations as in the target clones' loops (FMA included), so the bits
  * equal theirs. */
 #define AVX512 __attribute__((target("avx512f")))
@@ -351,8 +357,7 @@ AVX512_INLINE void philox512(const philox512_keys *k, uint64_t b, int ng, __m512
       __m512i e1 = _mm512_mul_epu32(v[2], m1), o1 = _mm512_mul_epu32(_mm512_srli_epi64(v[2], 32), m1);
       __m512i hi0 = _mm512_mask_blend_epi32(odd, _mm512_srli_epi64(e0, 32), o0);
       __m512i hi1 = _mm512_mask_blend_epi32(odd, _mm512_srli_epi64(e1, 32), o1);
-      __m512i lo0 = _mm512_mask_blend_epi32(odd, e0, _mm512_slli_epi64(o0, 32));
-      __m512i lo1 = _mm512_mask_blend_epi32(odd, e1, _mm512_slli_epi64(o1, 32));
+      __m512i lo0 = _mm512_mullo_epi32(v[0], m0), lo1 = _mm512_mullo_epi32(v[2], m1);
       v[0] = _mm512_ternarylogic_epi32(hi1, v[1], k->k0[r], 0x96);
       v[2] = _mm512_ternarylogic_epi32(hi0, v[3], k->k1[r], 0x96);
       v[1] = lo1, v[3] = lo0;
@@ -437,25 +442,43 @@ __m512 _ZGVeN16v_logf(__m512);
 __m512 _ZGVeN16v_sinf(__m512);
 __m512 _ZGVeN16v_cosf(__m512);
 
+/* ng groups' normals: the math calls of all pairs one after another, so their latencies
+ * (and vsqrtps's) overlap instead of chaining through each group's pair. */
+AVX512_INLINE void normal_f32_groups(const philox512_keys *k, uint64_t b, int ng, __m512 mean,
+                                     __m512 sd, float *out) {
+  __m512i x[2][4];
+  __m512 u1[4], th[4], rad[4], cs[4], sn[4];
+  philox512(k, b, ng, x);
+  for (int i = 0; i < 2 * ng; i++) { /* pair i: words (2p, 2p + 1) of group q */
+    __m512i w0 = x[i / 2][2 * (i % 2)], w1 = x[i / 2][2 * (i % 2) + 1];
+    u1[i] = _mm512_mul_ps(_mm512_add_ps(_mm512_cvtepu32_ps(w0), _mm512_set1_ps(1.0f)),
+                          _mm512_set1_ps(0x1p-32f));
+    th[i] = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(w1, 8)),
+                                        _mm512_set1_ps(0x1p-24f)),
+                          _mm512_set1_ps((float)TWO_PI));
+  }
+  for (int i = 0; i < 2 * ng; i++) rad[i] = _ZGVeN16v_logf(u1[i]);
+  for (int i = 0; i < 2 * ng; i++)
+    rad[i] = _mm512_mul_ps(_mm512_sqrt_ps(_mm512_mul_ps(rad[i], _mm512_set1_ps(-2.0f))), sd);
+  for (int i = 0; i < 2 * ng; i++) cs[i] = _ZGVeN16v_cosf(th[i]);
+  for (int i = 0; i < 2 * ng; i++) sn[i] = _ZGVeN16v_sinf(th[i]);
+  for (int q = 0; q < ng; q++) /* values 4l + 2p (cos) and 4l + 2p + 1 (sin) of block l */
+    store_interleaved(out + 64 * q,
+                      _mm512_castps_si512(_mm512_fmadd_ps(rad[2 * q], cs[2 * q], mean)),
+                      _mm512_castps_si512(_mm512_fmadd_ps(rad[2 * q], sn[2 * q], mean)),
+                      _mm512_castps_si512(_mm512_fmadd_ps(rad[2 * q + 1], cs[2 * q + 1], mean)),
+                      _mm512_castps_si512(_mm512_fmadd_ps(rad[2 * q + 1], sn[2 * q + 1], mean)));
+}
+
 AVX512 static void normal_f32_avx512(const gen_ctx *c, uint64_t b0, int64_t nb, void *tile) {
   __m512 mean = _mm512_set1_ps((float)c->a), sd = _mm512_set1_ps((float)c->b);
-  FUSED_LOOP(4, 4, {
-    __m512 z[4];
-    for (int p = 0; p < 2; p++) { /* words (2p, 2p + 1) -> values 2p (cos), 2p + 1 (sin) */
-      __m512 u1 = _mm512_mul_ps(_mm512_add_ps(_mm512_cvtepu32_ps(x[q][2 * p]), _mm512_set1_ps(1.0f)),
-                                _mm512_set1_ps(0x1p-32f));
-      __m512 th = _mm512_mul_ps(
-          _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(x[q][2 * p + 1], 8)),
-                        _mm512_set1_ps(0x1p-24f)),
-          _mm512_set1_ps((float)TWO_PI));
-      __m512 rad = _mm512_mul_ps(
-          _mm512_sqrt_ps(_mm512_mul_ps(_ZGVeN16v_logf(u1), _mm512_set1_ps(-2.0f))), sd);
-      z[2 * p] = _mm512_fmadd_ps(rad, _ZGVeN16v_cosf(th), mean);
-      z[2 * p + 1] = _mm512_fmadd_ps(rad, _ZGVeN16v_sinf(th), mean);
-    }
-    store_interleaved(out, _mm512_castps_si512(z[0]), _mm512_castps_si512(z[1]),
-                      _mm512_castps_si512(z[2]), _mm512_castps_si512(z[3]));
-  });
+  philox512_keys keys;
+  philox512_setup(&keys, c->key, c->call);
+  float *out = tile;
+  int64_t g = 0;
+  for (; g + 32 <= nb; g += 32, out += 128)
+    normal_f32_groups(&keys, b0 + (uint64_t)g, 2, mean, sd, out);
+  for (; g < nb; g += 16, out += 64) normal_f32_groups(&keys, b0 + (uint64_t)g, 1, mean, sd, out);
 }
 #define NORMAL_F32_FUSED normal_f32_avx512
 #else
@@ -468,8 +491,7 @@ AVX512 static void normal_f32_avx512(const gen_ctx *c, uint64_t b0, int64_t nb, 
  * HEATLUA_RANDOM_UNFUSED=1 keeps the block loops (to compare the two, as the tests do). */
 static blocks_fn fused_pick(blocks_fn fused, blocks_fn loop) {
   __builtin_cpu_init();
-  const char *off = getenv("HEATLUA_RANDOM_UNFUSED");
-  if (!fused || !__builtin_cpu_supports("avx512f") || (off && *off && *off != '0')) return loop;
+  if (!fused || !__builtin_cpu_supports("avx512f") || env_on("HEATLUA_RANDOM_UNFUSED")) return loop;
   return fused;
 }
 #else
