@@ -313,10 +313,10 @@ HT_VEC_CLONES static void normal_f64_blocks(const gen_ctx *c, uint64_t b0, int64
  * 4j + k (a fixed permutation of the counters, so no value changes), which makes the
  * 4x4 word transpose of four 128-bit lanes (unpack 32, then unpack 64) give blocks
  * 4m .. 4m + 3 in order in output vector m. Two groups are interleaved for the
- * multiplier's latency; the low words come from vpmulld (measured a little faster on
- * this machine's AMD cores than a shift and blend of the even/odd products), and the xors of a round are one vpternlogd. The conversions
- * are the same operations as in the target clones' loops (FMA included), so the bits
- * equal theirs. */
+ * multiplier's latency; the low words come from vpmulld (a little faster on this
+ * machine's AMD cores than a shift and blend of the even/odd products) and the xors of a
+ * round are one vpternlogd. The conversions are the same operations as in the target
+ * clones' loops (FMA included), so the bits equal theirs. */
 #define AVX512 __attribute__((target("avx512f")))
 #define AVX512_INLINE __attribute__((target("avx512f"), always_inline)) static inline
 
