@@ -13,6 +13,7 @@
  * The uniforms and integers are exact; the normals go through glibc's vector log, sin and
  * cos (libmvec, within 4 ulp), so a twin matches them to a few ulp, not bit for bit. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <Random123/philox.h>
@@ -62,6 +63,12 @@ struct gen_ctx {
   int per_block;       /* values per block of 4 words */
   ht_dtype tile_t, t;  /* what blocks writes, what the array holds */
 };
+
+/* Whether the switch `name` is set in the environment to something other than "" or "0". */
+static int env_on(const char *name) {
+  const char *v = getenv(name);
+  return v && *v && strcmp(v, "0") != 0;
+}
 
 /* ---- vectorised Philox and Box-Muller ---- */
 
@@ -299,6 +306,201 @@ HT_VEC_CLONES static void normal_f64_blocks(const gen_ctx *c, uint64_t b0, int64
   }
 }
 
+#if defined(__GNUC__) && defined(__x86_64__)
+/* ---- AVX-512: Philox fused with the conversion, in registers ----
+ * The block loops above stage a group's words in w[4][G] and interleave them through
+ * memory. Here the words stay in registers: lane p = 4k + j of a group holds block
+ * 4j + k (a fixed permutation of the counters, so no value changes), which makes the
+ * 4x4 word transpose of four 128-bit lanes (unpack 32, then unpack 64) give blocks
+ * 4m .. 4m + 3 in order in output vector m. Two groups are interleaved for the
+ * multiplier's latency; the low words come from vpmulld (a little faster on this
+ * machine's AMD cores than a shift and blend of the even/odd products) and the xors of a
+ * round are one vpternlogd. The conversions are the same operations as in the target
+ * clones' loops (FMA included), so the bits equal theirs. */
+#define AVX512 __attribute__((target("avx512f")))
+#define AVX512_INLINE __attribute__((target("avx512f"), always_inline)) static inline
+
+typedef struct {
+  __m512i k0[10], k1[10]; /* round keys, broadcast */
+  __m512i c2, c3;         /* the call counter words */
+} philox512_keys;
+
+AVX512_INLINE void philox512_setup(philox512_keys *k, philox4x32_key_t key, uint64_t call) {
+  uint32_t k0 = key.v[0], k1 = key.v[1];
+  for (int r = 0; r < 10; r++) {
+    k->k0[r] = _mm512_set1_epi32((int)k0), k->k1[r] = _mm512_set1_epi32((int)k1);
+    k0 += UINT32_C(0x9E3779B9), k1 += UINT32_C(0xBB67AE85);
+  }
+  k->c2 = _mm512_set1_epi32((int)(uint32_t)call);
+  k->c3 = _mm512_set1_epi32((int)(uint32_t)(call >> 32));
+}
+
+/* ng (1 or 2) groups of 16 blocks from block b on, lanes permuted as above: x[q][j] is
+ * word j of group q. */
+AVX512_INLINE void philox512(const philox512_keys *k, uint64_t b, int ng, __m512i x[2][4]) {
+  const __m512i lane = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+  const __m512i m0 = _mm512_set1_epi32((int)UINT32_C(0xD2511F53));
+  const __m512i m1 = _mm512_set1_epi32((int)UINT32_C(0xCD9E8D57));
+  const __mmask16 odd = 0xAAAA;
+  for (int q = 0; q < ng; q++) {
+    uint64_t bq = b + (uint64_t)(16 * q);
+    __m512i hi = _mm512_set1_epi32((int)(uint32_t)(bq >> 32));
+    x[q][0] = _mm512_add_epi32(_mm512_set1_epi32((int)(uint32_t)bq), lane);
+    x[q][1] = _mm512_mask_add_epi32(hi, _mm512_cmplt_epu32_mask(x[q][0], lane), hi,
+                                    _mm512_set1_epi32(1));
+    x[q][2] = k->c2, x[q][3] = k->c3;
+  }
+  for (int r = 0; r < 10; r++)
+    for (int q = 0; q < ng; q++) {
+      __m512i *v = x[q];
+      __m512i e0 = _mm512_mul_epu32(v[0], m0), o0 = _mm512_mul_epu32(_mm512_srli_epi64(v[0], 32), m0);
+      __m512i e1 = _mm512_mul_epu32(v[2], m1), o1 = _mm512_mul_epu32(_mm512_srli_epi64(v[2], 32), m1);
+      __m512i hi0 = _mm512_mask_blend_epi32(odd, _mm512_srli_epi64(e0, 32), o0);
+      __m512i hi1 = _mm512_mask_blend_epi32(odd, _mm512_srli_epi64(e1, 32), o1);
+      __m512i lo0 = _mm512_mullo_epi32(v[0], m0), lo1 = _mm512_mullo_epi32(v[2], m1);
+      v[0] = _mm512_ternarylogic_epi32(hi1, v[1], k->k0[r], 0x96);
+      v[2] = _mm512_ternarylogic_epi32(hi0, v[3], k->k1[r], 0x96);
+      v[1] = lo1, v[3] = lo0;
+    }
+}
+
+/* Stores y[0..3] (y[j] holding value j of each block, lanes permuted) as 64 consecutive
+ * 32-bit values, or (as words pairs) 32 consecutive 64-bit ones. */
+AVX512_INLINE void store_interleaved(void *t, __m512i y0, __m512i y1, __m512i y2, __m512i y3) {
+  __m512i a = _mm512_unpacklo_epi32(y0, y1), b = _mm512_unpackhi_epi32(y0, y1);
+  __m512i c = _mm512_unpacklo_epi32(y2, y3), d = _mm512_unpackhi_epi32(y2, y3);
+  char *p = t;
+  _mm512_storeu_si512((void *)p, _mm512_unpacklo_epi64(a, c));
+  _mm512_storeu_si512((void *)(p + 64), _mm512_unpackhi_epi64(a, c));
+  _mm512_storeu_si512((void *)(p + 128), _mm512_unpacklo_epi64(b, d));
+  _mm512_storeu_si512((void *)(p + 192), _mm512_unpackhi_epi64(b, d));
+}
+
+/* Runs the body (q, x[q], out) over nb blocks from b0 (whole groups, as the loops above),
+ * two groups per Philox pass while they last. per: values per block, sz: bytes each. */
+#define FUSED_LOOP(per, sz, ...)                                                       \
+  do {                                                                                  \
+    philox512_keys keys;                                                                \
+    philox512_setup(&keys, c->key, c->call);                                            \
+    char *out = tile;                                                                   \
+    int64_t g = 0;                                                                      \
+    for (; g + 32 <= nb; g += 32) {                                                     \
+      __m512i x[2][4];                                                                  \
+      philox512(&keys, b0 + (uint64_t)g, 2, x);                                         \
+      for (int q = 0; q < 2; q++, out += 16 * (per) * (sz)) __VA_ARGS__                      \
+    }                                                                                   \
+    for (; g < nb; g += 16) {                                                           \
+      __m512i x[2][4];                                                                  \
+      philox512(&keys, b0 + (uint64_t)g, 1, x);                                         \
+      for (int q = 0; q < 1; q++, out += 16 * (per) * (sz)) __VA_ARGS__                      \
+    }                                                                                   \
+  } while (0)
+
+AVX512_INLINE __m512 unif_f32(__m512i w, __m512 lo, __m512 span, __m512 cap, __m512 below) {
+  __m512 u = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(w, 8)), _mm512_set1_ps(0x1p-24f));
+  __m512 v = _mm512_fmadd_ps(u, span, lo);
+  return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, cap, _CMP_GE_OQ), below);
+}
+
+AVX512 static void uniform_f32_avx512(const gen_ctx *c, uint64_t b0, int64_t nb, void *tile) {
+  float lo = (float)c->a, hi = (float)c->b, span = (float)(c->b - c->a);
+  __m512 vlo = _mm512_set1_ps(lo), vspan = _mm512_set1_ps(span);
+  __m512 vbelow = _mm512_set1_ps(nextafterf(hi, lo)), vcap = _mm512_set1_ps(hi > lo ? hi : INFINITY);
+  FUSED_LOOP(4, 4, {
+    __m512i y[4];
+    for (int j = 0; j < 4; j++)
+      y[j] = _mm512_castps_si512(unif_f32(x[q][j], vlo, vspan, vcap, vbelow));
+    store_interleaved(out, y[0], y[1], y[2], y[3]);
+  });
+}
+
+AVX512_INLINE __m512d unif_f64(__m512i w, __m512d lo, __m512d span, __m512d cap, __m512d below) {
+  __m512i bits = _mm512_or_si512(_mm512_srli_epi64(w, 12), _mm512_set1_epi64(0x3FF0000000000000));
+  __m512d u = _mm512_sub_pd(_mm512_castsi512_pd(bits), _mm512_set1_pd(1.0));
+  __m512d v = _mm512_fmadd_pd(u, span, lo);
+  return _mm512_mask_mov_pd(v, _mm512_cmp_pd_mask(v, cap, _CMP_GE_OQ), below);
+}
+
+AVX512 static void uniform_f64_avx512(const gen_ctx *c, uint64_t b0, int64_t nb, void *tile) {
+  double lo = c->a, hi = c->b;
+  __m512d vlo = _mm512_set1_pd(lo), vspan = _mm512_set1_pd(c->b - c->a);
+  __m512d vbelow = _mm512_set1_pd(nextafter(hi, lo)), vcap = _mm512_set1_pd(hi > lo ? hi : INFINITY);
+  FUSED_LOOP(2, 8, {
+    /* (w0, w1) and (w2, w3) of a block paired into 64-bit words by the same transpose */
+    __m512i a = _mm512_unpacklo_epi32(x[q][0], x[q][1]), b = _mm512_unpackhi_epi32(x[q][0], x[q][1]);
+    __m512i cc = _mm512_unpacklo_epi32(x[q][2], x[q][3]), d = _mm512_unpackhi_epi32(x[q][2], x[q][3]);
+    __m512i w[4] = {_mm512_unpacklo_epi64(a, cc), _mm512_unpackhi_epi64(a, cc),
+                    _mm512_unpacklo_epi64(b, d), _mm512_unpackhi_epi64(b, d)};
+    for (int j = 0; j < 4; j++)
+      _mm512_storeu_pd((double *)out + 8 * j, unif_f64(w[j], vlo, vspan, vcap, vbelow));
+  });
+}
+
+#ifdef HT_HAVE_LIBMVEC
+/* libmvec's AVX-512 variants, the ones GCC calls from the clones' simd loops */
+__m512 _ZGVeN16v_logf(__m512);
+__m512 _ZGVeN16v_sinf(__m512);
+__m512 _ZGVeN16v_cosf(__m512);
+
+/* ng groups' normals: the math calls of all pairs one after another, so their latencies
+ * (and vsqrtps's) overlap instead of chaining through each group's pair. */
+AVX512_INLINE void normal_f32_groups(const philox512_keys *k, uint64_t b, int ng, __m512 mean,
+                                     __m512 sd, float *out) {
+  __m512i x[2][4];
+  __m512 u1[4], th[4], rad[4], cs[4], sn[4];
+  philox512(k, b, ng, x);
+  for (int i = 0; i < 2 * ng; i++) { /* pair i: words (2p, 2p + 1) of group q */
+    __m512i w0 = x[i / 2][2 * (i % 2)], w1 = x[i / 2][2 * (i % 2) + 1];
+    u1[i] = _mm512_mul_ps(_mm512_add_ps(_mm512_cvtepu32_ps(w0), _mm512_set1_ps(1.0f)),
+                          _mm512_set1_ps(0x1p-32f));
+    th[i] = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(w1, 8)),
+                                        _mm512_set1_ps(0x1p-24f)),
+                          _mm512_set1_ps((float)TWO_PI));
+  }
+  for (int i = 0; i < 2 * ng; i++) rad[i] = _ZGVeN16v_logf(u1[i]);
+  for (int i = 0; i < 2 * ng; i++)
+    rad[i] = _mm512_mul_ps(_mm512_sqrt_ps(_mm512_mul_ps(rad[i], _mm512_set1_ps(-2.0f))), sd);
+  for (int i = 0; i < 2 * ng; i++) cs[i] = _ZGVeN16v_cosf(th[i]);
+  for (int i = 0; i < 2 * ng; i++) sn[i] = _ZGVeN16v_sinf(th[i]);
+  for (int q = 0; q < ng; q++) /* values 4l + 2p (cos) and 4l + 2p + 1 (sin) of block l */
+    store_interleaved(out + 64 * q,
+                      _mm512_castps_si512(_mm512_fmadd_ps(rad[2 * q], cs[2 * q], mean)),
+                      _mm512_castps_si512(_mm512_fmadd_ps(rad[2 * q], sn[2 * q], mean)),
+                      _mm512_castps_si512(_mm512_fmadd_ps(rad[2 * q + 1], cs[2 * q + 1], mean)),
+                      _mm512_castps_si512(_mm512_fmadd_ps(rad[2 * q + 1], sn[2 * q + 1], mean)));
+}
+
+AVX512 static void normal_f32_avx512(const gen_ctx *c, uint64_t b0, int64_t nb, void *tile) {
+  __m512 mean = _mm512_set1_ps((float)c->a), sd = _mm512_set1_ps((float)c->b);
+  philox512_keys keys;
+  philox512_setup(&keys, c->key, c->call);
+  float *out = tile;
+  int64_t g = 0;
+  for (; g + 32 <= nb; g += 32, out += 128)
+    normal_f32_groups(&keys, b0 + (uint64_t)g, 2, mean, sd, out);
+  for (; g < nb; g += 16, out += 64) normal_f32_groups(&keys, b0 + (uint64_t)g, 1, mean, sd, out);
+}
+#define NORMAL_F32_FUSED normal_f32_avx512
+#else
+#define NORMAL_F32_FUSED NULL
+#endif
+#define UNIFORM_F32_FUSED uniform_f32_avx512
+#define UNIFORM_F64_FUSED uniform_f64_avx512
+
+/* The fused kernel where there is one and this CPU has AVX-512F, else the block loop.
+ * HEATLUA_RANDOM_UNFUSED=1 keeps the block loops (to compare the two, as the tests do). */
+static blocks_fn fused_pick(blocks_fn fused, blocks_fn loop) {
+  __builtin_cpu_init();
+  if (!fused || !__builtin_cpu_supports("avx512f") || env_on("HEATLUA_RANDOM_UNFUSED")) return loop;
+  return fused;
+}
+#else
+#define UNIFORM_F32_FUSED NULL
+#define UNIFORM_F64_FUSED NULL
+#define NORMAL_F32_FUSED NULL
+static blocks_fn fused_pick(blocks_fn fused, blocks_fn loop) { (void)fused; return loop; }
+#endif
+
 /* Integers: 64 random bits per value scaled by multiply-shift, in int64. */
 static void randint_blocks(const gen_ctx *c, uint64_t b0, int64_t nb, void *tile) {
   philox4x32_key_t key = c->key;
@@ -372,8 +574,9 @@ ht_array *ht_random_uniform(ht_dtype t, int ndim, const int64_t *gshape, int spl
                     ht_dtype_name(t)), NULL;
   if (!isfinite(low) || !isfinite(high) || !isfinite(high - low))
     return ht_error("random.uniform: low %g and high %g must be finite", low, high), NULL;
-  return float_draws(t, ndim, gshape, split, dev, uniform_f32_blocks, uniform_f64_blocks, low,
-                     high);
+  return float_draws(t, ndim, gshape, split, dev,
+                     fused_pick(UNIFORM_F32_FUSED, uniform_f32_blocks),
+                     fused_pick(UNIFORM_F64_FUSED, uniform_f64_blocks), low, high);
 }
 
 ht_array *ht_random_normal(ht_dtype t, int ndim, const int64_t *gshape, int split,
@@ -383,8 +586,8 @@ ht_array *ht_random_normal(ht_dtype t, int ndim, const int64_t *gshape, int spli
     return ht_error("random.normal: dtype must be float32 or float64, got %s",
                     ht_dtype_name(t)), NULL;
   if (!(std >= 0)) return ht_error("random.normal: std must be non-negative, got %g", std), NULL;
-  return float_draws(t, ndim, gshape, split, dev, normal_f32_blocks, normal_f64_blocks, mean,
-                     std);
+  return float_draws(t, ndim, gshape, split, dev, fused_pick(NORMAL_F32_FUSED, normal_f32_blocks),
+                     normal_f64_blocks, mean, std);
 }
 
 ht_array *ht_random_randint(ht_dtype t, int ndim, const int64_t *gshape, int split,

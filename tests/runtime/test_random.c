@@ -83,6 +83,40 @@ START_TEST(same_for_any_thread_count) {
 }
 END_TEST
 
+static ht_array *gen_clamped(int ndim, const int64_t *shape, int split, ht_dtype t) {
+  return ht_random_uniform(t, ndim, shape, split, HT_CPU, 1.0, 1.0 + 0x1p-23);
+}
+static ht_array *gen_unit(int ndim, const int64_t *shape, int split, ht_dtype t) {
+  return ht_random_uniform(t, ndim, shape, split, HT_CPU, 0.0, 1.0);
+}
+
+/* On AVX-512 machines rand/randn/uniform run fused kernels (Philox in registers, lanes
+ * permuted); HEATLUA_RANDOM_UNFUSED=1 selects the block loops they replace. Both must give
+ * the same bits: sizes with partial groups, odd chunk starts (split 1 of 1001 x 3 on 2-4
+ * ranks), one and two groups per Philox pass, the clamp below high. Elsewhere both runs
+ * take the block loops and agree trivially. */
+START_TEST(fused_kernels_equal_block_loops) {
+  const gen_fn gens[] = {gen_uniform, gen_normal, gen_clamped, gen_unit};
+  const ht_dtype types[] = {HT_FLOAT32, HT_FLOAT64};
+  const int64_t shapes[][2] = {{1001, 3}, {97, 64}, {5, 1}, {4099, 33}};
+  for (int g = 0; g < 4; g++)
+    for (int ti = 0; ti < 2; ti++)
+      for (int si = 0; si < 4; si++)
+        for (int split = -1; split < 2; split++) {
+          int64_t n = shapes[si][0] * shapes[si][1];
+          size_t bytes = (size_t)n * ht_dtype_size(types[ti]);
+          setenv("HEATLUA_RANDOM_UNFUSED", "1", 1);
+          void *loop = gathered(gens[g], 31 + (uint64_t)g, 2, shapes[si], split, types[ti]);
+          unsetenv("HEATLUA_RANDOM_UNFUSED");
+          void *fused = gathered(gens[g], 31 + (uint64_t)g, 2, shapes[si], split, types[ti]);
+          ck_assert_msg(memcmp(loop, fused, bytes) == 0, "generator %d %s shape %lld x %lld split %d",
+                        g, ht_dtype_name(types[ti]), (long long)shapes[si][0],
+                        (long long)shapes[si][1], split);
+          free(loop), free(fused);
+        }
+}
+END_TEST
+
 START_TEST(calls_advance_and_seed_restarts) {
   int64_t n = 64;
   float *a = gathered(gen_uniform, 5, 1, &n, 0, HT_FLOAT32);
@@ -147,6 +181,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, uniform_same_for_every_split);
   tcase_add_test(tc, normal_and_randint_same_for_every_split);
   tcase_add_test(tc, same_for_any_thread_count);
+  tcase_add_test(tc, fused_kernels_equal_block_loops);
   tcase_add_test(tc, calls_advance_and_seed_restarts);
   tcase_add_test(tc, ranges_hold);
   tcase_add_test(tc, bad_arguments);
