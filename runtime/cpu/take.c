@@ -2,6 +2,7 @@
  * masks and integer arrays) and the masked fill of `x[mask] = scalar`. */
 #include "take.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "../iter.h"
@@ -208,6 +209,53 @@ static bool have_avx2(void) {
   if (has < 0) has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
   return has;
 }
+
+/* AVX-512 has the compress itself (vpcompressd/q into a register): sixteen float32 per
+ * step with no table and no stack block. The whole vector is stored while the piece's
+ * room (cap elements) holds it; the last stores are masked to the selected prefix (a
+ * masked store every step cost half the kernel; the compress-to-memory form is microcoded
+ * on AMD, not used). */
+__attribute__((target("avx512f,avx512bw,avx512vl,popcnt"))) static int64_t
+run_avx512(size_t es, int64_t n, const char *s, const bool *m, char *d, int64_t cap) {
+  int64_t i = 0, j = 0;
+  if (es == 4) {
+    for (; i + 16 <= n; i += 16) {
+      const __m128i mb = _mm_loadu_si128((const __m128i *)(const void *)(m + i));
+      const __mmask16 k = _mm_test_epi8_mask(mb, mb);
+      const int c = __builtin_popcount(k);
+      const __m512i v = _mm512_maskz_compress_epi32(k, _mm512_loadu_si512((const void *)(s + i * 4)));
+      if (j + 16 <= cap)
+        _mm512_storeu_si512((void *)(d + j * 4), v);
+      else
+        _mm512_mask_storeu_epi32(d + j * 4, (__mmask16)((1u << c) - 1), v);
+      j += c;
+    }
+  } else {
+    for (; i + 8 <= n; i += 8) {
+      const __m128i mb = _mm_loadl_epi64((const __m128i *)(const void *)(m + i));
+      const __mmask8 k = (__mmask8)_mm_test_epi8_mask(mb, mb);
+      const int c = __builtin_popcount(k);
+      const __m512i v = _mm512_maskz_compress_epi64(k, _mm512_loadu_si512((const void *)(s + i * 8)));
+      if (j + 8 <= cap)
+        _mm512_storeu_si512((void *)(d + j * 8), v);
+      else
+        _mm512_mask_storeu_epi64(d + j * 8, (__mmask8)((1u << c) - 1), v);
+      j += c;
+    }
+  }
+  for (; i < n; i++)
+    if (m[i]) memcpy(d + j++ * (int64_t)es, s + i * (int64_t)es, es);
+  return j;
+}
+
+static bool have_avx512(void) {
+  static int has = -1;
+  if (has < 0)
+    has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("popcnt") &&
+          !getenv("HEATLUA_NO_AVX512");
+  return has;
+}
 #endif
 
 /* cap: how many elements d holds. While a block's selection plus a vector of slack fits,
@@ -216,6 +264,10 @@ static inline void compress_sized(size_t es, int64_t n, const char *s, const boo
                                   int64_t cap) {
   _Alignas(32) char tmp[(COMPRESS_BLOCK + 8) * 8];
 #ifdef HAVE_AVX2_COMPRESS
+  if ((es == 4 || es == 8) && have_avx512()) {
+    run_avx512(es, n, s, m, d, cap);
+    return;
+  }
   if ((es == 4 || es == 8) && have_avx2()) {
     for (int64_t i0 = 0; i0 < n; i0 += COMPRESS_BLOCK) {
       const int64_t b = n - i0 < COMPRESS_BLOCK ? n - i0 : COMPRESS_BLOCK;
@@ -254,29 +306,34 @@ static void compress_run(size_t es, int64_t n, const char *s, const bool *m, cha
   }
 }
 
-/* One piece per thread, a multiple of 64 mask bytes long. */
+/* Pieces of MASK_PIECE elements or more (a multiple of 64 mask bytes), up to
+ * HT_MASK_MAXPIECES, handed to the threads one at a time: on a busy machine a thread that
+ * loses its core for a while no longer holds the others at the join (one piece per thread
+ * left 1 rank x 2 threads at the speed of one). */
+#define MASK_PIECE ((int64_t)1 << 18)
 int64_t ht_cpu_mask_pieces(const bool *m, int64_t n, ht_mask_pieces *pc) {
   int nt = 1;
 #ifdef _OPENMP
   if (n >= 2 * TAKE_GRAIN && !omp_in_parallel()) nt = omp_get_max_threads();
 #endif
-  if (nt > HT_MASK_MAXPIECES) nt = HT_MASK_MAXPIECES;
-  pc->n = nt, pc->len = n, pc->per = ((n + nt - 1) / nt + 63) / 64 * 64;
+  int64_t np = nt > 1 ? n / MASK_PIECE : 1;
+  np = np < nt ? nt : np > HT_MASK_MAXPIECES ? HT_MASK_MAXPIECES : np;
+  pc->n = (int)np, pc->nt = nt, pc->len = n, pc->per = ((n + np - 1) / np + 63) / 64 * 64;
   pc->start[0] = 0;
-#pragma omp parallel for schedule(static, 1) num_threads(nt) if (nt > 1)
-  for (int k = 0; k < nt; k++) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
+  for (int k = 0; k < pc->n; k++) {
     const int64_t lo = k * pc->per < n ? k * pc->per : n;
     const int64_t hi = lo + pc->per < n ? lo + pc->per : n;
     pc->start[k + 1] = count_run(m + lo, hi - lo);
   }
-  for (int k = 0; k < nt; k++) pc->start[k + 1] += pc->start[k];
-  return pc->start[nt];
+  for (int k = 0; k < pc->n; k++) pc->start[k + 1] += pc->start[k];
+  return pc->start[pc->n];
 }
 
 void ht_cpu_compress_pieces(size_t es, const char *src, const bool *mask, char *dst,
                             const ht_mask_pieces *pc) {
   const int64_t n = pc->len;
-#pragma omp parallel for schedule(static, 1) num_threads(pc->n) if (pc->n > 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(pc->nt) if (pc->nt > 1)
   for (int k = 0; k < pc->n; k++) {
     const int64_t lo = k * pc->per < n ? k * pc->per : n;
     const int64_t hi = lo + pc->per < n ? lo + pc->per : n;

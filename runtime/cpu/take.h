@@ -35,11 +35,11 @@ int64_t ht_cpu_count_true(const bool *m, int64_t n);
 void ht_cpu_compress(size_t es, int64_t n, const char *src, const bool *mask, char *dst);
 
 /* x[mask] in two calls that read the mask's counts once: ht_cpu_mask_pieces cuts the run
- * into one piece per thread and counts each (start[k] = trues before piece k; returns the
- * total), ht_cpu_compress_pieces then writes each piece at its start. */
+ * into n pieces for nt threads and counts each (start[k] = trues before piece k; returns
+ * the total), ht_cpu_compress_pieces then writes each piece at its start. */
 #define HT_MASK_MAXPIECES 64
 typedef struct {
-  int n;
+  int n, nt;
   int64_t len, per, start[HT_MASK_MAXPIECES + 1];
 } ht_mask_pieces;
 int64_t ht_cpu_mask_pieces(const bool *m, int64_t n, ht_mask_pieces *pc);

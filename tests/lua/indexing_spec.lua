@@ -555,6 +555,42 @@ describe("index arrays and masks of any distribution", function()
   end)
 end)
 
+describe("masks over chunks larger than the threads' pieces", function()
+  -- x = np.arange(524325); r = x[x % 7 == 3]: len(r) 74904, r[0] 3, r[-1] 524324,
+  -- r.sum() 19637094804
+  local n = 524325
+  for _, dt in ipairs { "float32", "float64", "int32", "int64", "int16" } do
+    it("select every seventh element of " .. dt .. " in order", function()
+      local x = ht.arange(n, { split = 0, dtype = dt })
+      if dt == "int16" then x = ht.arange(n, { split = 0 }):mod(7):astype(dt) end
+      local r = x[x:mod(7):eq(3)]
+      assert.same({ 74904 }, r.shape)
+      T.assert_split(r, 0)
+      if dt == "int16" then
+        T.assert_equal(r:astype("int64"):sum(), 3 * 74904) -- every selected value is 3
+      else
+        T.assert_equal(r[{ { 0, 2 } }], { 3, 10 })
+        T.assert_equal(r[-1], 524324)
+        T.assert_equal(r:astype("float64"):sum(), 19637094804)
+      end
+    end)
+  end
+
+  it("give an empty result for an all-false mask and keep ranks with no rows", function()
+    local x = ht.arange(n, { split = 0, dtype = "float32" })
+    local e = x[x:lt(-1)]
+    assert.same({ 0 }, e.shape)
+    local v = x[{ { n - 2, n } }] -- x[n-2:] leaves ranks with no rows
+    T.assert_equal(v[v:gt(0)], { n - 2, n - 1 })
+  end)
+
+  it("read a non-contiguous view", function()
+    local y = ht.arange(54, { split = 0 }):reshape({ 9, 6 })[{ ht.all, { 0, 6, 2 } }]
+    -- y = np.arange(54).reshape(9, 6)[:, ::2]; y[y % 4 == 0]
+    T.assert_equal(y[y:mod(4):eq(0)], { 0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52 })
+  end)
+end)
+
 describe("getitem and setitem functions", function()
   it("are ht.getitem and ht.setitem too", function()
     local x = ht.array(nested({ 4 }), { split = 0, dtype = "int64" })

@@ -262,6 +262,31 @@ START_TEST(test_take_kernels) {
   ht_cpu_masked_fill(2, 1, &n, (char *)x, &xs, m, &ms, &v);
   for (int64_t i = 0; i < n; i++) ck_assert_int_eq(x[i], m[i] ? -7 : (int16_t)(i % 1000));
   free(m), free(x), free(y);
+  /* 4- and 8-byte elements (the vector compress paths), every pattern of a 16-lane step,
+   * with and without a tail; a sentinel after the result stays untouched */
+  const int64_t n2 = 300007;
+  bool *m2 = malloc((size_t)n2);
+  int32_t *x4 = malloc(sizeof(int32_t) * (size_t)n2), *y4 = malloc(sizeof(int32_t) * (size_t)(n2 + 1));
+  int64_t *x8 = malloc(sizeof(int64_t) * (size_t)n2), *y8 = malloc(sizeof(int64_t) * (size_t)(n2 + 1));
+  for (int64_t i = 0; i < n2; i++)
+    m2[i] = (i * 2654435761u >> 7) % 3 != 0, x4[i] = (int32_t)i, x8[i] = -i;
+  for (int64_t len = n2 - 7; len <= n2; len += 7) { /* 300000 is a multiple of 16 */
+    int64_t c2 = 0;
+    for (int64_t i = 0; i < len; i++) c2 += m2[i];
+    y4[c2] = 12345, y8[c2] = 12345;
+    ck_assert_int_eq(ht_cpu_count_true(m2, len), c2);
+    ht_cpu_compress(4, len, (char *)x4, m2, (char *)y4);
+    ht_cpu_compress(8, len, (char *)x8, m2, (char *)y8);
+    for (int64_t i = 0, k = 0; i < len; i++)
+      if (m2[i]) {
+        ck_assert_int_eq(y4[k], i);
+        ck_assert_int_eq(y8[k], -i);
+        k++;
+      }
+    ck_assert_int_eq(y4[c2], 12345);
+    ck_assert_int_eq(y8[c2], 12345);
+  }
+  free(m2), free(x4), free(y4), free(x8), free(y8);
 }
 END_TEST
 
