@@ -46,40 +46,88 @@ static inline int dd_add(double *S, double *E, double hi, double lo) {
   return 1;
 }
 
-/* The column's prefix from an exact sum a: S + E when a holds no specials and
- * a = r1 + r2 exactly with r1 = RN(a), r2 = RN(a - r1) (r1 is then RN(S + E)); else a
- * itself in x. Three roundings, once per column per call. */
+/* a's exact value as h + g with h = RN(a), g = RN(a - h), when those two hold it
+ * exactly and a holds no specials: 1, else 0. Three roundings of a copy of a. */
+static int to_dd(const ht_xacc *a, double *h, double *g) {
+  if (a->nan || a->pinf || a->ninf) return 0;
+  ht_xacc b = *a;
+  const double r1 = ht_xacc_round(&b);
+  if (!(r1 - r1 == 0)) return 0;
+  ht_xacc_add(&b, -r1);
+  const double r2 = ht_xacc_round(&b);
+  ht_xacc_add(&b, -r2);
+  if (ht_xacc_round(&b) != 0) return 0; /* a nonzero sum rounds to nonzero */
+  *h = r1, *g = r2;
+  return 1;
+}
+
+/* The column's prefix from an exact sum a: S + E when to_dd holds it, else a in x. */
 static void from_xacc(const ht_xacc *a, double *S, double *E, unsigned char *inx, ht_xacc *x) {
-  *x = *a;
-  *inx = 1;
-  if (a->nan || a->pinf || a->ninf) return;
-  const double r1 = ht_xacc_round(x);
-  if (!(r1 - r1 == 0)) return;
-  ht_xacc_add(x, -r1);
-  const double r2 = ht_xacc_round(x);
-  ht_xacc_add(x, -r2);
-  if (ht_xacc_round(x) == 0) *S = r1, *E = r2, *inx = 0; /* nonzero sums round nonzero */
-  else *x = *a;
+  *inx = !to_dd(a, S, E);
+  if (*inx) *x = *a;
+}
+
+/* Per-thread scratch of one work item. e, skip: the bounds of the one-pass folds
+ * (ht_xacc_fold_cols_hint) and the blocks left before they are tried again. */
+typedef struct scan_scratch {
+  ht_xacc *x;
+  double *v, *S, *E, *fold; /* fold: hi, lo, 3 of fold scratch */
+  unsigned char *bad, *inx;
+  int32_t *e;
+  int skip;
+} scan_scratch;
+
+/* hi, lo, bad of the columns of a float64 block: the one-pass folds from the bounds of
+ * the block before (ht_xacc_fold_cols_hint) when they hold for every column, else the
+ * two-pass folds; after a miss with bounds from a block, the next 8 blocks take the
+ * two-pass folds (data with zeros or a wide range would miss every time). */
+static void fold_f64(const double *v, int64_t ld, int64_t rows, int64_t w, double *hi,
+                     double *lo, unsigned char *bad, double *fs, scan_scratch *sc) {
+  if (sc->skip == 0) {
+    bool armed = true;
+    for (int64_t l = 0; l < w; l++) armed &= sc->e[l] != INT32_MIN;
+    ht_xacc_fold_cols_hint(v, ld, rows, w, sc->e, hi, lo, bad);
+    int64_t nbad = 0;
+    for (int64_t l = 0; l < w; l++) nbad += bad[l];
+    if (nbad == 0) return;
+    if (armed) sc->skip = 8;
+  } else {
+    sc->skip--;
+  }
+  ht_xacc_fold_cols_terms(v, false, NULL, ld, rows, w, hi, lo, bad, fs);
 }
 
 /* The exact sum of rows [0, rows) of columns [0, w) (row stride ld) added into each
- * column's prefix (S + E, or x where inx). */
+ * column's prefix (S + E, or x where inx). hint: try the one-pass folds (float64). */
 static void deposit(ht_dtype t, const void *v, int64_t ld, int64_t rows, int64_t w,
-                    double *S, double *E, unsigned char *inx, ht_xacc *x, double *scratch,
-                    unsigned char *bad) {
-  double *hi = scratch, *lo = scratch + COLS, *fs = scratch + 2 * COLS;
+                    bool hint, scan_scratch *sc) {
+  double *hi = sc->fold, *lo = sc->fold + COLS, *fs = sc->fold + 2 * COLS;
+  double *S = sc->S, *E = sc->E;
+  unsigned char *bad = sc->bad, *inx = sc->inx;
+  ht_xacc *x = sc->x;
   const int f32 = t == HT_FLOAT32;
   if (w == 1) bad[0] = ht_xacc_fold_terms(v, f32, NULL, rows, hi, lo) != 0;
+  else if (hint && !f32) fold_f64(v, ld, rows, w, hi, lo, bad, fs, sc);
   else ht_xacc_fold_cols_terms(v, f32, NULL, ld, rows, w, hi, lo, bad, fs);
   for (int64_t l = 0; l < w; l++) {
-    if (!inx[l] && !bad[l] && dd_add(&S[l], &E[l], hi[l], lo[l])) continue;
-    if (!inx[l]) { /* to the superaccumulator, for good: S + E is still the old prefix */
+    if (!inx[l]) {
+      if (!bad[l] && dd_add(&S[l], &E[l], hi[l], lo[l])) continue;
       ht_xacc_zero(&x[l]);
+      if (bad[l]) { /* the block's exact sum, added as two doubles when they hold it */
+        double bh, bl;
+        for (int64_t r = 0; r < rows; r++) ht_xacc_add(&x[l], get(t, v, r * ld + l));
+        if (to_dd(&x[l], &bh, &bl) && dd_add(&S[l], &E[l], bh, bl)) continue;
+      } else {
+        ht_xacc_add(&x[l], hi[l]), ht_xacc_add(&x[l], lo[l]);
+      }
+      /* to the superaccumulator, for good: S + E is still the prefix before the block */
       ht_xacc_add(&x[l], S[l]), ht_xacc_add(&x[l], E[l]);
       inx[l] = 1;
+    } else if (!bad[l]) {
+      ht_xacc_add(&x[l], hi[l]), ht_xacc_add(&x[l], lo[l]);
+    } else {
+      for (int64_t r = 0; r < rows; r++) ht_xacc_add(&x[l], get(t, v, r * ld + l));
     }
-    if (!bad[l]) ht_xacc_add(&x[l], hi[l]), ht_xacc_add(&x[l], lo[l]);
-    else for (int64_t r = 0; r < rows; r++) ht_xacc_add(&x[l], get(t, v, r * ld + l));
   }
 }
 
@@ -96,17 +144,10 @@ static void run(ht_dtype t, void *p, int64_t ld, int64_t rows, int64_t w, double
   }
 }
 
-/* Per-thread scratch of one work item. */
-typedef struct scan_scratch {
-  ht_xacc *x;
-  double *v, *S, *E, *fold; /* fold: hi, lo, 3 of fold scratch */
-  unsigned char *bad, *inx;
-} scan_scratch;
-
 /* One work item: columns [i0, i0 + w) of outer index o. */
 static void item(ht_dtype t, char *data, const char *head, int64_t h, const ht_xacc *start,
                  int64_t o, int64_t n, int64_t inner, int64_t i0, int64_t w, int64_t g0,
-                 const scan_scratch *sc) {
+                 scan_scratch *sc) {
   const int64_t item = (int64_t)ht_dtype_size(t);
   ht_xacc *x = sc->x;
   double *v = sc->v, *S = sc->S, *E = sc->E;
@@ -124,17 +165,19 @@ static void item(ht_dtype t, char *data, const char *head, int64_t h, const ht_x
       for (int64_t l = 0; l < w; l++) v[l] += get(t, hp, r * inner + l);
   }
   for (int64_t l = 0; l < w; l++) {
-    S[l] = 0, E[l] = 0, inx[l] = 0;
+    S[l] = 0, E[l] = 0, inx[l] = 0, sc->e[l] = INT32_MIN;
     if (start) from_xacc(&start[o * inner + i0 + l], &S[l], &E[l], &inx[l], &x[l]);
   }
   char *p = data + (o * n * inner + i0) * item;
+  const bool hint = n >= 4 * HT_SCAN_BLOCK; /* the first block only sets the bounds */
+  sc->skip = 0;
   for (int64_t j = 0; j < n;) {
     const int64_t g = g0 + j, end = (g / HT_SCAN_BLOCK + 1) * HT_SCAN_BLOCK - g0;
     const int64_t rows = (end < n ? end : n) - j;
     if (g % HT_SCAN_BLOCK == 0) /* + 0.0: an exact zero is +0, as the rounding gives */
       for (int64_t l = 0; l < w; l++) v[l] = inx[l] ? ht_xacc_round(&x[l]) : S[l] + 0.0;
     if (j + rows < n)
-      deposit(t, p + j * inner * item, inner, rows, w, S, E, inx, x, sc->fold, sc->bad);
+      deposit(t, p + j * inner * item, inner, rows, w, hint, sc);
     run(t, p + j * inner * item, inner, rows, w, v);
     j += rows;
   }
@@ -158,8 +201,8 @@ int ht_cpu_cumsum_blocked(ht_dtype t, void *data, const void *head, int64_t h,
   {
     double *d = malloc(8 * COLS * sizeof(double)); /* v, S, E, then the fold's 5 */
     scan_scratch sc = {malloc(COLS * sizeof(ht_xacc)), d, d + COLS, d + 2 * COLS, d + 3 * COLS,
-                       malloc(2 * COLS), NULL};
-    if (sc.x && d && sc.bad) {
+                       malloc(2 * COLS), NULL, malloc(COLS * sizeof(int32_t)), 0};
+    if (sc.x && d && sc.bad && sc.e) {
       sc.inx = sc.bad + COLS;
 #pragma omp for schedule(static)
       for (int64_t it = 0; it < items; it++) {
@@ -170,7 +213,7 @@ int ht_cpu_cumsum_blocked(ht_dtype t, void *data, const void *head, int64_t h,
     } else {
       status = 1;
     }
-    free(sc.x), free(d), free(sc.bad);
+    free(sc.x), free(d), free(sc.bad), free(sc.e);
   }
   return status ? -1 : 0;
 }

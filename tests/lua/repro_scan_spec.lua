@@ -143,6 +143,24 @@ describe("reproducible cumsum", function()
         end
       end
     end)
+    it("a block summed term by term keeps both words of its sum, " .. tag, function()
+      -- 1 and 2^-60 among zeros in block 0 (no fold takes zeros: term by term), -1 at 256:
+      -- the prefix is 1 + 2^-60 at 256 (a run value of 1) and 2^-60 exactly from 512 on
+      for _, dt in ipairs { ht.float64, ht.float32 } do
+        local rows = {}
+        for i = 1, 800 do rows[i] = { 0, 0 } end
+        rows[1], rows[2], rows[257] = { 1, -1 }, { math.ldexp(1, -60), -math.ldexp(1, -60) }, { -1, 1 }
+        local got = ht.array(rows, { dtype = dt, split = sp }):cumsum(0):totable()
+        local flat = ht.array(rows, { dtype = dt, split = sp })[{ {}, 0 }]:cumsum(0):totable()
+        -- blocked(column) (exact maths), the second column negated
+        local want = { 1, 0, 0, math.ldexp(1, -60), math.ldexp(1, -60) }
+        for k, i in ipairs { 255, 256, 511, 512, 799 } do
+          bits_eq(want[k], got[i + 1][1], "col 0 [" .. i .. "]")
+          bits_eq(-want[k], got[i + 1][2], "col 1 [" .. i .. "]")
+          bits_eq(want[k], flat[i + 1], "1-d [" .. i .. "]")
+        end
+      end
+    end)
     it("infinities and NaN beside finite columns, " .. tag, function()
       -- columns: inf at 300; inf at 10 and -inf at 300; ones; NaN at 400 (exact maths)
       local rows = {}
