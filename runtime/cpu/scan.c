@@ -106,7 +106,9 @@ static void deposit(ht_dtype t, const void *v, int64_t ld, int64_t rows, int64_t
   unsigned char *bad = sc->bad, *inx = sc->inx;
   ht_xacc *x = sc->x;
   const int f32 = t == HT_FLOAT32;
-  if (w == 1) bad[0] = ht_xacc_fold_terms(v, f32, NULL, rows, hi, lo) != 0;
+  /* one contiguous column (ld 1); a last tile one column wide keeps its row stride (the
+   * contiguous fold read the wrong terms there before: 9 columns in tiles of 8) */
+  if (w == 1 && ld == 1) bad[0] = ht_xacc_fold_terms(v, f32, NULL, rows, hi, lo) != 0;
   else if (hint && !f32) fold_f64(v, ld, rows, w, hi, lo, bad, fs, sc);
   else ht_xacc_fold_cols_terms(v, f32, NULL, ld, rows, w, hi, lo, bad, fs);
   for (int64_t l = 0; l < w; l++) {

@@ -180,6 +180,29 @@ describe("reproducible cumsum", function()
       end
     end)
   end
+  it("float64 columns folded in one pass from the bound of the block before", function()
+    -- 1100 x 9 uniform values in (-1, 1): 8 columns take the AVX2 one-pass folds, the 9th
+    -- the scalar one; expected: Python, u = Park-Miller seeded 11, m[i][j] = (u() - 0.5)
+    -- * 2 row by row, blocked(m[:, j]) (np.cumsum(m[:, j]) differs in 512-844 of 1100)
+    local u, t = gen(11), {}
+    for i = 1, 1100 do
+      t[i] = {}
+      for j = 1, 9 do t[i][j] = (u() - 0.5) * 2 end
+    end
+    local want = {
+      [1] = { -5.849300375138087, -6.463774800050897, -17.187657520728017, -16.6686057614482, -27.782991106520868 },
+      [8] = { -15.203317379207968, -15.59363192347513, -24.70102657130967, -24.442618712523306, -31.745209579237347 },
+      [9] = { 20.666788252381057, 19.793421931934276, 26.746376310822725, 26.352127787355393, 26.98840063297581 },
+    }
+    for _, split in ipairs { 0, 1, false } do
+      local got = ht.array(t, { dtype = ht.float64, split = split or nil }):cumsum(0):totable()
+      for j, w in pairs(want) do
+        for k, i in ipairs { 767, 768, 1023, 1024, 1099 } do
+          bits_eq(w[k], got[i + 1][j], string.format("split %s [%d][%d]", tostring(split), i, j - 1))
+        end
+      end
+    end
+  end)
   it("reads a contiguous input without writing it; strided and integer inputs", function()
     for _, split in ipairs { 0, 1, false } do
       local sp = split or nil
