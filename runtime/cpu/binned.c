@@ -610,3 +610,93 @@ double ht_xacc_round(const ht_xacc *src) {
   }
   return neg ? -r : r;
 }
+
+/* ---- one-pass column folds against a known bound (cumsum's blocks, cpu/scan.c) ----
+ * fold1_any's proof with a bound E taken from an earlier block instead of the block's
+ * largest term: when every term satisfies 2^(E-1022-R) <= |x| < 2^E (R = fold1_range(h),
+ * biased exponents in [E+1022-R, E+1022]), the pieces q against s = 1.5 * 2^(E+h) and the
+ * remainders x - q add exactly as there; a larger E than the block's own only widens the
+ * range the smallest term must lie in. The pass keeps each column's largest and smallest
+ * |x| (a zero is the smallest and fails the check, as in fold1_any) and checks them after,
+ * so the block is read once; NaN or infinities make hi or lo NaN or infinite. */
+
+/* Column l's check and next bound from its largest and smallest |x| (mx, mn) and sums. */
+static inline void hint_check(double mx, double mn, double h, double g, int hr, int32_t *e,
+                              double *hi, double *lo, unsigned char *bad) {
+  uint64_t bx, bn;
+  memcpy(&bx, &mx, 8), memcpy(&bn, &mn, 8);
+  const int ebx = (int)(bx >> 52), ebn = (int)(bn >> 52); /* mx, mn >= 0 */
+  const int32_t E = *e;
+  const bool ok = E != INT32_MIN && E <= 1000 && E >= -960 && ebx <= E + 1022 && ebn >= 1 &&
+                  ebn >= E + 1022 - fold1_range(hr) && h - h == 0 && g - g == 0;
+  *hi = h, *lo = g, *bad = !ok;
+  /* next bound: every |x| < 2^(E'-1), so a block up to twice as large passes */
+  *e = ebx < 0x7ff && h - h == 0 && g - g == 0 ? ebx - 1022 + 1 : INT32_MIN;
+}
+
+/* s = 1.5 * 2^(E+h) for a valid bound E, else 0 (the check fails the column anyway). */
+static inline double hint_sigma(int32_t E, int hr) {
+  if (E == INT32_MIN || E > 1000 || E < -960) return 0;
+  const uint64_t b = (uint64_t)(E + hr + 1023) << 52 | (uint64_t)1 << 51;
+  double s;
+  memcpy(&s, &b, 8);
+  return s;
+}
+
+#ifdef HAVE_AVX2_PLAIN
+/* 8 columns, accumulators in registers across the rows (as plain_cols16_avx2); pf > 0:
+ * also asks for columns 0 .. pf of the rows ~16 KiB ahead. */
+__attribute__((target("avx2"))) static void hint_cols8_avx2(const double *restrict v,
+                                                           int64_t ld, int64_t rows,
+                                                           int64_t pf, int hr,
+                                                           int32_t *restrict e,
+                                                           double *restrict hi,
+                                                           double *restrict lo,
+                                                           unsigned char *restrict bad) {
+  const __m256d abs = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+  _Alignas(32) double s[8];
+  for (int l = 0; l < 8; l++) s[l] = hint_sigma(e[l], hr);
+  const __m256d s0 = _mm256_load_pd(s), s1 = _mm256_load_pd(s + 4);
+  __m256d h0 = _mm256_setzero_pd(), h1 = h0, g0 = h0, g1 = h0, mx0 = h0, mx1 = h0;
+  __m256d mn0 = _mm256_set1_pd(INFINITY), mn1 = mn0;
+  const int64_t ahead = (ld < 2048 ? 2048 / ld : 1) * ld; /* rows about 16 KiB ahead */
+  for (int64_t r = 0; r < rows; r++) {
+    const double *p = v + r * ld;
+    for (int64_t k = 0; k < pf; k += 8) __builtin_prefetch(p + ahead + k);
+    const __m256d x0 = _mm256_loadu_pd(p), x1 = _mm256_loadu_pd(p + 4);
+    const __m256d a0 = _mm256_and_pd(x0, abs), a1 = _mm256_and_pd(x1, abs);
+    mx0 = _mm256_max_pd(mx0, a0), mx1 = _mm256_max_pd(mx1, a1);
+    mn0 = _mm256_min_pd(mn0, a0), mn1 = _mm256_min_pd(mn1, a1);
+    const __m256d q0 = _mm256_sub_pd(_mm256_add_pd(s0, x0), s0);
+    const __m256d q1 = _mm256_sub_pd(_mm256_add_pd(s1, x1), s1);
+    h0 = _mm256_add_pd(h0, q0), h1 = _mm256_add_pd(h1, q1);
+    g0 = _mm256_add_pd(g0, _mm256_sub_pd(x0, q0)), g1 = _mm256_add_pd(g1, _mm256_sub_pd(x1, q1));
+  }
+  _Alignas(32) double H[8], G[8], MX[8], MN[8];
+  _mm256_store_pd(H, h0), _mm256_store_pd(H + 4, h1), _mm256_store_pd(G, g0);
+  _mm256_store_pd(G + 4, g1), _mm256_store_pd(MX, mx0), _mm256_store_pd(MX + 4, mx1);
+  _mm256_store_pd(MN, mn0), _mm256_store_pd(MN + 4, mn1);
+  for (int l = 0; l < 8; l++) hint_check(MX[l], MN[l], H[l], G[l], hr, &e[l], &hi[l], &lo[l], &bad[l]);
+}
+#endif
+
+void ht_xacc_fold_cols_hint(const double *v, int64_t ld, int64_t rows, int64_t w,
+                            int32_t *e, double *hi, double *lo, unsigned char *bad) {
+  const int hr = headroom(rows);
+  int64_t l0 = 0;
+#ifdef HAVE_AVX2_PLAIN
+  if (have_avx2())
+    for (; l0 + 8 <= w; l0 += 8)
+      hint_cols8_avx2(v + l0, ld, rows, l0 == 0 ? w : 0, hr, e + l0, hi + l0, lo + l0, bad + l0);
+#endif
+  for (int64_t l = l0; l < w; l++) { /* the last columns, or no AVX2: one at a time */
+    const double s = hint_sigma(e[l], hr);
+    double h = 0, g = 0, mx = 0, mn = INFINITY;
+    for (int64_t r = 0; r < rows; r++) {
+      const double x = v[r * ld + l], a = fabs(x), q = (s + x) - s;
+      mx = a > mx || a != a ? a : mx, mn = a < mn ? a : mn;
+      h += q, g += x - q;
+    }
+    hint_check(mx, mn, h, g, hr, &e[l], &hi[l], &lo[l], &bad[l]);
+  }
+}

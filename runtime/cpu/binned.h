@@ -63,4 +63,16 @@ void ht_xacc_merge(ht_xacc *a, const ht_xacc *b);
  * infinities were seen, +-inf for one infinity or an exact sum beyond the double range. */
 double ht_xacc_round(const ht_xacc *a);
 
+/* ---- one-pass column folds against a known bound (cumsum's blocks, cpu/scan.c) ---- */
+
+/* As ht_xacc_fold_cols (rows <= HT_XACC_BLOCK), in one pass: one fold of column l
+ * against the bound e[l] of an earlier block (|x| < 2^e[l] expected) instead of the
+ * block's own. hi[l] + lo[l] is column l's exact sum where bad[l] is 0; bad[l] = 1 where
+ * a term is not below 2^e[l], is 0, subnormal, NaN or infinite, or lies further below
+ * 2^e[l] than one fold allows (or e[l] is INT32_MIN). e[l] is then set to this block's
+ * bound for the next one: the smallest E with every |x| < 2^(E-1) (headroom for growth),
+ * or INT32_MIN when the column holds a NaN or an infinity. */
+void ht_xacc_fold_cols_hint(const double *v, int64_t ld, int64_t rows, int64_t w,
+                            int32_t *e, double *hi, double *lo, unsigned char *bad);
+
 #endif

@@ -15,34 +15,132 @@ static double get(ht_dtype t, const void *p, int64_t k) {
   return t == HT_FLOAT32 ? (double)((const float *)p)[k] : ((const double *)p)[k];
 }
 
-/* The exact sum of rows [0, rows) of columns [0, w) (row stride ld) added into x[0..w). */
-static void deposit(ht_dtype t, const void *v, int64_t ld, int64_t rows, int64_t w,
-                    ht_xacc *x, double *scratch, unsigned char *bad) {
-  double *hi = scratch, *lo = scratch + COLS, *fs = scratch + 2 * COLS;
-  const int f32 = t == HT_FLOAT32;
-  if (w == 1) {
-    if (ht_xacc_fold_terms(v, f32, NULL, rows, hi, lo) == 0) {
-      ht_xacc_add(x, hi[0]), ht_xacc_add(x, lo[0]);
-      return;
-    }
-    for (int64_t r = 0; r < rows; r++) ht_xacc_add(x, get(t, v, r * ld));
-    return;
+/* The exact prefix of a column (the sum of the rows before the next block) is kept as
+ * two doubles S + E while that is exact, else in a superaccumulator (x, inx = 1). S is
+ * then RN(S + E), the correctly rounded prefix itself, so a block start costs no
+ * superaccumulator rounding (25% of the time before) and a block's exact sum hi + lo is
+ * added with error-free sums, not two superaccumulator deposits.
+ * Two-sum (Knuth): s = RN(a + b) and a + b = s + e exactly, for any finite a, b whose
+ * sum does not overflow (no multiplications: nothing to contract into an FMA). */
+#define TWO_SUM(a, b, s, e)                                                               \
+  do {                                                                                   \
+    const double a_ = (a), b_ = (b), s_ = a_ + b_, bb_ = s_ - a_;                         \
+    (s) = s_, (e) = (a_ - (s_ - bb_)) + (b_ - bb_);                                        \
+  } while (0)
+
+/* S + E += hi + lo exactly, or 0 when two doubles cannot hold the new sum. With
+ * S + hi = sh + sl and E + lo = th + tl (two-sums), the sum is sh + sl + th + tl;
+ * c = sl + th and w = tl + vl are checked exact (their two-sum error is 0), and
+ * sh + c = vh + vl, vh + w = zh + zl are two-sums, so zh + zl is the new sum exactly and
+ * zh = RN(zh + zl). An overflow makes an error NaN or zh, zl not finite: 0 as well. */
+static inline int dd_add(double *S, double *E, double hi, double lo) {
+  double sh, sl, th, tl, c, ec, vh, vl, w, ew, zh, zl;
+  TWO_SUM(*S, hi, sh, sl);
+  TWO_SUM(*E, lo, th, tl);
+  TWO_SUM(sl, th, c, ec);
+  TWO_SUM(sh, c, vh, vl);
+  TWO_SUM(tl, vl, w, ew);
+  TWO_SUM(vh, w, zh, zl);
+  if (!(ec == 0 && ew == 0 && zh - zh == 0 && zl - zl == 0)) return 0;
+  *S = zh, *E = zl;
+  return 1;
+}
+
+/* a's exact value as h + g with h = RN(a), g = RN(a - h), when those two hold it
+ * exactly and a holds no specials: 1, else 0. Three roundings of a copy of a. */
+static int to_dd(const ht_xacc *a, double *h, double *g) {
+  if (a->nan || a->pinf || a->ninf) return 0;
+  ht_xacc b = *a;
+  const double r1 = ht_xacc_round(&b);
+  if (!(r1 - r1 == 0)) return 0;
+  ht_xacc_add(&b, -r1);
+  const double r2 = ht_xacc_round(&b);
+  ht_xacc_add(&b, -r2);
+  if (ht_xacc_round(&b) != 0) return 0; /* a nonzero sum rounds to nonzero */
+  *h = r1, *g = r2;
+  return 1;
+}
+
+/* The column's prefix from an exact sum a: S + E when to_dd holds it, else a in x. */
+static void from_xacc(const ht_xacc *a, double *S, double *E, unsigned char *inx, ht_xacc *x) {
+  *inx = !to_dd(a, S, E);
+  if (*inx) *x = *a;
+}
+
+/* Per-thread scratch of one work item. e, skip: the bounds of the one-pass folds
+ * (ht_xacc_fold_cols_hint) and the blocks left before they are tried again. */
+typedef struct scan_scratch {
+  ht_xacc *x;
+  double *v, *S, *E, *fold; /* fold: hi, lo, 3 of fold scratch */
+  unsigned char *bad, *inx;
+  int32_t *e;
+  int skip;
+} scan_scratch;
+
+/* hi, lo, bad of the columns of a float64 block: the one-pass folds from the bounds of
+ * the block before (ht_xacc_fold_cols_hint) when they hold for every column, else the
+ * two-pass folds; after a miss with bounds from a block, the next 8 blocks take the
+ * two-pass folds (data with zeros or a wide range would miss every time). */
+static void fold_f64(const double *v, int64_t ld, int64_t rows, int64_t w, double *hi,
+                     double *lo, unsigned char *bad, double *fs, scan_scratch *sc) {
+  if (sc->skip == 0) {
+    bool armed = true;
+    for (int64_t l = 0; l < w; l++) armed &= sc->e[l] != INT32_MIN;
+    ht_xacc_fold_cols_hint(v, ld, rows, w, sc->e, hi, lo, bad);
+    int64_t nbad = 0;
+    for (int64_t l = 0; l < w; l++) nbad += bad[l];
+    if (nbad == 0) return;
+    if (armed) sc->skip = 8;
+  } else {
+    sc->skip--;
   }
-  ht_xacc_fold_cols_terms(v, f32, NULL, ld, rows, w, hi, lo, bad, fs);
+  ht_xacc_fold_cols_terms(v, false, NULL, ld, rows, w, hi, lo, bad, fs);
+}
+
+/* The exact sum of rows [0, rows) of columns [0, w) (row stride ld) added into each
+ * column's prefix (S + E, or x where inx). hint: try the one-pass folds (float64). */
+static void deposit(ht_dtype t, const void *v, int64_t ld, int64_t rows, int64_t w,
+                    bool hint, scan_scratch *sc) {
+  double *hi = sc->fold, *lo = sc->fold + COLS, *fs = sc->fold + 2 * COLS;
+  double *S = sc->S, *E = sc->E;
+  unsigned char *bad = sc->bad, *inx = sc->inx;
+  ht_xacc *x = sc->x;
+  const int f32 = t == HT_FLOAT32;
+  /* one contiguous column (ld 1); a last tile one column wide keeps its row stride (the
+   * contiguous fold read the wrong terms there before: 9 columns in tiles of 8) */
+  if (w == 1 && ld == 1) bad[0] = ht_xacc_fold_terms(v, f32, NULL, rows, hi, lo) != 0;
+  else if (hint && !f32) fold_f64(v, ld, rows, w, hi, lo, bad, fs, sc);
+  else ht_xacc_fold_cols_terms(v, f32, NULL, ld, rows, w, hi, lo, bad, fs);
   for (int64_t l = 0; l < w; l++) {
-    if (!bad[l]) ht_xacc_add(&x[l], hi[l]), ht_xacc_add(&x[l], lo[l]);
-    else for (int64_t r = 0; r < rows; r++) ht_xacc_add(&x[l], get(t, v, r * ld + l));
+    if (!inx[l]) {
+      if (!bad[l] && dd_add(&S[l], &E[l], hi[l], lo[l])) continue;
+      ht_xacc_zero(&x[l]);
+      if (bad[l]) { /* the block's exact sum, added as two doubles when they hold it */
+        double bh, bl;
+        for (int64_t r = 0; r < rows; r++) ht_xacc_add(&x[l], get(t, v, r * ld + l));
+        if (to_dd(&x[l], &bh, &bl) && dd_add(&S[l], &E[l], bh, bl)) continue;
+      } else {
+        ht_xacc_add(&x[l], hi[l]), ht_xacc_add(&x[l], lo[l]);
+      }
+      /* to the superaccumulator, for good: S + E is still the prefix before the block */
+      ht_xacc_add(&x[l], S[l]), ht_xacc_add(&x[l], E[l]);
+      inx[l] = 1;
+    } else if (!bad[l]) {
+      ht_xacc_add(&x[l], hi[l]), ht_xacc_add(&x[l], lo[l]);
+    } else {
+      for (int64_t r = 0; r < rows; r++) ht_xacc_add(&x[l], get(t, v, r * ld + l));
+    }
   }
 }
 
 /* rows [0, rows) of columns [0, w): v += x, x = v (stored in the data's type). */
-static void run(ht_dtype t, void *p, int64_t ld, int64_t rows, int64_t w, double *v) {
+static void run(ht_dtype t, void *p, int64_t ld, int64_t rows, int64_t w, double *restrict v) {
   if (t == HT_FLOAT32) {
-    float *x = p;
+    float *restrict x = p;
     for (int64_t r = 0; r < rows; r++)
       for (int64_t l = 0; l < w; l++) v[l] += x[r * ld + l], x[r * ld + l] = (float)v[l];
   } else {
-    double *x = p;
+    double *restrict x = p;
     for (int64_t r = 0; r < rows; r++)
       for (int64_t l = 0; l < w; l++) v[l] += x[r * ld + l], x[r * ld + l] = v[l];
   }
@@ -51,31 +149,37 @@ static void run(ht_dtype t, void *p, int64_t ld, int64_t rows, int64_t w, double
 /* One work item: columns [i0, i0 + w) of outer index o. */
 static void item(ht_dtype t, char *data, const char *head, int64_t h, const ht_xacc *start,
                  int64_t o, int64_t n, int64_t inner, int64_t i0, int64_t w, int64_t g0,
-                 ht_xacc *x, double *v, double *scratch, unsigned char *bad) {
+                 scan_scratch *sc) {
   const int64_t item = (int64_t)ht_dtype_size(t);
-  for (int64_t l = 0; l < w; l++) {
-    if (start) x[l] = start[o * inner + i0 + l];
-    else ht_xacc_zero(&x[l]);
-  }
+  ht_xacc *x = sc->x;
+  double *v = sc->v, *S = sc->S, *E = sc->E;
+  unsigned char *inx = sc->inx;
   if (h > 0) { /* back to the block start: the head's rows taken off exactly, then run */
     const char *hp = head + (o * h * inner + i0) * item;
-    for (int64_t r = 0; r < h; r++)
-      for (int64_t l = 0; l < w; l++) ht_xacc_add(&x[l], -get(t, hp, r * inner + l));
     for (int64_t l = 0; l < w; l++) {
-      v[l] = ht_xacc_round(&x[l]);
       if (start) x[l] = start[o * inner + i0 + l];
       else ht_xacc_zero(&x[l]);
     }
     for (int64_t r = 0; r < h; r++)
+      for (int64_t l = 0; l < w; l++) ht_xacc_add(&x[l], -get(t, hp, r * inner + l));
+    for (int64_t l = 0; l < w; l++) v[l] = ht_xacc_round(&x[l]);
+    for (int64_t r = 0; r < h; r++)
       for (int64_t l = 0; l < w; l++) v[l] += get(t, hp, r * inner + l);
   }
+  for (int64_t l = 0; l < w; l++) {
+    S[l] = 0, E[l] = 0, inx[l] = 0, sc->e[l] = INT32_MIN;
+    if (start) from_xacc(&start[o * inner + i0 + l], &S[l], &E[l], &inx[l], &x[l]);
+  }
   char *p = data + (o * n * inner + i0) * item;
+  const bool hint = n >= 4 * HT_SCAN_BLOCK; /* the first block only sets the bounds */
+  sc->skip = 0;
   for (int64_t j = 0; j < n;) {
     const int64_t g = g0 + j, end = (g / HT_SCAN_BLOCK + 1) * HT_SCAN_BLOCK - g0;
     const int64_t rows = (end < n ? end : n) - j;
-    if (g % HT_SCAN_BLOCK == 0)
-      for (int64_t l = 0; l < w; l++) v[l] = ht_xacc_round(&x[l]);
-    if (j + rows < n) deposit(t, p + j * inner * item, inner, rows, w, x, scratch, bad);
+    if (g % HT_SCAN_BLOCK == 0) /* + 0.0: an exact zero is +0, as the rounding gives */
+      for (int64_t l = 0; l < w; l++) v[l] = inx[l] ? ht_xacc_round(&x[l]) : S[l] + 0.0;
+    if (j + rows < n)
+      deposit(t, p + j * inner * item, inner, rows, w, hint, sc);
     run(t, p + j * inner * item, inner, rows, w, v);
     j += rows;
   }
@@ -97,20 +201,21 @@ int ht_cpu_cumsum_blocked(ht_dtype t, void *data, const void *head, int64_t h,
   int status = 0;
 #pragma omp parallel if (items > 1 && outer * n * inner > (1 << 16)) reduction(| : status)
   {
-    ht_xacc *x = malloc(COLS * sizeof(ht_xacc));
-    double *v = malloc(6 * COLS * sizeof(double)); /* v, then hi, lo, 3 of fold scratch */
-    unsigned char *bad = malloc(COLS);
-    if (x && v && bad) {
+    double *d = malloc(8 * COLS * sizeof(double)); /* v, S, E, then the fold's 5 */
+    scan_scratch sc = {malloc(COLS * sizeof(ht_xacc)), d, d + COLS, d + 2 * COLS, d + 3 * COLS,
+                       malloc(2 * COLS), NULL, malloc(COLS * sizeof(int32_t)), 0};
+    if (sc.x && d && sc.bad && sc.e) {
+      sc.inx = sc.bad + COLS;
 #pragma omp for schedule(static)
       for (int64_t it = 0; it < items; it++) {
         const int64_t o = it / tiles, i0 = it % tiles * cols;
         const int64_t w = inner - i0 < cols ? inner - i0 : cols;
-        item(t, data, head, h, start, o, n, inner, i0, w, g0, x, v, v + COLS, bad);
+        item(t, data, head, h, start, o, n, inner, i0, w, g0, &sc);
       }
     } else {
       status = 1;
     }
-    free(x), free(v), free(bad);
+    free(sc.x), free(d), free(sc.bad), free(sc.e);
   }
   return status ? -1 : 0;
 }

@@ -81,6 +81,144 @@ describe("reproducible cumsum", function()
       assert.are.same({ { 1.5, 3.5 }, { 0.25, -0.75 } }, two:cumsum(1):totable())
     end)
   end
+  -- The running offset is kept as two doubles while they hold the exact prefix, else in
+  -- a superaccumulator (runtime/cpu/scan.c): data on both sides of that limit.
+  -- far(): blocks of 256 x 2^92, 256 x 1/256, 256 x 2^-108 (prefixes 2^100, 2^100 + 1,
+  -- then 2^100 + 1 + 2^-100: three islands of bits, more than two doubles hold), then
+  -- -2^100 and -1 at 768, 769 (prefix 2^-100 at 1024), 3 at 1030, zeros elsewhere
+  local function far()
+    local t = {}
+    for i = 0, 1099 do
+      t[i + 1] = i < 256 and math.ldexp(1, 92) or i < 512 and 1 / 256 or i < 768 and math.ldexp(1, -108) or 0
+    end
+    t[769], t[770], t[1031] = -math.ldexp(1, 100), -1, 3
+    return t
+  end
+  local fidx = { 255, 256, 511, 512, 767, 768, 769, 1023, 1024, 1029, 1030, 1099 }
+  -- blocked(far()) at fidx, also for float32 (blocked([float(np.float32(v)) for v in
+  -- far()], f32)): np.cumsum gives -1.0 at 1024
+  local P100, F100 = math.ldexp(1, 100), 7.888609052210118e-31
+  local fwant = { P100, P100, P100, P100, P100, 0, -1, -1, F100, F100, 3, 3 }
+  for _, split in ipairs { 0, false } do
+    local sp = split or nil
+    local tag = "split=" .. tostring(sp)
+    it("an offset beyond two doubles and back, float64 and float32, " .. tag, function()
+      for _, dt in ipairs { ht.float64, ht.float32 } do
+        local got = ht.array(far(), { dtype = dt, split = sp }):cumsum(0):totable()
+        for k, i in ipairs(fidx) do bits_eq(fwant[k], got[i + 1], "far[" .. i .. "]") end
+        -- as two columns of a matrix (the column folds), the second one negated
+        local rows = {}
+        for i, v in ipairs(far()) do rows[i] = { v, -v } end
+        got = ht.array(rows, { dtype = dt, split = sp }):cumsum(0):totable()
+        for k, i in ipairs(fidx) do
+          bits_eq(fwant[k], got[i + 1][1], "col 0 [" .. i .. "]")
+          bits_eq(-fwant[k], got[i + 1][2], "col 1 [" .. i .. "]")
+        end
+      end
+    end)
+    it("slices start from exact offsets, also where the first ranks own no rows, " .. tag, function()
+      local x = ht.array(far(), { dtype = ht.float64, split = sp })
+      local got = x[{ { 0, 1050 } }]:cumsum(0):totable()
+      -- blocked(far()[:1050]) at 1024, 1049
+      bits_eq(F100, got[1025], "head 1024")
+      bits_eq(3, got[1050], "head 1049")
+      -- rows [700, 1100): at 3-4 ranks the first ranks own none of them
+      got = x[{ { 700, 1100 } }]:cumsum(0):totable()
+      -- blocked(far()[700:]) at 67, 68, 69, 399
+      local want = { 2.0954117794933126e-31, -P100, -P100, -P100 }
+      for k, i in ipairs { 67, 68, 69, 399 } do bits_eq(want[k], got[i + 1], "tail[" .. i .. "]") end
+    end)
+    it("the low word of the offset is kept, float64 and float32, " .. tag, function()
+      -- block 0: 256 x 1/256, block 1: 256 x 2^-88, then -1 and zeros: the prefix is
+      -- 1 + 2^-80 at 512 (a run value of 1) and 2^-80 exactly from 768 on
+      for _, dt in ipairs { ht.float64, ht.float32 } do
+        local t = {}
+        for i = 1, 800 do t[i] = i <= 256 and 1 / 256 or i <= 512 and math.ldexp(1, -88) or 0 end
+        t[513] = -1
+        local got = ht.array(t, { dtype = dt, split = sp }):cumsum(0):totable()
+        -- blocked(t) (exact maths: 1 + 2^-88 and 1 + 2^-80 round to 1)
+        local want = { 1, 1, 1, 0, 0, math.ldexp(1, -80), math.ldexp(1, -80) }
+        for k, i in ipairs { 255, 256, 511, 512, 767, 768, 799 } do
+          bits_eq(want[k], got[i + 1], "low[" .. i .. "]")
+        end
+      end
+    end)
+    it("a block summed term by term keeps both words of its sum, " .. tag, function()
+      -- 1 and 2^-60 among zeros in block 0 (no fold takes zeros: term by term), -1 at 256:
+      -- the prefix is 1 + 2^-60 at 256 (a run value of 1) and 2^-60 exactly from 512 on
+      for _, dt in ipairs { ht.float64, ht.float32 } do
+        local rows = {}
+        for i = 1, 800 do rows[i] = { 0, 0 } end
+        rows[1], rows[2], rows[257] = { 1, -1 }, { math.ldexp(1, -60), -math.ldexp(1, -60) }, { -1, 1 }
+        local got = ht.array(rows, { dtype = dt, split = sp }):cumsum(0):totable()
+        local flat = ht.array(rows, { dtype = dt, split = sp })[{ {}, 0 }]:cumsum(0):totable()
+        -- blocked(column) (exact maths), the second column negated
+        local want = { 1, 0, 0, math.ldexp(1, -60), math.ldexp(1, -60) }
+        for k, i in ipairs { 255, 256, 511, 512, 799 } do
+          bits_eq(want[k], got[i + 1][1], "col 0 [" .. i .. "]")
+          bits_eq(-want[k], got[i + 1][2], "col 1 [" .. i .. "]")
+          bits_eq(want[k], flat[i + 1], "1-d [" .. i .. "]")
+        end
+      end
+    end)
+    it("infinities and NaN beside finite columns, " .. tag, function()
+      -- columns: inf at 300; inf at 10 and -inf at 300; ones; NaN at 400 (exact maths)
+      local rows = {}
+      for i = 0, 599 do
+        rows[i + 1] = { i == 300 and math.huge or 1, i == 10 and math.huge or i == 300 and -math.huge or 1,
+          1, i == 400 and 0 / 0 or 1 }
+      end
+      for _, dt in ipairs { ht.float64, ht.float32 } do
+        local got = ht.array(rows, { dtype = dt, split = sp }):cumsum(0):totable()
+        assert.are.same({ 300, math.huge, 300, 300 }, got[300])
+        assert.are.same({ math.huge, 400, 400 }, { got[301][1], got[400][3], got[400][4] })
+        for _, i in ipairs { 301, 401, 513, 600 } do
+          assert.is_true(got[i][2] ~= got[i][2], "inf - inf at " .. i)
+        end
+        for _, i in ipairs { 401, 513, 600 } do assert.is_true(got[i][4] ~= got[i][4], "NaN at " .. i) end
+        assert.are.same({ math.huge, 600 }, { got[600][1], got[600][3] })
+      end
+    end)
+  end
+  it("float64 columns folded in one pass from the bound of the block before", function()
+    -- 1100 x 9 uniform values in (-1, 1): 8 columns take the AVX2 one-pass folds, the 9th
+    -- the scalar one; expected: Python, u = Park-Miller seeded 11, m[i][j] = (u() - 0.5)
+    -- * 2 row by row, blocked(m[:, j]) (np.cumsum(m[:, j]) differs in 512-844 of 1100)
+    local u, t = gen(11), {}
+    for i = 1, 1100 do
+      t[i] = {}
+      for j = 1, 9 do t[i][j] = (u() - 0.5) * 2 end
+    end
+    local want = {
+      [1] = { -5.849300375138087, -6.463774800050897, -17.187657520728017, -16.6686057614482, -27.782991106520868 },
+      [8] = { -15.203317379207968, -15.59363192347513, -24.70102657130967, -24.442618712523306, -31.745209579237347 },
+      [9] = { 20.666788252381057, 19.793421931934276, 26.746376310822725, 26.352127787355393, 26.98840063297581 },
+    }
+    for _, split in ipairs { 0, 1, false } do
+      local got = ht.array(t, { dtype = ht.float64, split = split or nil }):cumsum(0):totable()
+      for j, w in pairs(want) do
+        for k, i in ipairs { 767, 768, 1023, 1024, 1099 } do
+          bits_eq(w[k], got[i + 1][j], string.format("split %s [%d][%d]", tostring(split), i, j - 1))
+        end
+      end
+    end
+  end)
+  it("reads a contiguous input without writing it; strided and integer inputs", function()
+    for _, split in ipairs { 0, 1, false } do
+      local sp = split or nil
+      local x = ht.array({ { 1, 2, 3 }, { 4, 5, 6 } }, { dtype = ht.float64, split = sp })
+      -- np.cumsum(A, 0), and A itself after it
+      assert.are.same({ { 1, 2, 3 }, { 5, 7, 9 } }, x:cumsum(0):totable())
+      assert.are.same({ { 1, 2, 3 }, { 4, 5, 6 } }, x:totable())
+      -- np.cumsum(A.T, 0) of the transposed view (not contiguous)
+      assert.are.same({ { 1, 4 }, { 3, 9 }, { 6, 15 } }, ht.transpose(x):cumsum(0):totable())
+      -- np.cumsum(A.astype(int), 1, dtype=float)
+      local i = ht.array({ { 1, 2, 3 }, { 4, 5, 6 } }, { dtype = ht.int64, split = sp })
+      local c = i:cumsum(1, { dtype = "float64" })
+      assert.are.equal(ht.float64, c.dtype)
+      assert.are.same({ { 1, 3, 6 }, { 4, 9, 15 } }, c:totable())
+    end
+  end)
   it("rejects a zero-dimensional array at every rank", function()
     local ok, err = pcall(ht.cumsum, ht.array(1.5), 0)
     assert.is_false(ok)
