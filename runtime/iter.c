@@ -86,8 +86,9 @@ void ht_iter_run(const ht_iter *it, ht_inner_loop loop, void *ctx) {
 #else
     int t = 0, nt = 1;
 #endif
-    /* pieces aligned to 64 elements so threads do not share cache lines of the output */
-    int64_t per = (it->size / nt + 63) & ~(int64_t)63;
+    /* pieces aligned to 64 elements so threads do not share cache lines of the output;
+     * ceil(size / nt) first, so that nt pieces always reach the last element */
+    int64_t per = ((it->size + nt - 1) / nt + 63) & ~(int64_t)63;
     int64_t lo = t * per, hi = lo + per;
     if (hi > it->size) hi = it->size;
     if (lo < hi) run_range(it, lo, hi, loop, ctx);
