@@ -2,6 +2,7 @@
  * range, as in Neal's xsum) and the binned folds that feed it a block at a time (as in
  * ReproBLAS: terms split against 1.5 * 2^k, whose pieces add without rounding). */
 #include "binned.h"
+#include "binned_fold.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -14,7 +15,6 @@ typedef unsigned __int128 u128;
 #define VEC_CLONES                                                                       \
   __attribute__((target_clones("avx2", "default"), optimize("fp-contract=off")))
 #define NO_UNROLL _Pragma("GCC unroll 1")
-#define HAVE_AVX2_PLAIN
 #include <immintrin.h>
 #else
 #define VEC_CLONES
@@ -29,8 +29,9 @@ enum {
 #define MAX_ADDS ((int64_t)1 << 30)
 #define M32 0xffffffffu
 
-static int fold1_fast(const void *v, bool f32, const double *c, int64_t n, double *hi,
-                      double *lo);
+static void fold_cols_generic(const void *v, bool f32, const double *c, int64_t ld,
+                              int64_t rows, int64_t w, double *hi, double *lo,
+                              unsigned char *bad, double *scratch);
 
 void ht_xacc_zero(ht_xacc *a) { memset(a, 0, sizeof *a); }
 
@@ -68,34 +69,6 @@ void ht_xacc_add(ht_xacc *a, double x) {
   if (++a->adds >= MAX_ADDS) ht_xacc_normalize(a);
 }
 
-/* The fold constants for a block whose magnitudes are below 2^E, with h bits of headroom
- * (a block of up to 2^(h-1) terms): fold 1 rounds to multiples of 2^(E+h-52), fold 2 to
- * multiples of 2^(E+2h-104). -1 when E is too close to the top of the double range or
- * maxabs is not finite (the caller deposits term by term). Bit arithmetic: frexp and
- * ldexp cost more than a short row's folds. */
-static inline int fold_sigmas(double maxabs, int h, double *s1, double *s2) {
-  uint64_t b;
-  memcpy(&b, &maxabs, 8);
-  int E = (int)(b >> 52 & 0x7ff) - 1022; /* maxabs < 2^E (biased exponent 0: tiny) */
-  if (E > 1000) return -1;
-  if (E < -960) E = -960; /* tiny terms: what the folds miss shows up as a remainder */
-  const uint64_t h1 = (uint64_t)(E + h + 1023) << 52 | (uint64_t)1 << 51;
-  const uint64_t h2 = (uint64_t)(E + h - (52 - h) - 1 + 1023) << 52 | (uint64_t)1 << 51;
-  memcpy(s1, &h1, 8);
-  memcpy(s2, &h2, 8);
-  return 0;
-}
-
-/* Headroom for n terms: 2^(h-1) >= n, so n pieces of fold 1 add exactly. */
-static inline int headroom(int64_t n) {
-  return (n > 1 ? 64 - __builtin_clzll((uint64_t)(n - 1)) : 0) + 1;
-}
-
-/* The widest exponent range (largest biased exponent minus smallest) for which one fold
- * of n terms leaves remainders whose double sum is exact: they are multiples of the
- * smallest term's ulp and below n * 2^(E+h-53) <= 2^(E+2h-54) in sum. 28 bits for 4096
- * terms, 32 for 1024, 34 for 512. */
-static inline int fold1_range(int h) { return 54 - 2 * h; }
 
 /* A term as the folds see it: a float64 or float32 value, or its squared deviation from
  * c, computed in double as it is read (no scratch copy of the terms). */
@@ -194,6 +167,16 @@ VEC_CLONES static int fold1_sq_f64(const double *restrict v, double c, int64_t n
 VEC_CLONES static int fold1_sq_f32(const float *restrict v, double c, int64_t n, double *hi,
                                    double *lo) {
   return fold1_any(v, true, true, c, n, hi, lo);
+}
+
+/* The one-fold case: the one-pass AVX2 folds (binned_spec.c) from 8 terms on, else (or
+ * when they did not try) the two passes of fold1_any. */
+static int fold1_fast(const void *v, bool f32, const double *c, int64_t n, double *hi,
+                      double *lo) {
+  const int r = ht_xacc_spec_terms(v, f32, c, n, hi, lo);
+  if (r != -2) return r;
+  if (!c) return fold1_f64(v, n, hi, lo);
+  return f32 ? fold1_sq_f32(v, *c, n, hi, lo) : fold1_sq_f64(v, *c, n, hi, lo);
 }
 
 int ht_xacc_fold_terms(const void *v, bool f32, const double *c, int64_t n, double *hi,
@@ -327,141 +310,6 @@ __attribute__((target("avx2"))) static void plain_rows_avx2(const float *restric
   }
 }
 
-static bool have_avx2(void) {
-  static int has = -1; /* a benign race: every thread stores the same value */
-  if (has < 0) has = __builtin_cpu_supports("avx2");
-  return has;
-}
-
-/* One pass instead of two for the one-fold case (float64 terms, or squared deviations of
- * float64 or float32): the fold constant is guessed before the pass, from the first eight
- * terms' largest exponent plus SPEC_MARGIN binades, and the exponent range (and, max and
- * min of the bits, integer operations that leave the floating-point adders free) is checked
- * as the terms are folded. After the pass the guess is verified: every biased exponent at
- * most ebg (so every |x| < 2^E with E = ebg - 1022) and ebg - (smallest) <= fold1_range(h).
- * These are the conditions of fold1_any with ebg in place of the largest exponent, and its
- * proof (above fold1_pass) uses only |x| < 2^E and the smallest exponent, so the fold is
- * exact. A miss whose true range allows one fold is redone with the true largest exponent;
- * otherwise -1 (the caller's fallback, as before). The result, hi + lo, is the exact sum,
- * so it has the same bits whatever constant was used.
- * The fold is ReproBLAS's running form, 4 operations per vector instead of 5: each lane
- * keeps S = s1 + (its pieces so far), t = S + x, q = t - S, lo += x - q, S = t. With
- * s1 = 1.5 * 2^(E+h), |x| < 2^E and at most 2^(h-1) terms, S + x lies strictly within
- * (2^(E+h), 2^(E+h+1)), so t is S + x rounded to a multiple of u = 2^(E+h-52) (ties may
- * go either way, it does not matter), t - S is exact, x - q is exact (a multiple of x's
- * ulp, at most u/2 in magnitude), every S is a multiple of u below 2^(E+h+1): the pieces
- * add exactly, S - s1 is their exact sum, and the remainders obey the bound used above. */
-enum { SPEC_MARGIN = 3 };
-
-static inline __attribute__((always_inline, target("avx2"))) __m256d
-spec_term(const void *v, bool f32, bool sq, __m256d c, int64_t k) {
-  __m256d x = f32 ? _mm256_cvtps_pd(_mm_loadu_ps((const float *)v + k))
-                  : _mm256_loadu_pd((const double *)v + k);
-  if (sq) x = _mm256_sub_pd(x, c), x = _mm256_mul_pd(x, x);
-  return x;
-}
-
-/* The largest (max) or smallest odd 32-bit lane of a, the high words of four doubles. */
-static inline __attribute__((always_inline, target("avx2"))) int hi_words(__m256i a, bool max) {
-  _Alignas(32) int32_t w[8];
-  _mm256_store_si256((__m256i *)(void *)w, a);
-  int r = w[1];
-  for (int l = 3; l < 8; l += 2) r = max ? (w[l] > r ? w[l] : r) : (w[l] < r ? w[l] : r);
-  return r;
-}
-
-/* n >= 8 terms; ebg: the biased exponent to build the constant from, or -1 to guess it.
- * 0: done; -1: the range needs more than one fold; -2: not tried (the generic path). */
-static inline __attribute__((always_inline, target("avx2"))) int
-spec_fold(const void *restrict v, bool f32, bool sq, double cs, int64_t n, int ebg, double *hi,
-          double *lo) {
-  const __m256i EXPM = _mm256_set1_epi64x((int64_t)0x7ff << 52);
-  const __m256d c = _mm256_set1_pd(cs);
-  const int h = headroom(n);
-  if (ebg < 0) {
-    const __m256i g = _mm256_max_epi32(
-        _mm256_and_si256(_mm256_castpd_si256(spec_term(v, f32, sq, c, 0)), EXPM),
-        _mm256_and_si256(_mm256_castpd_si256(spec_term(v, f32, sq, c, 4)), EXPM));
-    ebg = (hi_words(g, true) >> 20) + SPEC_MARGIN;
-  }
-  if (ebg - 1022 > 1000 || ebg - 1022 < -960) return -2;
-  for (;;) {
-  double s1, s2;
-  const uint64_t gb = (uint64_t)ebg << 52;
-  double gx;
-  memcpy(&gx, &gb, 8);
-  fold_sigmas(gx, h, &s1, &s2);
-  const __m256d s = _mm256_set1_pd(s1);
-  __m256d S0 = s, S1 = s, L0 = _mm256_setzero_pd(), L1 = L0;
-  __m256i mx0 = _mm256_setzero_si256(), mx1 = mx0, mn0 = EXPM, mn1 = EXPM;
-  int64_t k = 0;
-  for (; k + 8 <= n; k += 8) {
-    const __m256d x0 = spec_term(v, f32, sq, c, k), x1 = spec_term(v, f32, sq, c, k + 4);
-    const __m256i b0 = _mm256_and_si256(_mm256_castpd_si256(x0), EXPM);
-    const __m256i b1 = _mm256_and_si256(_mm256_castpd_si256(x1), EXPM);
-    mx0 = _mm256_max_epi32(mx0, b0), mx1 = _mm256_max_epi32(mx1, b1);
-    mn0 = _mm256_min_epi32(mn0, b0), mn1 = _mm256_min_epi32(mn1, b1);
-    const __m256d t0 = _mm256_add_pd(S0, x0), t1 = _mm256_add_pd(S1, x1);
-    L0 = _mm256_add_pd(L0, _mm256_sub_pd(x0, _mm256_sub_pd(t0, S0)));
-    L1 = _mm256_add_pd(L1, _mm256_sub_pd(x1, _mm256_sub_pd(t1, S1)));
-    S0 = t0, S1 = t1;
-  }
-  int ebx = hi_words(_mm256_max_epi32(mx0, mx1), true) >> 20;
-  int ebn = hi_words(_mm256_min_epi32(mn0, mn1), false) >> 20;
-  _Alignas(32) double a[4], b[4];
-  _mm256_store_pd(a, _mm256_add_pd(_mm256_sub_pd(S0, s), _mm256_sub_pd(S1, s)));
-  _mm256_store_pd(b, _mm256_add_pd(L0, L1));
-  double H = (a[0] + a[1]) + (a[2] + a[3]), G = (b[0] + b[1]) + (b[2] + b[3]);
-  double St = s1; /* the tail: the same running fold, one term at a time */
-  for (; k < n; k++) {
-    double x = f32 ? (double)((const float *)v)[k] : ((const double *)v)[k];
-    if (sq) x = (x - cs) * (x - cs);
-    uint64_t xb;
-    memcpy(&xb, &x, 8);
-    const int e = (int)(xb >> 52 & 0x7ff);
-    ebx = e > ebx ? e : ebx, ebn = e < ebn ? e : ebn;
-    const double t = St + x;
-    G += x - (t - St), St = t;
-  }
-  H += St - s1;
-  if (ebn == 0 || ebx == 0x7ff) return -1; /* zeros, subnormals, NaN, infinities */
-  if (ebx <= ebg && ebg - ebn <= fold1_range(h)) return *hi = H, *lo = G, 0;
-  if (ebx - ebn > fold1_range(h) || ebx - 1022 > 1000 || ebx - 1022 < -960) return -1;
-  ebg = ebx; /* the guess was too low: once more with the true exponent, which passes */
-  }
-}
-
-__attribute__((target("avx2"), optimize("fp-contract=off"))) static int spec_f64(const double *v, int64_t n, double *hi,
-                                                    double *lo) {
-  return spec_fold(v, false, false, 0, n, -1, hi, lo);
-}
-__attribute__((target("avx2"), optimize("fp-contract=off"))) static int spec_sq_f64(const double *v, double c, int64_t n,
-                                                       double *hi, double *lo) {
-  return spec_fold(v, false, true, c, n, -1, hi, lo);
-}
-__attribute__((target("avx2"), optimize("fp-contract=off"))) static int spec_sq_f32(const float *v, double c, int64_t n,
-                                                       double *hi, double *lo) {
-  return spec_fold(v, true, true, c, n, -1, hi, lo);
-}
-
-/* The one-fold case of ht_xacc_fold_terms: the one-pass AVX2 kernel above from 8 terms on,
- * else (or when it did not try) the two passes of fold1_any. */
-static int fold1_fast(const void *v, bool f32, const double *c, int64_t n, double *hi,
-                      double *lo) {
-  int r = -2;
-  if (n >= 8 && have_avx2() && (c || !f32))
-    r = c ? (f32 ? spec_sq_f32(v, *c, n, hi, lo) : spec_sq_f64(v, *c, n, hi, lo))
-          : spec_f64(v, n, hi, lo);
-  if (r != -2) return r;
-  if (!c) return fold1_f64(v, n, hi, lo);
-  return f32 ? fold1_sq_f32(v, *c, n, hi, lo) : fold1_sq_f64(v, *c, n, hi, lo);
-}
-#else
-static int fold1_fast(const void *v, bool f32, const double *c, int64_t n, double *hi,
-                      double *lo) {
-  if (!c) return fold1_f64(v, n, hi, lo);
-  return f32 ? fold1_sq_f32(v, *c, n, hi, lo) : fold1_sq_f64(v, *c, n, hi, lo);
-}
 #endif
 
 void ht_xacc_plain_rows_f32(const float *v, int64_t n, int64_t rows, double *s,
@@ -668,6 +516,28 @@ FOLD_COLS(fold_cols_sq_f32, float, true, true)
 void ht_xacc_fold_cols_terms(const void *v, bool f32, const double *c, int64_t ld,
                              int64_t rows, int64_t w, double *hi, double *lo,
                              unsigned char *bad, double *scratch) {
+#ifdef HAVE_AVX2_PLAIN
+  if (c && f32 && have_avx2()) { /* eight columns at a time in one pass, else generic */
+    const int item = f32 ? 4 : 8;
+    const int64_t groups = w / 8 < HT_XACC_SPEC_GROUPS ? w / 8 : HT_XACC_SPEC_GROUPS, l0 = 8 * groups;
+    ht_xacc_spec_cols_sq_f32(v, c, ld, rows, groups, hi, lo, bad);
+    for (int64_t l = 0; l < l0; l++) /* a column one fold cannot hold: the generic folds */
+      if (bad[l])
+        fold_cols_generic((const char *)v + l * item, f32, c ? c + l : NULL, ld, rows, 1,
+                          hi + l, lo + l, bad + l, scratch);
+    if (l0 < w)
+      fold_cols_generic((const char *)v + l0 * item, f32, c ? c + l0 : NULL, ld,
+                                      rows, w - l0, hi + l0, lo + l0, bad + l0, scratch);
+    return;
+  }
+#endif
+  fold_cols_generic(v, f32, c, ld, rows, w, hi, lo, bad, scratch);
+}
+
+/* The two-pass column folds (fold_cols_any) for every dtype and term. */
+static void fold_cols_generic(const void *v, bool f32, const double *c, int64_t ld,
+                              int64_t rows, int64_t w, double *hi, double *lo,
+                              unsigned char *bad, double *scratch) {
   if (c && f32) fold_cols_sq_f32(v, c, ld, rows, w, hi, lo, bad, scratch);
   else if (c) fold_cols_sq_f64(v, c, ld, rows, w, hi, lo, bad, scratch);
   else if (f32 && rows <= HT_XACC_F32_PLAIN) {

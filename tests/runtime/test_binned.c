@@ -287,6 +287,39 @@ START_TEST(test_spec_fold_limits) {
 }
 END_TEST
 
+/* The one-pass column folds (cpu/binned.c, spec_cols: eight columns a group, guesses from
+ * each column's first eight rows): 20 columns of 600 rows (two groups and four generic
+ * columns), float64 sums and squared deviations of float64 and float32 from c = 0.5. Column
+ * 3 is wide (1e30 beside 1: generic), column 9's largest comes after its guess (redone),
+ * column 12 holds a term 2^-31 below the others' 1 (the limit for 600 rows is 32 binades,
+ * 29 below the guess: redone), the rest are 1 + k 2^-20. Every column against xacc_sum
+ * (the float64 cases take the generic column folds, the float32 squares spec_cols). */
+START_TEST(test_spec_cols) {
+  enum { R = 600, W = 20 };
+  double *v = malloc(R * W * sizeof *v), *col = malloc(R * sizeof *col), cs[W];
+  float *f = malloc(R * W * sizeof *f), *fcol = malloc(R * sizeof *fcol);
+  double hi[W], lo[W], sc[3 * W];
+  unsigned char bad[W];
+  for (int r = 0; r < R; r++)
+    for (int l = 0; l < W; l++) v[r * W + l] = 1 + ldexp((r * 7 + l) % 64, -20);
+  v[500 * W + 3] = 1e30, v[599 * W + 9] = 100.0, v[300 * W + 12] = 0x1p-31;
+  for (int k = 0; k < R * W; k++) f[k] = (float)v[k];
+  for (int l = 0; l < W; l++) cs[l] = 0.5;
+  for (int t = 0; t < 3; t++) {
+    const void *src = t == 2 ? (const void *)f : (const void *)v;
+    const double *c = t ? cs : NULL;
+    ht_xacc_fold_cols_terms(src, t == 2, c, W, R, W, hi, lo, bad, sc);
+    for (int l = 0; l < W; l++) {
+      for (int r = 0; r < R; r++) col[r] = v[r * W + l], fcol[r] = f[r * W + l];
+      const double want = xacc_sum(t == 2 ? (const void *)fcol : (const void *)col, t == 2, c, R);
+      ck_assert_msg(!bad[l] == (l != 3), "case %d column %d: bad %d", t, l, bad[l]);
+      if (!bad[l]) ck_assert_msg(hi[l] + lo[l] == want, "case %d column %d", t, l);
+    }
+  }
+  free(v), free(col), free(f), free(fcol);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("binned");
   TCase *tc = tcase_create("binned");
@@ -297,6 +330,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, test_plain_f32_limits);
   tcase_add_test(tc, test_kernel_threads);
   tcase_add_test(tc, test_spec_fold_limits);
+  tcase_add_test(tc, test_spec_cols);
   suite_add_tcase(s, tc);
   return s;
 }
