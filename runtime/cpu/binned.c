@@ -2,6 +2,7 @@
  * range, as in Neal's xsum) and the binned folds that feed it a block at a time (as in
  * ReproBLAS: terms split against 1.5 * 2^k, whose pieces add without rounding). */
 #include "binned.h"
+#include "binned_fold.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -14,7 +15,6 @@ typedef unsigned __int128 u128;
 #define VEC_CLONES                                                                       \
   __attribute__((target_clones("avx2", "default"), optimize("fp-contract=off")))
 #define NO_UNROLL _Pragma("GCC unroll 1")
-#define HAVE_AVX2_PLAIN
 #include <immintrin.h>
 #else
 #define VEC_CLONES
@@ -28,6 +28,10 @@ enum {
 };
 #define MAX_ADDS ((int64_t)1 << 30)
 #define M32 0xffffffffu
+
+static void fold_cols_generic(const void *v, bool f32, const double *c, int64_t ld,
+                              int64_t rows, int64_t w, double *hi, double *lo,
+                              unsigned char *bad, double *scratch);
 
 void ht_xacc_zero(ht_xacc *a) { memset(a, 0, sizeof *a); }
 
@@ -65,34 +69,6 @@ void ht_xacc_add(ht_xacc *a, double x) {
   if (++a->adds >= MAX_ADDS) ht_xacc_normalize(a);
 }
 
-/* The fold constants for a block whose magnitudes are below 2^E, with h bits of headroom
- * (a block of up to 2^(h-1) terms): fold 1 rounds to multiples of 2^(E+h-52), fold 2 to
- * multiples of 2^(E+2h-104). -1 when E is too close to the top of the double range or
- * maxabs is not finite (the caller deposits term by term). Bit arithmetic: frexp and
- * ldexp cost more than a short row's folds. */
-static inline int fold_sigmas(double maxabs, int h, double *s1, double *s2) {
-  uint64_t b;
-  memcpy(&b, &maxabs, 8);
-  int E = (int)(b >> 52 & 0x7ff) - 1022; /* maxabs < 2^E (biased exponent 0: tiny) */
-  if (E > 1000) return -1;
-  if (E < -960) E = -960; /* tiny terms: what the folds miss shows up as a remainder */
-  const uint64_t h1 = (uint64_t)(E + h + 1023) << 52 | (uint64_t)1 << 51;
-  const uint64_t h2 = (uint64_t)(E + h - (52 - h) - 1 + 1023) << 52 | (uint64_t)1 << 51;
-  memcpy(s1, &h1, 8);
-  memcpy(s2, &h2, 8);
-  return 0;
-}
-
-/* Headroom for n terms: 2^(h-1) >= n, so n pieces of fold 1 add exactly. */
-static inline int headroom(int64_t n) {
-  return (n > 1 ? 64 - __builtin_clzll((uint64_t)(n - 1)) : 0) + 1;
-}
-
-/* The widest exponent range (largest biased exponent minus smallest) for which one fold
- * of n terms leaves remainders whose double sum is exact: they are multiples of the
- * smallest term's ulp and below n * 2^(E+h-53) <= 2^(E+2h-54) in sum. 28 bits for 4096
- * terms, 32 for 1024, 34 for 512. */
-static inline int fold1_range(int h) { return 54 - 2 * h; }
 
 /* A term as the folds see it: a float64 or float32 value, or its squared deviation from
  * c, computed in double as it is read (no scratch copy of the terms). */
@@ -193,10 +169,20 @@ VEC_CLONES static int fold1_sq_f32(const float *restrict v, double c, int64_t n,
   return fold1_any(v, true, true, c, n, hi, lo);
 }
 
+/* The one-fold case: the one-pass AVX2 folds (binned_spec.c) from 8 terms on, else (or
+ * when they did not try) the two passes of fold1_any. */
+static int fold1_fast(const void *v, bool f32, const double *c, int64_t n, double *hi,
+                      double *lo) {
+  const int r = ht_xacc_spec_terms(v, f32, c, n, hi, lo);
+  if (r != -2) return r;
+  if (!c) return fold1_f64(v, n, hi, lo);
+  return f32 ? fold1_sq_f32(v, *c, n, hi, lo) : fold1_sq_f64(v, *c, n, hi, lo);
+}
+
 int ht_xacc_fold_terms(const void *v, bool f32, const double *c, int64_t n, double *hi,
                        double *lo) {
-  if (!c) return f32 ? ht_xacc_fold_block_f32(v, n, hi, lo) : fold1_f64(v, n, hi, lo);
-  return f32 ? fold1_sq_f32(v, *c, n, hi, lo) : fold1_sq_f64(v, *c, n, hi, lo);
+  if (!c && f32) return ht_xacc_fold_block_f32(v, n, hi, lo);
+  return fold1_fast(v, f32, c, n, hi, lo);
 }
 
 /* float32 terms need no fold in the common case. Let the block's nonzero finite terms
@@ -324,11 +310,6 @@ __attribute__((target("avx2"))) static void plain_rows_avx2(const float *restric
   }
 }
 
-static bool have_avx2(void) {
-  static int has = -1; /* a benign race: every thread stores the same value */
-  if (has < 0) has = __builtin_cpu_supports("avx2");
-  return has;
-}
 #endif
 
 void ht_xacc_plain_rows_f32(const float *v, int64_t n, int64_t rows, double *s,
@@ -454,7 +435,7 @@ VEC_CLONES static int fold2_f64(const double *v, int64_t n, double *hi, double *
 }
 
 int ht_xacc_fold_block(const double *v, int64_t n, double *hi, double *lo) {
-  if (fold1_f64(v, n, hi, lo) == 0) return 0;
+  if (fold1_fast(v, false, NULL, n, hi, lo) == 0) return 0;
   return fold2_f64(v, n, hi, lo);
 }
 
@@ -535,6 +516,28 @@ FOLD_COLS(fold_cols_sq_f32, float, true, true)
 void ht_xacc_fold_cols_terms(const void *v, bool f32, const double *c, int64_t ld,
                              int64_t rows, int64_t w, double *hi, double *lo,
                              unsigned char *bad, double *scratch) {
+#ifdef HAVE_AVX2_PLAIN
+  if (c && f32 && have_avx2()) { /* eight columns at a time in one pass, else generic */
+    const int item = f32 ? 4 : 8;
+    const int64_t groups = w / 8 < HT_XACC_SPEC_GROUPS ? w / 8 : HT_XACC_SPEC_GROUPS, l0 = 8 * groups;
+    ht_xacc_spec_cols_sq_f32(v, c, ld, rows, groups, hi, lo, bad);
+    for (int64_t l = 0; l < l0; l++) /* a column one fold cannot hold: the generic folds */
+      if (bad[l])
+        fold_cols_generic((const char *)v + l * item, f32, c ? c + l : NULL, ld, rows, 1,
+                          hi + l, lo + l, bad + l, scratch);
+    if (l0 < w)
+      fold_cols_generic((const char *)v + l0 * item, f32, c ? c + l0 : NULL, ld,
+                                      rows, w - l0, hi + l0, lo + l0, bad + l0, scratch);
+    return;
+  }
+#endif
+  fold_cols_generic(v, f32, c, ld, rows, w, hi, lo, bad, scratch);
+}
+
+/* The two-pass column folds (fold_cols_any) for every dtype and term. */
+static void fold_cols_generic(const void *v, bool f32, const double *c, int64_t ld,
+                              int64_t rows, int64_t w, double *hi, double *lo,
+                              unsigned char *bad, double *scratch) {
   if (c && f32) fold_cols_sq_f32(v, c, ld, rows, w, hi, lo, bad, scratch);
   else if (c) fold_cols_sq_f64(v, c, ld, rows, w, hi, lo, bad, scratch);
   else if (f32 && rows <= HT_XACC_F32_PLAIN) {

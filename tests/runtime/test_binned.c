@@ -223,6 +223,103 @@ START_TEST(test_kernel_threads) {
 }
 END_TEST
 
+/* The exact sum of the terms (of their squared deviations from *c when c is given), rounded
+ * once: through the superaccumulator, itself checked against integers above. */
+static double xacc_sum(const void *v, bool f32, const double *c, int64_t n) {
+  ht_xacc a;
+  ht_xacc_zero(&a);
+  for (int64_t k = 0; k < n; k++) {
+    double x = f32 ? (double)((const float *)v)[k] : ((const double *)v)[k];
+    if (c) x = (x - *c) * (x - *c);
+    ht_xacc_add(&a, x);
+  }
+  return ht_xacc_round(&a);
+}
+
+/* The one-pass fold (cpu/binned.c, spec_fold) guesses its constant from the first eight
+ * terms' largest exponent + 3. 4093 terms (h = 13: 28 binades, a tail of 5): first eight
+ * 1.0 (guess: below 2^4), the rest 1 + 2^-52 with one small term 2^-25 (1 + 2^-52) in the
+ * tail (28 binades below the guess: passes as guessed), 2^-26 (29 below the guess, 27 below
+ * the true largest 2.0: redone with the true exponent), 2^-27 beside 4.0 (29 below the true
+ * largest: -1, the caller's fallback); and a largest 64.0 above the guess (redone). */
+START_TEST(test_spec_fold_limits) {
+  enum { N = 4093 };
+  double *v = malloc(N * sizeof *v), hi, lo;
+  const double one = 1 + 0x1p-52, mid = 1 + 0x1p-36 - 0x1p-52;
+  const struct {
+    double small, big;
+    int want;
+  } cases[] = {{0x1p-25, 2.0, 0}, {0x1p-26, 2.0, 0}, {0x1p-27, 4.0, -1}, {0.5, 64.0, 0},
+               {0x1p-22, 64.0, 0}};
+  for (int s = 0; s < 5; s++) {
+    for (int k = 0; k < N; k++) v[k] = k < 8 ? 1.0 : mid;
+    v[N - 2] = cases[s].small * one, v[N / 2] = cases[s].big;
+    const double want = xacc_sum(v, false, NULL, N);
+    ck_assert_int_eq(ht_xacc_fold_terms(v, false, NULL, N, &hi, &lo), cases[s].want);
+    if (cases[s].want == 0) ck_assert_msg(hi + lo == want, "case %d: %.17g vs %.17g", s, hi + lo, want);
+    ht_xacc a; /* whatever path the block takes, the deposit is exact */
+    ht_xacc_zero(&a);
+    ht_xacc_add_block(&a, v, N);
+    ck_assert(ht_xacc_round(&a) == want);
+  }
+  /* squared deviations from c = 1 of float64 and float32 terms: 1 + 2^-k gives 2^-2k
+   * exactly; 1024 terms (h = 11: 32 binades); the first eight deviations are 1 (guess:
+   * below 2^4); a deviation of 3 (square 9) keeps the guess, 16 (256) is above it */
+  float *f = malloc(1024 * sizeof *f);
+  const double c = 1.0;
+  const struct {
+    int k;
+    float big;
+    int want;
+  } sq[] = {{14, 4.0f, 0}, {15, 4.0f, -1}, {12, 17.0f, 0}, {13, 17.0f, -1}};
+  for (int s = 0; s < 4; s++) {
+    for (int k = 0; k < 1024; k++) v[k] = f[k] = k < 8 || k % 2 ? 2.0f : 0.0f;
+    v[1021] = f[1021] = 1.0f + ldexpf(1, -sq[s].k);
+    v[600] = f[600] = sq[s].big;
+    for (int t = 0; t < 2; t++) {
+      const void *src = t ? (const void *)f : (const void *)v;
+      ck_assert_msg(ht_xacc_fold_terms(src, t, &c, 1024, &hi, &lo) == sq[s].want,
+                    "squares, case %d, %s", s, t ? "float32" : "float64");
+      if (sq[s].want == 0) ck_assert(hi + lo == xacc_sum(src, t, &c, 1024));
+    }
+  }
+  free(f), free(v);
+}
+END_TEST
+
+/* The one-pass column folds (cpu/binned.c, spec_cols: eight columns a group, guesses from
+ * each column's first eight rows): 20 columns of 600 rows (two groups and four generic
+ * columns), float64 sums and squared deviations of float64 and float32 from c = 0.5. Column
+ * 3 is wide (1e30 beside 1: generic), column 9's largest comes after its guess (redone),
+ * column 12 holds a term 2^-31 below the others' 1 (the limit for 600 rows is 32 binades,
+ * 29 below the guess: redone), the rest are 1 + k 2^-20. Every column against xacc_sum
+ * (the float64 cases take the generic column folds, the float32 squares spec_cols). */
+START_TEST(test_spec_cols) {
+  enum { R = 600, W = 20 };
+  double *v = malloc(R * W * sizeof *v), *col = malloc(R * sizeof *col), cs[W];
+  float *f = malloc(R * W * sizeof *f), *fcol = malloc(R * sizeof *fcol);
+  double hi[W], lo[W], sc[3 * W];
+  unsigned char bad[W];
+  for (int r = 0; r < R; r++)
+    for (int l = 0; l < W; l++) v[r * W + l] = 1 + ldexp((r * 7 + l) % 64, -20);
+  v[500 * W + 3] = 1e30, v[599 * W + 9] = 100.0, v[300 * W + 12] = 0x1p-31;
+  for (int k = 0; k < R * W; k++) f[k] = (float)v[k];
+  for (int l = 0; l < W; l++) cs[l] = 0.5;
+  for (int t = 0; t < 3; t++) {
+    const void *src = t == 2 ? (const void *)f : (const void *)v;
+    const double *c = t ? cs : NULL;
+    ht_xacc_fold_cols_terms(src, t == 2, c, W, R, W, hi, lo, bad, sc);
+    for (int l = 0; l < W; l++) {
+      for (int r = 0; r < R; r++) col[r] = v[r * W + l], fcol[r] = f[r * W + l];
+      const double want = xacc_sum(t == 2 ? (const void *)fcol : (const void *)col, t == 2, c, R);
+      ck_assert_msg(!bad[l] == (l != 3), "case %d column %d: bad %d", t, l, bad[l]);
+      if (!bad[l]) ck_assert_msg(hi[l] + lo[l] == want, "case %d column %d", t, l);
+    }
+  }
+  free(v), free(col), free(f), free(fcol);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("binned");
   TCase *tc = tcase_create("binned");
@@ -232,6 +329,8 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, test_rounding_rules);
   tcase_add_test(tc, test_plain_f32_limits);
   tcase_add_test(tc, test_kernel_threads);
+  tcase_add_test(tc, test_spec_fold_limits);
+  tcase_add_test(tc, test_spec_cols);
   suite_add_tcase(s, tc);
   return s;
 }
