@@ -248,60 +248,6 @@ run_avx512(size_t es, int64_t n, const char *s, const bool *m, char *d, int64_t 
   return j;
 }
 
-/* The same compress with a streamed result (the large case): the compressed vectors go to a
- * small staging block that stays in L1, laid out in phase with d's 64-byte lines; each
- * time it fills, its whole lines go out with non-temporal stores, so the result's memory
- * is not read before it is written (a cached store's read-for-ownership: one more pass over
- * the result). Partial lines (the piece's first and last, which its neighbours may share)
- * take ordinary stores. Putting each vector into a register line instead cost a branch per
- * vector that the predictor misses half the time: slower than the read it saves. */
-#define STAGE_BYTES 4096
-
-__attribute__((target("avx512f,avx512bw,avx512vl"))) static void
-stage_flush(const char *tmp, int64_t lo, int64_t hi, char *dline) {
-  for (int64_t l = lo & ~(int64_t)63; l < hi; l += 64) {
-    const int64_t a = l > lo ? l : lo, b = l + 64 < hi ? l + 64 : hi;
-    if (b - a == 64)
-      _mm512_stream_si512((void *)(dline + l), _mm512_load_si512((const void *)(tmp + l)));
-    else
-      memcpy(dline + a, tmp + a, (size_t)(b - a));
-  }
-}
-
-__attribute__((target("avx512f,avx512bw,avx512vl,popcnt"))) static void
-stream_avx512(size_t es, int64_t n, const char *s, const bool *m, char *d) {
-  _Alignas(64) char tmp[STAGE_BYTES + 64];
-  const int64_t phase = (int64_t)((uintptr_t)d & 63), step = es == 4 ? 16 : 8;
-  char *dline = d - phase;
-  int64_t lo = phase, pos = phase;
-  for (int64_t i = 0; i < n; i += step) {
-    const int64_t left = n - i < step ? n - i : step;
-    const __mmask16 in = (__mmask16)(left == 16 ? 0xFFFFu : (1u << left) - 1);
-    __mmask16 k;
-    __m512i v;
-    if (left == step) { /* the tail's masked loads read nothing past the run */
-      const __m128i mb = es == 4 ? _mm_loadu_si128((const __m128i *)(const void *)(m + i))
-                                 : _mm_loadl_epi64((const __m128i *)(const void *)(m + i));
-      k = (__mmask16)(_mm_test_epi8_mask(mb, mb) & in);
-      v = _mm512_loadu_si512((const void *)(s + i * (int64_t)es));
-    } else {
-      const __m128i mb = _mm_maskz_loadu_epi8(in, m + i);
-      k = _mm_test_epi8_mask(mb, mb);
-      v = es == 4 ? _mm512_maskz_loadu_epi32(in, s + i * 4) : _mm512_maskz_loadu_epi64((__mmask8)in, s + i * 8);
-    }
-    v = es == 4 ? _mm512_maskz_compress_epi32(k, v) : _mm512_maskz_compress_epi64((__mmask8)k, v);
-    _mm512_storeu_si512((void *)(tmp + pos), v);
-    pos += __builtin_popcount(k) * (int64_t)es;
-    if (pos >= STAGE_BYTES) {
-      stage_flush(tmp, lo, STAGE_BYTES, dline);
-      _mm512_store_si512((void *)tmp, _mm512_load_si512((const void *)(tmp + STAGE_BYTES)));
-      dline += STAGE_BYTES, pos -= STAGE_BYTES, lo = 0;
-    }
-  }
-  stage_flush(tmp, lo, pos, dline);
-  _mm_sfence(); /* streamed stores are weakly ordered: done before the threads join */
-}
-
 static bool have_avx512(void) {
   static int has = -1;
   if (has < 0)
@@ -311,19 +257,6 @@ static bool have_avx512(void) {
   return has;
 }
 #endif
-
-/* The streamed compress where this CPU has it (AVX-512, 4- and 8-byte elements); false
- * where the caller must take compress_run. */
-static bool stream_run(size_t es, int64_t n, const char *s, const bool *m, char *d) {
-#ifdef HAVE_AVX2_COMPRESS
-  if (!have_avx512() || (es != 4 && es != 8) || (uintptr_t)d % es) return false;
-  stream_avx512(es, n, s, m, d);
-  return true;
-#else
-  (void)es, (void)n, (void)s, (void)m, (void)d;
-  return false;
-#endif
-}
 
 /* cap: how many elements d holds. While a block's selection plus a vector of slack fits,
  * the AVX2 blocks store straight into d (the stack copy was 7% of x[mask]). */
@@ -386,7 +319,7 @@ int64_t ht_cpu_mask_pieces(const bool *m, int64_t n, ht_mask_pieces *pc) {
   int64_t np = nt > 1 ? n / MASK_PIECE : 1;
   np = np < nt ? nt : np > HT_MASK_MAXPIECES ? HT_MASK_MAXPIECES : np;
   pc->n = (int)np, pc->nt = nt, pc->len = n, pc->per = ((n + np - 1) / np + 63) / 64 * 64;
-  pc->start[0] = 0, pc->stream = -1;
+  pc->start[0] = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
   for (int k = 0; k < pc->n; k++) {
     const int64_t lo = k * pc->per < n ? k * pc->per : n;
@@ -400,15 +333,10 @@ int64_t ht_cpu_mask_pieces(const bool *m, int64_t n, ht_mask_pieces *pc) {
 void ht_cpu_compress_pieces(size_t es, const char *src, const bool *mask, char *dst,
                             const ht_mask_pieces *pc) {
   const int64_t n = pc->len;
-  const bool stream = pc->stream > 0 ||
-                      (pc->stream < 0 && pc->start[pc->n] * (int64_t)es >= HT_MASK_STREAM_BYTES);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(pc->nt) if (pc->nt > 1)
   for (int k = 0; k < pc->n; k++) {
     const int64_t lo = k * pc->per < n ? k * pc->per : n;
     const int64_t hi = lo + pc->per < n ? lo + pc->per : n;
-    if (stream && stream_run(es, hi - lo, src + lo * (int64_t)es, mask + lo,
-                             dst + pc->start[k] * (int64_t)es))
-      continue;
     compress_run(es, hi - lo, src + lo * (int64_t)es, mask + lo, dst + pc->start[k] * (int64_t)es,
                  pc->start[k + 1] - pc->start[k]);
   }

@@ -38,12 +38,8 @@ void ht_cpu_compress(size_t es, int64_t n, const char *src, const bool *mask, ch
  * into n pieces for nt threads and counts each (start[k] = trues before piece k; returns
  * the total), ht_cpu_compress_pieces then writes each piece at its start. */
 #define HT_MASK_MAXPIECES 64
-/* From this many result bytes on (a result that would not stay in cache), the AVX-512
- * compress streams its output past the cache; `stream` forces it on (1) or off (0), -1 as
- * ht_cpu_mask_pieces leaves it chooses by this size. */
-#define HT_MASK_STREAM_BYTES ((int64_t)8 << 20)
 typedef struct {
-  int n, nt, stream;
+  int n, nt;
   int64_t len, per, start[HT_MASK_MAXPIECES + 1];
 } ht_mask_pieces;
 int64_t ht_cpu_mask_pieces(const bool *m, int64_t n, ht_mask_pieces *pc);

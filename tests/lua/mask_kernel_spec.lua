@@ -80,30 +80,3 @@ describe("x[mask] edges", function()
     assert.truthy(tostring(err):match "getitem")
   end)
 end)
-
--- Results of HT_MASK_STREAM_BYTES (8 MiB) or more per rank are written with streamed
--- stores (runtime/cpu/take.c): lengths just below and above it at one rank (smaller per rank
--- at 2-4 ranks), full and patterned masks. Exact: the kept values are the indices i of
--- arange(n), so their count and sum are known in closed form.
-describe("x[mask] with a streamed result", function()
-  for _, case in ipairs {
-    { ht.float32, 2 ^ 21 - 16 }, { ht.float32, 2 ^ 21 + 17 }, { ht.float64, 2 ^ 20 - 8 }, { ht.float64, 2 ^ 20 + 9 },
-  } do
-    local dt, n = case[1], case[2]
-    it(string.format("n = %d, %s", n, dt), function()
-      local x = ht.arange(n, { dtype = dt, split = 0 })
-      local all = x[x:ge(0)]
-      T.assert_shape(all, { n })
-      assert.are.equal(n * (n - 1) / 2, all:astype(ht.float64):sum():item()) -- sum(range(n))
-      assert.are.equal(n - 1, all[{ n - 1 }]:item())
-      assert.are.equal(0, all[{ 0 }]:item())
-      -- every third index from a sliced x (pieces start off the lines): i = 3 + 3t
-      local s = x[{ { 3, nil } }]
-      local r = s[s:mod(3):eq(0)]
-      local cnt = math.floor((n - 1 - 3) / 3) + 1
-      T.assert_shape(r, { cnt })
-      assert.are.equal(3 * cnt * (cnt + 1) / 2, r:astype(ht.float64):sum():item()) -- sum(3 + 3t)
-      assert.are.equal(3 * cnt, r[{ cnt - 1 }]:item())
-    end)
-  end
-end)

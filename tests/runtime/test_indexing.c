@@ -290,60 +290,6 @@ START_TEST(test_take_kernels) {
 }
 END_TEST
 
-/* The streamed compress (non-temporal whole lines, masked first and last lines): forced on
- * and off for 4- and 8-byte elements, a destination at every element offset inside a
- * 64-byte line, lengths that end inside a vector, masks empty, full, one true at either
- * end and mixed; sentinels on both sides of the result stay untouched. */
-static void check_stream(size_t es, int64_t len, const bool *m, int off, int stream) {
-  const int64_t room = len + 64;
-  char *x = malloc(es * (size_t)len), *y = aligned_alloc(64, es * (size_t)room + 64);
-  for (int64_t i = 0; i < len; i++) {
-    if (es == 4) ((int32_t *)(void *)x)[i] = (int32_t)i + 1;
-    else ((int64_t *)(void *)x)[i] = -i - 1;
-  }
-  memset(y, 0x5A, es * (size_t)room + 64);
-  ht_mask_pieces pc;
-  const int64_t c = ht_cpu_mask_pieces(m, len, &pc);
-  pc.stream = stream;
-  char *d = y + off * (int64_t)es;
-  ht_cpu_compress_pieces(es, x, m, d, &pc);
-  int64_t k = 0, bad = 0; /* counted, one assert: check's asserts cost a write each */
-  for (int64_t i = 0; i < len; i++)
-    if (m[i]) {
-      if (es == 4) bad += ((int32_t *)(void *)d)[k] != i + 1;
-      else bad += ((int64_t *)(void *)d)[k] != -i - 1;
-      k++;
-    }
-  for (char *b = y; b < d; b++) bad += (unsigned char)*b != 0x5A;
-  for (char *b = d + c * (int64_t)es; b < y + es * (size_t)room + 64; b++)
-    bad += (unsigned char)*b != 0x5A;
-  ck_assert_int_eq(k, c);
-  ck_assert_int_eq(bad, 0);
-  free(x), free(y);
-}
-
-START_TEST(test_stream_compress) {
-  const int64_t big = 600011; /* past the threading threshold: several pieces */
-  bool *m = malloc((size_t)big);
-  for (int pat = 0; pat < 5; pat++) {
-    for (int64_t i = 0; i < big; i++)
-      m[i] = pat == 0 ? false : pat == 1 ? true : pat == 2 ? i == 0 : pat == 3 ? i == 36 : (i * 7919) % 13 < 6;
-    const int64_t lens[] = {1, 15, 16, 17, 37, 100, 1000};
-    for (size_t l = 0; l < sizeof lens / sizeof *lens; l++)
-      for (int off = 0; off < 16; off++) {
-        check_stream(4, lens[l], m, off, 1);
-        if (off < 8) check_stream(8, lens[l], m, off, 1);
-      }
-    for (int off = 0; off < 16; off += 5) {
-      check_stream(4, big, m, off, 1);
-      check_stream(8, big, m, off, 1);
-      check_stream(4, big - 3, m, off, 0);
-    }
-  }
-  free(m);
-}
-END_TEST
-
 static Suite *make_suite(void) {
   Suite *s = suite_create("indexing");
   TCase *tc = tcase_create("core");
@@ -356,7 +302,6 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, test_setitem_views_and_scalars);
   tcase_add_test(tc, test_errors);
   tcase_add_test(tc, test_take_kernels);
-  tcase_add_test(tc, test_stream_compress);
   suite_add_tcase(s, tc);
   return s;
 }
