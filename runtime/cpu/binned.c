@@ -614,28 +614,14 @@ double ht_xacc_round(const ht_xacc *src) {
   return neg ? -r : r;
 }
 
-/* ---- one-pass column folds against a known bound (cumsum's blocks, cpu/scan.c) ----
+/* ---- one pass that folds and runs (cumsum's blocks, cpu/scan.c) ----
  * fold1_any's proof with a bound E taken from an earlier block instead of the block's
- * largest term: when every term satisfies 2^(E-1022-R) <= |x| < 2^E (R = fold1_range(h),
+ * largest term: when every term satisfies 2^(E-1-R) <= |x| < 2^E (R = fold1_range(h):
  * biased exponents in [E+1022-R, E+1022]), the pieces q against s = 1.5 * 2^(E+h) and the
- * remainders x - q add exactly as there; a larger E than the block's own only widens the
- * range the smallest term must lie in. The pass keeps each column's largest and smallest
- * |x| (a zero is the smallest and fails the check, as in fold1_any) and checks them after,
- * so the block is read once; NaN or infinities make hi or lo NaN or infinite. */
-
-/* Column l's check and next bound from its largest and smallest |x| (mx, mn) and sums. */
-static inline void hint_check(double mx, double mn, double h, double g, int hr, int32_t *e,
-                              double *hi, double *lo, unsigned char *bad) {
-  uint64_t bx, bn;
-  memcpy(&bx, &mx, 8), memcpy(&bn, &mn, 8);
-  const int ebx = (int)(bx >> 52), ebn = (int)(bn >> 52); /* mx, mn >= 0 */
-  const int32_t E = *e;
-  const bool ok = E != INT32_MIN && E <= 1000 && E >= -960 && ebx <= E + 1022 && ebn >= 1 &&
-                  ebn >= E + 1022 - fold1_range(hr) && h - h == 0 && g - g == 0;
-  *hi = h, *lo = g, *bad = !ok;
-  /* next bound: every |x| < 2^(E'-1), so a block up to twice as large passes */
-  *e = ebx < 0x7ff && h - h == 0 && g - g == 0 ? ebx - 1022 + 1 : INT32_MIN;
-}
+ * remainders x - q add exactly as there, for any subset of the block's rows; a larger E
+ * than the block's own only widens the range the smallest term must lie in. Each row is
+ * checked before it is folded and run over, so the block is read once from memory and a
+ * row that fails is left as it was for the caller's two-pass folds. */
 
 /* s = 1.5 * 2^(E+h) for a valid bound E, else 0 (the check fails the column anyway). */
 static inline double hint_sigma(int32_t E, int hr) {
@@ -646,60 +632,137 @@ static inline double hint_sigma(int32_t E, int hr) {
   return s;
 }
 
+/* The check as bounds on |x|: lb <= |x| < ub holds exactly when x's biased exponent lies
+ * in [E+1022-R, E+1022] and is at least 1, so zeros, subnormals, NaN and infinities fail;
+ * nothing passes when E is not a valid bound (ub = 0). */
+static inline void hint_bounds(int32_t E, int hr, double *ub, double *lb) {
+  if (E == INT32_MIN || E > 1000 || E < -960) {
+    *ub = 0, *lb = INFINITY;
+    return;
+  }
+  const int k = E - 1 - fold1_range(hr);
+  *ub = ldexp(1.0, E), *lb = ldexp(1.0, k < -1022 ? -1022 : k);
+}
+
+/* One column (the tiles' last columns, or no AVX2): rows done. */
+static int64_t fold_run_col(void *v, bool f32, int64_t ld, int64_t rows, int32_t E, int hr,
+                            double *run, double *hi, double *lo, double *mx) {
+  double ub, lb, h = 0, g = 0, m = 0, y = *run;
+  const double s = hint_sigma(E, hr);
+  hint_bounds(E, hr, &ub, &lb);
+  int64_t r = 0;
+  for (; r < rows; r++) {
+    const double x = f32 ? (double)((float *)v)[r * ld] : ((double *)v)[r * ld], a = fabs(x);
+    if (!(a < ub && a >= lb)) break;
+    const double q = (s + x) - s;
+    h += q, g += x - q, m = a > m ? a : m, y += x;
+    if (f32) ((float *)v)[r * ld] = (float)y;
+    else ((double *)v)[r * ld] = y;
+  }
+  *run = y, *hi = h, *lo = g, *mx = m;
+  return r;
+}
+
 #ifdef HAVE_AVX2_PLAIN
-/* 8 columns, accumulators in registers across the rows (as plain_cols16_avx2); pf > 0:
- * also asks for columns 0 .. pf of the rows ~16 KiB ahead. */
-__attribute__((target("avx2"))) static void hint_cols8_avx2(const double *restrict v,
-                                                           int64_t ld, int64_t rows,
-                                                           int64_t pf, int hr,
-                                                           int32_t *restrict e,
-                                                           double *restrict hi,
-                                                           double *restrict lo,
-                                                           unsigned char *restrict bad) {
+/* 8 columns, sums and running values in registers across the rows; each row is checked
+ * before it is folded and overwritten. pf > 0: also asks for the cache lines of columns
+ * 0 .. pf of the rows ~16 KiB ahead (the later groups' too). */
+__attribute__((target("avx2"))) static int64_t fold_run8_f64(double *v, int64_t ld, int64_t rows, int64_t pf, int hr, const int32_t *e,
+          double *run, double *hi, double *lo, double *mx) {
   const __m256d abs = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
-  _Alignas(32) double s[8];
-  for (int l = 0; l < 8; l++) s[l] = hint_sigma(e[l], hr);
+  _Alignas(32) double s[8], ub[8], lb[8];
+  for (int l = 0; l < 8; l++) s[l] = hint_sigma(e[l], hr), hint_bounds(e[l], hr, &ub[l], &lb[l]);
   const __m256d s0 = _mm256_load_pd(s), s1 = _mm256_load_pd(s + 4);
-  __m256d h0 = _mm256_setzero_pd(), h1 = h0, g0 = h0, g1 = h0, mx0 = h0, mx1 = h0;
-  __m256d mn0 = _mm256_set1_pd(INFINITY), mn1 = mn0;
+  const __m256d u0 = _mm256_load_pd(ub), u1 = _mm256_load_pd(ub + 4);
+  const __m256d b0 = _mm256_load_pd(lb), b1 = _mm256_load_pd(lb + 4);
+  __m256d y0 = _mm256_loadu_pd(run), y1 = _mm256_loadu_pd(run + 4);
+  __m256d h0 = _mm256_setzero_pd(), h1 = h0, g0 = h0, g1 = h0, m0 = h0, m1 = h0;
   const int64_t ahead = (ld < 2048 ? 2048 / ld : 1) * ld; /* rows about 16 KiB ahead */
-  for (int64_t r = 0; r < rows; r++) {
-    const double *p = v + r * ld;
-    for (int64_t k = 0; k < pf; k += 8) __builtin_prefetch(p + ahead + k);
-    const __m256d x0 = _mm256_loadu_pd(p), x1 = _mm256_loadu_pd(p + 4);
+  int64_t r = 0;
+  for (; r < rows; r++) {
+    double *pd = v + r * ld;
+    for (int64_t k = 0; k < pf; k += 8) __builtin_prefetch(pd + ahead + k);
+    const __m256d x0 = _mm256_loadu_pd(pd), x1 = _mm256_loadu_pd(pd + 4);
     const __m256d a0 = _mm256_and_pd(x0, abs), a1 = _mm256_and_pd(x1, abs);
-    mx0 = _mm256_max_pd(mx0, a0), mx1 = _mm256_max_pd(mx1, a1);
-    mn0 = _mm256_min_pd(mn0, a0), mn1 = _mm256_min_pd(mn1, a1);
+    const __m256d ok0 = _mm256_and_pd(_mm256_cmp_pd(a0, u0, _CMP_LT_OQ), _mm256_cmp_pd(a0, b0, _CMP_GE_OQ));
+    const __m256d ok1 = _mm256_and_pd(_mm256_cmp_pd(a1, u1, _CMP_LT_OQ), _mm256_cmp_pd(a1, b1, _CMP_GE_OQ));
+    if (_mm256_movemask_pd(_mm256_and_pd(ok0, ok1)) != 0xf) break;
+    m0 = _mm256_max_pd(m0, a0), m1 = _mm256_max_pd(m1, a1);
     const __m256d q0 = _mm256_sub_pd(_mm256_add_pd(s0, x0), s0);
     const __m256d q1 = _mm256_sub_pd(_mm256_add_pd(s1, x1), s1);
     h0 = _mm256_add_pd(h0, q0), h1 = _mm256_add_pd(h1, q1);
     g0 = _mm256_add_pd(g0, _mm256_sub_pd(x0, q0)), g1 = _mm256_add_pd(g1, _mm256_sub_pd(x1, q1));
+    y0 = _mm256_add_pd(y0, x0), y1 = _mm256_add_pd(y1, x1);
+    _mm256_storeu_pd(pd, y0), _mm256_storeu_pd(pd + 4, y1);
   }
-  _Alignas(32) double H[8], G[8], MX[8], MN[8];
-  _mm256_store_pd(H, h0), _mm256_store_pd(H + 4, h1), _mm256_store_pd(G, g0);
-  _mm256_store_pd(G + 4, g1), _mm256_store_pd(MX, mx0), _mm256_store_pd(MX + 4, mx1);
-  _mm256_store_pd(MN, mn0), _mm256_store_pd(MN + 4, mn1);
-  for (int l = 0; l < 8; l++) hint_check(MX[l], MN[l], H[l], G[l], hr, &e[l], &hi[l], &lo[l], &bad[l]);
+  _mm256_storeu_pd(run, y0), _mm256_storeu_pd(run + 4, y1);
+  _mm256_storeu_pd(hi, h0), _mm256_storeu_pd(hi + 4, h1), _mm256_storeu_pd(lo, g0);
+  _mm256_storeu_pd(lo + 4, g1), _mm256_storeu_pd(mx, m0), _mm256_storeu_pd(mx + 4, m1);
+  return r;
+}
+
+/* float32: no fold. Terms with 2^(E-31+h) <= |x| < 2^E or zero have a double sum that is
+ * exact in any order for up to 2^(h-1) of them (plain_ok's proof: biased exponents within
+ * 31 - h of each other), so each column is summed as plain doubles (lo = 0), the check
+ * made on the floats as read (bounds rounded inwards to float: subnormals fail). */
+__attribute__((target("avx2"))) static int64_t fold_run8_f32(float *v, int64_t ld, int64_t rows,
+                                                            int64_t pf, int hr,
+                                                            const int32_t *e, double *run,
+                                                            double *hi, double *lo,
+                                                            double *mx) {
+  const __m256 abs = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)), zero = _mm256_setzero_ps();
+  _Alignas(32) float ub[8], lb[8];
+  for (int l = 0; l < 8; l++) {
+    const int32_t E = e[l];
+    const bool ok = E != INT32_MIN && E <= 1000 && E >= -960;
+    const int k = ok ? E - 31 + hr : 0;
+    ub[l] = ok ? (E > 127 ? INFINITY : ldexpf(1.0f, E)) : 0;
+    lb[l] = k > 127 ? INFINITY : ldexpf(1.0f, k < -126 ? -126 : k);
+  }
+  const __m256 u = _mm256_load_ps(ub), b = _mm256_load_ps(lb);
+  __m256d y0 = _mm256_loadu_pd(run), y1 = _mm256_loadu_pd(run + 4);
+  __m256d h0 = _mm256_setzero_pd(), h1 = h0;
+  __m256 m = zero;
+  const int64_t ahead = (ld < 4096 ? 4096 / ld : 1) * ld; /* rows about 16 KiB ahead */
+  int64_t r = 0;
+  for (; r < rows; r++) {
+    float *p = v + r * ld;
+    for (int64_t k = 0; k < pf; k += 16) __builtin_prefetch(p + ahead + k);
+    const __m256 x = _mm256_loadu_ps(p), a = _mm256_and_ps(x, abs);
+    const __m256 in = _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_GE_OQ), _mm256_cmp_ps(a, zero, _CMP_EQ_OQ));
+    if (_mm256_movemask_ps(_mm256_and_ps(in, _mm256_cmp_ps(a, u, _CMP_LT_OQ))) != 0xff) break;
+    m = _mm256_max_ps(m, a);
+    const __m256d x0 = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
+    const __m256d x1 = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+    h0 = _mm256_add_pd(h0, x0), h1 = _mm256_add_pd(h1, x1);
+    y0 = _mm256_add_pd(y0, x0), y1 = _mm256_add_pd(y1, x1);
+    _mm_storeu_ps(p, _mm256_cvtpd_ps(y0)), _mm_storeu_ps(p + 4, _mm256_cvtpd_ps(y1));
+  }
+  _mm256_storeu_pd(run, y0), _mm256_storeu_pd(run + 4, y1);
+  _mm256_storeu_pd(hi, h0), _mm256_storeu_pd(hi + 4, h1);
+  _mm256_storeu_pd(mx, _mm256_cvtps_pd(_mm256_castps256_ps128(m)));
+  _mm256_storeu_pd(mx + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(m, 1)));
+  for (int l = 0; l < 8; l++) lo[l] = 0;
+  return r;
 }
 #endif
 
-void ht_xacc_fold_cols_hint(const double *v, int64_t ld, int64_t rows, int64_t w,
-                            int32_t *e, double *hi, double *lo, unsigned char *bad) {
-  const int hr = headroom(rows);
+void ht_xacc_fold_run_cols(void *v, bool f32, int64_t ld, int64_t rows, int64_t w,
+                           const int32_t *e, double *run, double *hi, double *lo, double *mx,
+                           int64_t *done) {
+  const int hr = headroom(rows), item = f32 ? 4 : 8;
   int64_t l0 = 0;
 #ifdef HAVE_AVX2_PLAIN
   if (have_avx2())
-    for (; l0 + 8 <= w; l0 += 8)
-      hint_cols8_avx2(v + l0, ld, rows, l0 == 0 ? w : 0, hr, e + l0, hi + l0, lo + l0, bad + l0);
-#endif
-  for (int64_t l = l0; l < w; l++) { /* the last columns, or no AVX2: one at a time */
-    const double s = hint_sigma(e[l], hr);
-    double h = 0, g = 0, mx = 0, mn = INFINITY;
-    for (int64_t r = 0; r < rows; r++) {
-      const double x = v[r * ld + l], a = fabs(x), q = (s + x) - s;
-      mx = a > mx || a != a ? a : mx, mn = a < mn ? a : mn;
-      h += q, g += x - q;
+    for (; l0 + 8 <= w; l0 += 8) {
+      char *p = (char *)v + l0 * item;
+      const int64_t pf = l0 == 0 ? w : 0;
+      const int64_t d = f32 ? fold_run8_f32((float *)p, ld, rows, pf, hr, e + l0, run + l0, hi + l0, lo + l0, mx + l0)
+                            : fold_run8_f64((double *)p, ld, rows, pf, hr, e + l0, run + l0, hi + l0, lo + l0, mx + l0);
+      for (int l = 0; l < 8; l++) done[l0 + l] = d;
     }
-    hint_check(mx, mn, h, g, hr, &e[l], &hi[l], &lo[l], &bad[l]);
-  }
+#endif
+  for (; l0 < w; l0++)
+    done[l0] = fold_run_col((char *)v + l0 * item, f32, ld, rows, e[l0], hr, run + l0, hi + l0,
+                            lo + l0, mx + l0);
 }
