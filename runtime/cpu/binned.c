@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef unsigned __int128 u128;
@@ -664,25 +665,26 @@ static int64_t fold_run_col(void *v, bool f32, int64_t ld, int64_t rows, int32_t
 }
 
 #ifdef HAVE_AVX2_PLAIN
-/* 8 columns, sums and running values in registers across the rows; each row is checked
- * before it is folded and overwritten. pf > 0: also asks for the cache lines of columns
- * 0 .. pf of the rows ~16 KiB ahead (the later groups' too). */
-__attribute__((target("avx2"))) static int64_t fold_run8_f64(double *v, int64_t ld, int64_t rows, int64_t pf, int hr, const int32_t *e,
-          double *run, double *hi, double *lo, double *mx) {
+/* Rows [r0, r1) of 8 columns: the state (run, hi, lo, mx) in registers across the rows,
+ * kept in memory between calls; each row is checked before it is folded and overwritten.
+ * s, ub, lb: the columns' fold constants and bounds. Returns the first row not taken. */
+__attribute__((target("avx2"))) static int64_t fold_run8_f64(double *v, int64_t ld, int64_t r0,
+                                                            int64_t r1, const double *s,
+                                                            const double *ub, const double *lb,
+                                                            double *run, double *hi,
+                                                            double *lo, double *mx) {
   const __m256d abs = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
-  _Alignas(32) double s[8], ub[8], lb[8];
-  for (int l = 0; l < 8; l++) s[l] = hint_sigma(e[l], hr), hint_bounds(e[l], hr, &ub[l], &lb[l]);
-  const __m256d s0 = _mm256_load_pd(s), s1 = _mm256_load_pd(s + 4);
-  const __m256d u0 = _mm256_load_pd(ub), u1 = _mm256_load_pd(ub + 4);
-  const __m256d b0 = _mm256_load_pd(lb), b1 = _mm256_load_pd(lb + 4);
+  const __m256d s0 = _mm256_loadu_pd(s), s1 = _mm256_loadu_pd(s + 4);
+  const __m256d u0 = _mm256_loadu_pd(ub), u1 = _mm256_loadu_pd(ub + 4);
+  const __m256d b0 = _mm256_loadu_pd(lb), b1 = _mm256_loadu_pd(lb + 4);
   __m256d y0 = _mm256_loadu_pd(run), y1 = _mm256_loadu_pd(run + 4);
-  __m256d h0 = _mm256_setzero_pd(), h1 = h0, g0 = h0, g1 = h0, m0 = h0, m1 = h0;
-  const int64_t ahead = (ld < 2048 ? 2048 / ld : 1) * ld; /* rows about 16 KiB ahead */
-  int64_t r = 0;
-  for (; r < rows; r++) {
-    double *pd = v + r * ld;
-    for (int64_t k = 0; k < pf; k += 8) __builtin_prefetch(pd + ahead + k);
-    const __m256d x0 = _mm256_loadu_pd(pd), x1 = _mm256_loadu_pd(pd + 4);
+  __m256d h0 = _mm256_loadu_pd(hi), h1 = _mm256_loadu_pd(hi + 4);
+  __m256d g0 = _mm256_loadu_pd(lo), g1 = _mm256_loadu_pd(lo + 4);
+  __m256d m0 = _mm256_loadu_pd(mx), m1 = _mm256_loadu_pd(mx + 4);
+  int64_t r = r0;
+  for (; r < r1; r++) {
+    double *p = v + r * ld;
+    const __m256d x0 = _mm256_loadu_pd(p), x1 = _mm256_loadu_pd(p + 4);
     const __m256d a0 = _mm256_and_pd(x0, abs), a1 = _mm256_and_pd(x1, abs);
     const __m256d ok0 = _mm256_and_pd(_mm256_cmp_pd(a0, u0, _CMP_LT_OQ), _mm256_cmp_pd(a0, b0, _CMP_GE_OQ));
     const __m256d ok1 = _mm256_and_pd(_mm256_cmp_pd(a1, u1, _CMP_LT_OQ), _mm256_cmp_pd(a1, b1, _CMP_GE_OQ));
@@ -693,7 +695,7 @@ __attribute__((target("avx2"))) static int64_t fold_run8_f64(double *v, int64_t 
     h0 = _mm256_add_pd(h0, q0), h1 = _mm256_add_pd(h1, q1);
     g0 = _mm256_add_pd(g0, _mm256_sub_pd(x0, q0)), g1 = _mm256_add_pd(g1, _mm256_sub_pd(x1, q1));
     y0 = _mm256_add_pd(y0, x0), y1 = _mm256_add_pd(y1, x1);
-    _mm256_storeu_pd(pd, y0), _mm256_storeu_pd(pd + 4, y1);
+    _mm256_storeu_pd(p, y0), _mm256_storeu_pd(p + 4, y1);
   }
   _mm256_storeu_pd(run, y0), _mm256_storeu_pd(run + 4, y1);
   _mm256_storeu_pd(hi, h0), _mm256_storeu_pd(hi + 4, h1), _mm256_storeu_pd(lo, g0);
@@ -703,31 +705,20 @@ __attribute__((target("avx2"))) static int64_t fold_run8_f64(double *v, int64_t 
 
 /* float32: no fold. Terms with 2^(E-31+h) <= |x| < 2^E or zero have a double sum that is
  * exact in any order for up to 2^(h-1) of them (plain_ok's proof: biased exponents within
- * 31 - h of each other), so each column is summed as plain doubles (lo = 0), the check
- * made on the floats as read (bounds rounded inwards to float: subnormals fail). */
-__attribute__((target("avx2"))) static int64_t fold_run8_f32(float *v, int64_t ld, int64_t rows,
-                                                            int64_t pf, int hr,
-                                                            const int32_t *e, double *run,
-                                                            double *hi, double *lo,
-                                                            double *mx) {
+ * 31 - h of each other), so each column is summed as plain doubles (lo stays 0), the check
+ * made on the floats as read (ub, lb: bounds rounded inwards to float; subnormals fail). */
+__attribute__((target("avx2"))) static int64_t fold_run8_f32(float *v, int64_t ld, int64_t r0,
+                                                            int64_t r1, const float *ub,
+                                                            const float *lb, double *run,
+                                                            double *hi, double *mx) {
   const __m256 abs = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)), zero = _mm256_setzero_ps();
-  _Alignas(32) float ub[8], lb[8];
-  for (int l = 0; l < 8; l++) {
-    const int32_t E = e[l];
-    const bool ok = E != INT32_MIN && E <= 1000 && E >= -960;
-    const int k = ok ? E - 31 + hr : 0;
-    ub[l] = ok ? (E > 127 ? INFINITY : ldexpf(1.0f, E)) : 0;
-    lb[l] = k > 127 ? INFINITY : ldexpf(1.0f, k < -126 ? -126 : k);
-  }
-  const __m256 u = _mm256_load_ps(ub), b = _mm256_load_ps(lb);
+  const __m256 u = _mm256_loadu_ps(ub), b = _mm256_loadu_ps(lb);
   __m256d y0 = _mm256_loadu_pd(run), y1 = _mm256_loadu_pd(run + 4);
-  __m256d h0 = _mm256_setzero_pd(), h1 = h0;
-  __m256 m = zero;
-  const int64_t ahead = (ld < 4096 ? 4096 / ld : 1) * ld; /* rows about 16 KiB ahead */
-  int64_t r = 0;
-  for (; r < rows; r++) {
+  __m256d h0 = _mm256_loadu_pd(hi), h1 = _mm256_loadu_pd(hi + 4);
+  __m256 m = _mm256_setzero_ps();
+  int64_t r = r0;
+  for (; r < r1; r++) {
     float *p = v + r * ld;
-    for (int64_t k = 0; k < pf; k += 16) __builtin_prefetch(p + ahead + k);
     const __m256 x = _mm256_loadu_ps(p), a = _mm256_and_ps(x, abs);
     const __m256 in = _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_GE_OQ), _mm256_cmp_ps(a, zero, _CMP_EQ_OQ));
     if (_mm256_movemask_ps(_mm256_and_ps(in, _mm256_cmp_ps(a, u, _CMP_LT_OQ))) != 0xff) break;
@@ -740,10 +731,113 @@ __attribute__((target("avx2"))) static int64_t fold_run8_f32(float *v, int64_t l
   }
   _mm256_storeu_pd(run, y0), _mm256_storeu_pd(run + 4, y1);
   _mm256_storeu_pd(hi, h0), _mm256_storeu_pd(hi + 4, h1);
-  _mm256_storeu_pd(mx, _mm256_cvtps_pd(_mm256_castps256_ps128(m)));
-  _mm256_storeu_pd(mx + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(m, 1)));
-  for (int l = 0; l < 8; l++) lo[l] = 0;
+  _mm256_storeu_pd(mx, _mm256_max_pd(_mm256_loadu_pd(mx), _mm256_cvtps_pd(_mm256_castps256_ps128(m))));
+  _mm256_storeu_pd(mx + 4, _mm256_max_pd(_mm256_loadu_pd(mx + 4), _mm256_cvtps_pd(_mm256_extractf128_ps(m, 1))));
   return r;
+}
+
+/* The same two with AVX-512, one register per 8 columns: half the instructions per row,
+ * so twice the rows (and loads) in flight (HEATLUA_NO_AVX512=1: the AVX2 ones). */
+__attribute__((target("avx512f"))) static int64_t fold_run8_f64_512(double *v, int64_t ld,
+                                                                   int64_t r0, int64_t r1,
+                                                                   const double *s,
+                                                                   const double *ub,
+                                                                   const double *lb,
+                                                                   double *run, double *hi,
+                                                                   double *lo, double *mx) {
+  const __m512d S = _mm512_loadu_pd(s), U = _mm512_loadu_pd(ub), B = _mm512_loadu_pd(lb);
+  __m512d y = _mm512_loadu_pd(run), h = _mm512_loadu_pd(hi), g = _mm512_loadu_pd(lo);
+  __m512d m = _mm512_loadu_pd(mx);
+  int64_t r = r0;
+  for (; r < r1; r++) {
+    double *p = v + r * ld;
+    const __m512d x = _mm512_loadu_pd(p), a = _mm512_abs_pd(x);
+    if (_mm512_mask_cmp_pd_mask(_mm512_cmp_pd_mask(a, U, _CMP_LT_OQ), a, B, _CMP_GE_OQ) != 0xff) break;
+    m = _mm512_max_pd(m, a);
+    const __m512d q = _mm512_sub_pd(_mm512_add_pd(S, x), S);
+    h = _mm512_add_pd(h, q), g = _mm512_add_pd(g, _mm512_sub_pd(x, q)), y = _mm512_add_pd(y, x);
+    _mm512_storeu_pd(p, y);
+  }
+  _mm512_storeu_pd(run, y), _mm512_storeu_pd(hi, h), _mm512_storeu_pd(lo, g), _mm512_storeu_pd(mx, m);
+  return r;
+}
+
+__attribute__((target("avx512f"))) static int64_t fold_run8_f32_512(float *v, int64_t ld,
+                                                                   int64_t r0, int64_t r1,
+                                                                   const float *ub,
+                                                                   const float *lb,
+                                                                   double *run, double *hi,
+                                                                   double *mx) {
+  const __m256 abs = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)), zero = _mm256_setzero_ps();
+  const __m256 u = _mm256_loadu_ps(ub), b = _mm256_loadu_ps(lb);
+  __m512d y = _mm512_loadu_pd(run), h = _mm512_loadu_pd(hi);
+  __m256 m = zero;
+  int64_t r = r0;
+  for (; r < r1; r++) {
+    float *p = v + r * ld;
+    const __m256 x = _mm256_loadu_ps(p), a = _mm256_and_ps(x, abs);
+    const __m256 in = _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_GE_OQ), _mm256_cmp_ps(a, zero, _CMP_EQ_OQ));
+    if (_mm256_movemask_ps(_mm256_and_ps(in, _mm256_cmp_ps(a, u, _CMP_LT_OQ))) != 0xff) break;
+    m = _mm256_max_ps(m, a);
+    const __m512d xd = _mm512_cvtps_pd(x);
+    h = _mm512_add_pd(h, xd), y = _mm512_add_pd(y, xd);
+    _mm256_storeu_ps(p, _mm512_cvtpd_ps(y));
+  }
+  _mm512_storeu_pd(run, y), _mm512_storeu_pd(hi, h);
+  _mm512_storeu_pd(mx, _mm512_max_pd(_mm512_loadu_pd(mx), _mm512_cvtps_pd(m)));
+  return r;
+}
+
+static bool use_avx512(void) {
+  static int has = -1; /* a benign race: every thread stores the same value */
+  if (has < 0) has = __builtin_cpu_supports("avx512f") && !getenv("HEATLUA_NO_AVX512");
+  return has;
+}
+
+/* Columns [c0, c1) (multiples of 8) in tiles of RUN_TILE rows across all their groups,
+ * so that the block is read in the order it lies in memory; a group that stops is left
+ * out of the later tiles. */
+enum { RUN_TILE = 16, RUN_CHUNK = 64 };
+#ifndef RUN_AHEAD
+#define RUN_AHEAD 32
+#endif
+__attribute__((target("avx2"))) static void fold_run_chunk(void *v, bool f32, int64_t ld,
+                                                          int64_t rows, int64_t c0,
+                                                          int64_t c1, int hr,
+                                                          const int32_t *e, double *run,
+                                                          double *hi, double *lo,
+                                                          double *mx, int64_t *done) {
+  double s[RUN_CHUNK], ub[RUN_CHUNK], lb[RUN_CHUNK];
+  float fub[RUN_CHUNK], flb[RUN_CHUNK];
+  for (int64_t l = c0; l < c1; l++) {
+    const int32_t E = e[l];
+    const bool ok = E != INT32_MIN && E <= 1000 && E >= -960;
+    s[l - c0] = hint_sigma(E, hr), hint_bounds(E, hr, &ub[l - c0], &lb[l - c0]);
+    const int k = ok ? E - 31 + hr : 0;
+    fub[l - c0] = ok ? (E > 127 ? INFINITY : ldexpf(1.0f, E)) : 0;
+    flb[l - c0] = k > 127 ? INFINITY : ldexpf(1.0f, k < -126 ? -126 : k);
+  }
+  const bool w512 = use_avx512();
+  for (int64_t r0 = 0; r0 < rows; r0 += RUN_TILE) {
+    const int64_t r1 = rows - r0 < RUN_TILE ? rows : r0 + RUN_TILE;
+    /* the rows RUN_AHEAD on asked for (past the block too: the next one follows): the
+     * hardware prefetch alone left two thirds of the time waiting on these loads */
+    for (int64_t r = r0 + RUN_AHEAD; r < r1 + RUN_AHEAD; r++)
+      for (int64_t k = c0; k < c1; k += f32 ? 16 : 8)
+        __builtin_prefetch((const char *)v + (r * ld + k) * (f32 ? 4 : 8));
+    for (int64_t g = c0; g < c1; g += 8) {
+      if (done[g] != r0) continue; /* stopped in an earlier tile */
+      const int64_t k = g - c0;
+      int64_t d;
+      if (f32)
+        d = (w512 ? fold_run8_f32_512 : fold_run8_f32)((float *)v + g, ld, r0, r1, fub + k, flb + k,
+                                                       run + g, hi + g, mx + g);
+      else
+        d = (w512 ? fold_run8_f64_512 : fold_run8_f64)((double *)v + g, ld, r0, r1, s + k, ub + k,
+                                                       lb + k, run + g, hi + g, lo + g, mx + g);
+      for (int l = 0; l < 8; l++) done[g + l] = d;
+    }
+  }
 }
 #endif
 
@@ -753,14 +847,14 @@ void ht_xacc_fold_run_cols(void *v, bool f32, int64_t ld, int64_t rows, int64_t 
   const int hr = headroom(rows), item = f32 ? 4 : 8;
   int64_t l0 = 0;
 #ifdef HAVE_AVX2_PLAIN
-  if (have_avx2())
-    for (; l0 + 8 <= w; l0 += 8) {
-      char *p = (char *)v + l0 * item;
-      const int64_t pf = l0 == 0 ? w : 0;
-      const int64_t d = f32 ? fold_run8_f32((float *)p, ld, rows, pf, hr, e + l0, run + l0, hi + l0, lo + l0, mx + l0)
-                            : fold_run8_f64((double *)p, ld, rows, pf, hr, e + l0, run + l0, hi + l0, lo + l0, mx + l0);
-      for (int l = 0; l < 8; l++) done[l0 + l] = d;
+  if (have_avx2()) {
+    for (int64_t l = 0; l < w / 8 * 8; l++) hi[l] = 0, lo[l] = 0, mx[l] = 0, done[l] = 0;
+    for (; l0 + 8 <= w; l0 += RUN_CHUNK) {
+      const int64_t c1 = w / 8 * 8 - l0 < RUN_CHUNK ? w / 8 * 8 : l0 + RUN_CHUNK;
+      fold_run_chunk(v, f32, ld, rows, l0, c1, hr, e, run, hi, lo, mx, done);
     }
+    l0 = w / 8 * 8;
+  }
 #endif
   for (; l0 < w; l0++)
     done[l0] = fold_run_col((char *)v + l0 * item, f32, ld, rows, e[l0], hr, run + l0, hi + l0,
