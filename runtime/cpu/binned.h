@@ -63,7 +63,7 @@ void ht_xacc_merge(ht_xacc *a, const ht_xacc *b);
  * infinities were seen, +-inf for one infinity or an exact sum beyond the double range. */
 double ht_xacc_round(const ht_xacc *a);
 
-/* ---- one pass that folds and runs (cumsum's blocks, cpu/scan.c) ---- */
+/* ---- one pass that folds and runs (cumsum's blocks, cpu/scan.c; in cpu/binned_run.c) ---- */
 
 /* Columns [0, w) of a row-major float64 or float32 (f32) block v[r*ld + l], rows <=
  * HT_XACC_BLOCK, in place: rows are taken in order while each of their terms lies within
