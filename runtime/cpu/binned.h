@@ -63,16 +63,17 @@ void ht_xacc_merge(ht_xacc *a, const ht_xacc *b);
  * infinities were seen, +-inf for one infinity or an exact sum beyond the double range. */
 double ht_xacc_round(const ht_xacc *a);
 
-/* ---- one-pass column folds against a known bound (cumsum's blocks, cpu/scan.c) ---- */
+/* ---- one pass that folds and runs (cumsum's blocks, cpu/scan.c; in cpu/binned_run.c) ---- */
 
-/* As ht_xacc_fold_cols (rows <= HT_XACC_BLOCK), in one pass: one fold of column l
- * against the bound e[l] of an earlier block (|x| < 2^e[l] expected) instead of the
- * block's own. hi[l] + lo[l] is column l's exact sum where bad[l] is 0; bad[l] = 1 where
- * a term is not below 2^e[l], is 0, subnormal, NaN or infinite, or lies further below
- * 2^e[l] than one fold allows (or e[l] is INT32_MIN). e[l] is then set to this block's
- * bound for the next one: the smallest E with every |x| < 2^(E-1) (headroom for growth),
- * or INT32_MIN when the column holds a NaN or an infinity. */
-void ht_xacc_fold_cols_hint(const double *v, int64_t ld, int64_t rows, int64_t w,
-                            int32_t *e, double *hi, double *lo, unsigned char *bad);
+/* Columns [0, w) of a row-major float64 or float32 (f32) block v[r*ld + l], rows <=
+ * HT_XACC_BLOCK, in place: rows are taken in order while each of their terms lies within
+ * its column's bound e[l] from an earlier block (|x| < 2^e[l], and no further below than
+ * one fold allows; zeros, subnormals, NaN and infinities fail); each such row is folded
+ * and run over: run[l] += x (in double), x = run[l] in the data's type. done[l]: the rows
+ * taken (the same for each group of 8 columns; rows [done[l], rows) are left untouched),
+ * hi[l] + lo[l]: their exact sum, mx[l]: their largest |x|. e[l] = INT32_MIN: none taken. */
+void ht_xacc_fold_run_cols(void *v, bool f32, int64_t ld, int64_t rows, int64_t w,
+                           const int32_t *e, double *run, double *hi, double *lo, double *mx,
+                           int64_t *done);
 
 #endif

@@ -3,7 +3,9 @@
  * cpu/binned.c keep up to date a block at a time. */
 #include "scan.h"
 
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -67,66 +69,50 @@ static void from_xacc(const ht_xacc *a, double *S, double *E, unsigned char *inx
   if (*inx) *x = *a;
 }
 
-/* Per-thread scratch of one work item. e, skip: the bounds of the one-pass folds
- * (ht_xacc_fold_cols_hint) and the blocks left before they are tried again. */
+/* Per-thread scratch of one work item. e: each column's bound for the one-pass folds
+ * (ht_xacc_fold_run_cols), from the largest |x| of the block before. */
 typedef struct scan_scratch {
   ht_xacc *x;
-  double *v, *S, *E, *fold; /* fold: hi, lo, 3 of fold scratch */
+  double *v, *S, *E, *fold, *mx; /* fold: hi, lo, 3 of fold scratch */
   unsigned char *bad, *inx;
   int32_t *e;
-  int skip;
+  int64_t *done;
 } scan_scratch;
 
-/* hi, lo, bad of the columns of a float64 block: the one-pass folds from the bounds of
- * the block before (ht_xacc_fold_cols_hint) when they hold for every column, else the
- * two-pass folds; after a miss with bounds from a block, the next 8 blocks take the
- * two-pass folds (data with zeros or a wide range would miss every time). */
-static void fold_f64(const double *v, int64_t ld, int64_t rows, int64_t w, double *hi,
-                     double *lo, unsigned char *bad, double *fs, scan_scratch *sc) {
-  if (sc->skip == 0) {
-    bool armed = true;
-    for (int64_t l = 0; l < w; l++) armed &= sc->e[l] != INT32_MIN;
-    ht_xacc_fold_cols_hint(v, ld, rows, w, sc->e, hi, lo, bad);
-    int64_t nbad = 0;
-    for (int64_t l = 0; l < w; l++) nbad += bad[l];
-    if (nbad == 0) return;
-    if (armed) sc->skip = 8;
-  } else {
-    sc->skip--;
+/* Column l's prefix += hi + lo (exact). */
+static void add_exact(scan_scratch *sc, int64_t l, double hi, double lo) {
+  if (!sc->inx[l]) {
+    if (dd_add(&sc->S[l], &sc->E[l], hi, lo)) return;
+    /* to the superaccumulator, for good: S + E is still the prefix before the block */
+    ht_xacc_zero(&sc->x[l]);
+    ht_xacc_add(&sc->x[l], sc->S[l]), ht_xacc_add(&sc->x[l], sc->E[l]);
+    sc->inx[l] = 1;
   }
-  ht_xacc_fold_cols_terms(v, false, NULL, ld, rows, w, hi, lo, bad, fs);
+  ht_xacc_add(&sc->x[l], hi), ht_xacc_add(&sc->x[l], lo);
 }
 
 /* The exact sum of rows [0, rows) of columns [0, w) (row stride ld) added into each
- * column's prefix (S + E, or x where inx). hint: try the one-pass folds (float64). */
+ * column's prefix (S + E, or x where inx), by the two-pass folds. */
 static void deposit(ht_dtype t, const void *v, int64_t ld, int64_t rows, int64_t w,
-                    bool hint, scan_scratch *sc) {
+                    scan_scratch *sc) {
   double *hi = sc->fold, *lo = sc->fold + COLS, *fs = sc->fold + 2 * COLS;
-  double *S = sc->S, *E = sc->E;
   unsigned char *bad = sc->bad, *inx = sc->inx;
   ht_xacc *x = sc->x;
   const int f32 = t == HT_FLOAT32;
   /* one contiguous column (ld 1); a last tile one column wide keeps its row stride (the
    * contiguous fold read the wrong terms there before: 9 columns in tiles of 8) */
   if (w == 1 && ld == 1) bad[0] = ht_xacc_fold_terms(v, f32, NULL, rows, hi, lo) != 0;
-  else if (hint && !f32) fold_f64(v, ld, rows, w, hi, lo, bad, fs, sc);
   else ht_xacc_fold_cols_terms(v, f32, NULL, ld, rows, w, hi, lo, bad, fs);
   for (int64_t l = 0; l < w; l++) {
-    if (!inx[l]) {
-      if (!bad[l] && dd_add(&S[l], &E[l], hi[l], lo[l])) continue;
+    if (!bad[l]) {
+      add_exact(sc, l, hi[l], lo[l]);
+    } else if (!inx[l]) { /* the block's exact sum, added as two doubles when they hold it */
+      double bh, bl;
       ht_xacc_zero(&x[l]);
-      if (bad[l]) { /* the block's exact sum, added as two doubles when they hold it */
-        double bh, bl;
-        for (int64_t r = 0; r < rows; r++) ht_xacc_add(&x[l], get(t, v, r * ld + l));
-        if (to_dd(&x[l], &bh, &bl) && dd_add(&S[l], &E[l], bh, bl)) continue;
-      } else {
-        ht_xacc_add(&x[l], hi[l]), ht_xacc_add(&x[l], lo[l]);
-      }
-      /* to the superaccumulator, for good: S + E is still the prefix before the block */
-      ht_xacc_add(&x[l], S[l]), ht_xacc_add(&x[l], E[l]);
+      for (int64_t r = 0; r < rows; r++) ht_xacc_add(&x[l], get(t, v, r * ld + l));
+      if (to_dd(&x[l], &bh, &bl) && dd_add(&sc->S[l], &sc->E[l], bh, bl)) continue;
+      ht_xacc_add(&x[l], sc->S[l]), ht_xacc_add(&x[l], sc->E[l]);
       inx[l] = 1;
-    } else if (!bad[l]) {
-      ht_xacc_add(&x[l], hi[l]), ht_xacc_add(&x[l], lo[l]);
     } else {
       for (int64_t r = 0; r < rows; r++) ht_xacc_add(&x[l], get(t, v, r * ld + l));
     }
@@ -143,6 +129,39 @@ static void run(ht_dtype t, void *p, int64_t ld, int64_t rows, int64_t w, double
     double *restrict x = p;
     for (int64_t r = 0; r < rows; r++)
       for (int64_t l = 0; l < w; l++) v[l] += x[r * ld + l], x[r * ld + l] = v[l];
+  }
+}
+
+/* A block (not a chunk's last) of w >= 8 columns: folded and run in one pass as far as
+ * each column group's terms pass the bounds of the block before, the rest of the group's
+ * rows by deposit and run as before; then the bounds for the next block. */
+static void fold_run(ht_dtype t, void *p, int64_t ld, int64_t rows, int64_t w, scan_scratch *sc) {
+  const int64_t item = (int64_t)ht_dtype_size(t);
+  double *hi = sc->fold, *lo = sc->fold + COLS, *mx = sc->mx;
+  int64_t *done = sc->done;
+  ht_xacc_fold_run_cols(p, t == HT_FLOAT32, ld, rows, w, sc->e, sc->v, hi, lo, mx, done);
+  for (int64_t l = 0; l < w; l++) /* before deposit reuses hi, lo */
+    if (done[l] > 0) add_exact(sc, l, hi[l], lo[l]);
+  for (int64_t l = 0, l2; l < w; l = l2) {
+    const int64_t d = done[l];
+    for (l2 = l + 1; l2 < w && done[l2] == d; l2++) {}
+    if (d == rows) continue;
+    char *q = (char *)p + (d * ld + l) * item;
+    scan_scratch sub = *sc;
+    sub.x += l, sub.S += l, sub.E += l, sub.bad += l, sub.inx += l;
+    deposit(t, q, ld, rows - d, l2 - l, &sub);
+    for (int64_t r = 0; r < rows - d; r++) /* a NaN sticks */
+      for (int64_t k = 0; k < l2 - l; k++) {
+        const double a = fabs(get(t, q, r * ld + k));
+        mx[l + k] = a > mx[l + k] || a != a ? a : mx[l + k];
+      }
+    run(t, q, ld, rows - d, l2 - l, sc->v + l);
+  }
+  for (int64_t l = 0; l < w; l++) { /* every |x| < 2^(e-1): a block twice as large passes */
+    uint64_t b;
+    memcpy(&b, &mx[l], 8);
+    const int ebx = (int)(b >> 52);
+    sc->e[l] = ebx < 0x7ff ? ebx - 1021 : INT32_MIN;
   }
 }
 
@@ -171,16 +190,19 @@ static void item(ht_dtype t, char *data, const char *head, int64_t h, const ht_x
     if (start) from_xacc(&start[o * inner + i0 + l], &S[l], &E[l], &inx[l], &x[l]);
   }
   char *p = data + (o * n * inner + i0) * item;
-  const bool hint = n >= 4 * HT_SCAN_BLOCK; /* the first block only sets the bounds */
-  sc->skip = 0;
+  /* the first block only sets the bounds; 8 columns make an AVX2 group */
+  const bool fuse = n >= 4 * HT_SCAN_BLOCK && w >= 8;
   for (int64_t j = 0; j < n;) {
     const int64_t g = g0 + j, end = (g / HT_SCAN_BLOCK + 1) * HT_SCAN_BLOCK - g0;
     const int64_t rows = (end < n ? end : n) - j;
     if (g % HT_SCAN_BLOCK == 0) /* + 0.0: an exact zero is +0, as the rounding gives */
       for (int64_t l = 0; l < w; l++) v[l] = inx[l] ? ht_xacc_round(&x[l]) : S[l] + 0.0;
-    if (j + rows < n)
-      deposit(t, p + j * inner * item, inner, rows, w, hint, sc);
-    run(t, p + j * inner * item, inner, rows, w, v);
+    if (j + rows < n && fuse) {
+      fold_run(t, p + j * inner * item, inner, rows, w, sc);
+    } else {
+      if (j + rows < n) deposit(t, p + j * inner * item, inner, rows, w, sc);
+      run(t, p + j * inner * item, inner, rows, w, v);
+    }
     j += rows;
   }
 }
@@ -195,16 +217,17 @@ int ht_cpu_cumsum_blocked(ht_dtype t, void *data, const void *head, int64_t h,
   int64_t cols = COLS;
 #ifdef _OPENMP
   const int64_t nt = omp_in_parallel() ? 1 : omp_get_max_threads();
-  while (cols > 8 && outer * ((inner + cols - 1) / cols) < 2 * nt) cols /= 2;
+  while (nt > 1 && cols > 8 && outer * ((inner + cols - 1) / cols) < 2 * nt) cols /= 2;
 #endif
   const int64_t tiles = (inner + cols - 1) / cols, items = outer * tiles;
   int status = 0;
 #pragma omp parallel if (items > 1 && outer * n * inner > (1 << 16)) reduction(| : status)
   {
-    double *d = malloc(8 * COLS * sizeof(double)); /* v, S, E, then the fold's 5 */
+    double *d = malloc(9 * COLS * sizeof(double)); /* v, S, E, the fold's 5, mx */
     scan_scratch sc = {malloc(COLS * sizeof(ht_xacc)), d, d + COLS, d + 2 * COLS, d + 3 * COLS,
-                       malloc(2 * COLS), NULL, malloc(COLS * sizeof(int32_t)), 0};
-    if (sc.x && d && sc.bad && sc.e) {
+                       d + 8 * COLS, malloc(2 * COLS), NULL, malloc(COLS * sizeof(int32_t)),
+                       malloc(COLS * sizeof(int64_t))};
+    if (sc.x && d && sc.bad && sc.e && sc.done) {
       sc.inx = sc.bad + COLS;
 #pragma omp for schedule(static)
       for (int64_t it = 0; it < items; it++) {
@@ -215,7 +238,7 @@ int ht_cpu_cumsum_blocked(ht_dtype t, void *data, const void *head, int64_t h,
     } else {
       status = 1;
     }
-    free(sc.x), free(d), free(sc.bad), free(sc.e);
+    free(sc.x), free(d), free(sc.bad), free(sc.e), free(sc.done);
   }
   return status ? -1 : 0;
 }

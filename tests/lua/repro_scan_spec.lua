@@ -203,6 +203,73 @@ describe("reproducible cumsum", function()
       end
     end
   end)
+  -- The one pass that folds and runs a block (ht_xacc_fold_run_cols, runtime/cpu/binned.c)
+  -- checks each row against its column's bound from the block before and leaves the rest
+  -- of a group of 8 columns to the two-pass folds from the first row that fails. 1100 x 20
+  -- uniform values in (-1, 1) (Park-Miller seeded 13, row by row; columns 0-15 in AVX
+  -- groups, 16-19 one at a time) with, mid-block: 1e6 at [600][2] and [650][17] (above
+  -- the bound), 2^-60 at [700][11] (below it), 0 at [800][12] (fails float64, passes the
+  -- float32 plain sums), NaN at [900][5], inf at [950][14].
+  local function bounded(extra)
+    local u, t = gen(13), {}
+    for i = 1, 1100 do
+      t[i] = {}
+      for j = 1, 20 do t[i][j] = (u() - 0.5) * 2 end
+    end
+    t[601][3], t[701][12], t[801][13], t[651][18] = 1e6, math.ldexp(1, -60), 0, 1e6
+    t[901][6], t[951][15] = 0 / 0, math.huge
+    for i = 1101, 1100 + (extra or 0) do t[i] = t[i - 1100] end
+    return t
+  end
+  local brows = { 599, 600, 767, 768, 1023, 1024, 1099 }
+  -- blocked(m[:, j]) at brows (f32: blocked of the float32 values, each output rounded to
+  -- float32); np.cumsum differs from it in 300-1080 of the 1100 rows of these columns
+  local bwant = {
+    float64 = {
+      [1] = { 6.7732901129747205, 7.754041456037218, -2.6173962124704424, -2.3663635176449858, -4.31394912503378, -3.4854515243719595, -11.958445347826203 },
+      [3] = { -8.927901018843015, 999991.0720989811, 1000003.692749505, 1000003.2513108855, 1000012.0311076762, 1000011.2270546831, 1000013.5380961284 },
+      [5] = { -14.299236561311062, -13.97200606715494, -19.222781648497474, -19.87876531429531, -22.67027111010174, -22.97809488604688, -25.919475809633493 },
+      [12] = { -25.804102918973246, -25.1717502736355, -17.061663479572942, -16.648209601011228, -28.67455003116024, -27.699470412777494, -29.41807747744867 },
+      [13] = { 24.147998242707924, 24.442541341037742, 17.018111480874055, 16.850283533265014, 21.062750613346132, 21.131009568055628, 18.249390826211023 },
+      [14] = { 16.023173754114275, 15.913073232822622, 21.259293271815096, 22.0364342355339, 23.874768027977446, 24.802770811041245, 18.184483230199913 },
+      [18] = { -4.76063804177597, -5.022223816263593, 999982.3012120908, 999981.3917172641, 999993.4778430231, 999993.403535811, 999992.7657878938 },
+      [20] = { 10.434893693046124, 11.385476368658928, 14.837534607778084, 14.90049535590247, 8.503314908828264, 8.024170169152397, 6.240122357495188 },
+    },
+    float32 = {
+      [1] = { 6.773290157318115, 7.75404167175293, -2.617396116256714, -2.366363525390625, -4.313949108123779, -3.4854514598846436, -11.95844554901123 },
+      [3] = { -8.927900314331055, 999991.0625, 1000003.6875, 1000003.25, 1000012.0, 1000011.25, 1000013.5625 },
+      [5] = { -14.299236297607422, -13.972005844116211, -19.222782135009766, -19.878765106201172, -22.670270919799805, -22.97809600830078, -25.919475555419922 },
+      [12] = { -25.80410385131836, -25.171751022338867, -17.061662673950195, -16.648210525512695, -28.674551010131836, -27.69947052001953, -29.41807746887207 },
+      [13] = { 24.147998809814453, 24.442541122436523, 17.018110275268555, 16.850282669067383, 21.0627498626709, 21.131010055541992, 18.2493896484375 },
+      [14] = { 16.023174285888672, 15.91307258605957, 21.259292602539062, 22.036434173583984, 23.874767303466797, 24.802770614624023, 18.18448257446289 },
+      [18] = { -4.76063871383667, -5.022224426269531, 999982.3125, 999981.375, 999993.5, 999993.375, 999992.75 },
+      [20] = { 10.434893608093262, 11.385476112365723, 14.83753490447998, 14.900495529174805, 8.503314971923828, 8.024170875549316, 6.240122318267822 },
+    },
+  }
+  local function check_bounded(got, dt, what)
+    for j, w in pairs(bwant[dt]) do
+      for k, i in ipairs(brows) do
+        bits_eq(w[k], got[i + 1][j], string.format("%s %s [%d][%d]", what, dt, i, j - 1))
+      end
+    end
+    for _, i in ipairs { 900, 1023, 1099 } do assert.is_true(got[i + 1][6] ~= got[i + 1][6], "NaN at " .. i) end
+    assert.is_true(got[900][6] == got[900][6], "finite before the NaN")
+    assert.are.same({ math.huge, math.huge }, { got[951][15], got[1100][15] })
+  end
+  for _, dt in ipairs { "float64", "float32" } do
+    it("the one pass stops before a row that fails its bound, " .. dt, function()
+      local t = bounded()
+      for _, split in ipairs { 0, 1, false } do
+        local got = ht.array(t, { dtype = ht[dt], split = split or nil }):cumsum(0):totable()
+        check_bounded(got, dt, "split " .. tostring(split))
+      end
+    end)
+    it("the one pass on one rank while the others own no rows, " .. dt, function()
+      -- 4400 rows (the 1100 four times) cut to the first 1100: at 2-4 ranks rank 0 owns them all
+      local x = ht.array(bounded(3300), { dtype = ht[dt], split = 0 })
+      check_bounded(x[{ { 0, 1100 } }]:cumsum(0):totable(), dt, "slice")
+    end)
+  end
   it("reads a contiguous input without writing it; strided and integer inputs", function()
     for _, split in ipairs { 0, 1, false } do
       local sp = split or nil
