@@ -4,6 +4,11 @@
 
 #include <cblas.h>
 #include <limits.h>
+#ifdef _OPENMP
+#include <omp.h>
+#else
+static int omp_in_parallel(void) { return 1; }
+#endif
 
 #include "../error.h"
 
@@ -20,24 +25,53 @@ static int bad_dtype(const char *fn, ht_dtype t) {
                   ht_dtype_name(t));
 }
 
+static void gemm1(ht_dtype t, bool transa, bool transb, int64_t m, int64_t n, int64_t k,
+                  double alpha, const void *a, int64_t lda, const void *b, int64_t ldb,
+                  double beta, void *c, int64_t ldc) {
+  enum CBLAS_TRANSPOSE ta = transa ? CblasTrans : CblasNoTrans;
+  enum CBLAS_TRANSPOSE tb = transb ? CblasTrans : CblasNoTrans;
+  if (t == HT_FLOAT32)
+    cblas_sgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, (float)alpha, a, (int)lda, b,
+                (int)ldb, (float)beta, c, (int)ldc);
+  else
+    cblas_dgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, alpha, a, (int)lda, b,
+                (int)ldb, beta, c, (int)ldc);
+}
+
+/* Products past 2^16 multiply-adds run as fixed tiles of C (GEMM_TM x GEMM_TN), each one
+ * single-threaded OpenBLAS call, spread over the OpenMP threads: OpenBLAS's own threads
+ * cut C by the thread count and its edge kernels sum in another order, so the bits of a
+ * product changed with OMP_NUM_THREADS (tests/cli/thread_edges.lua, 301x71 @ 71x53). */
+#define GEMM_TM 256
+#define GEMM_TN 1024
+
 int ht_blas_gemm(ht_dtype t, bool transa, bool transb, int64_t m, int64_t n, int64_t k,
                  double alpha, const void *a, int64_t lda, const void *b, int64_t ldb,
                  double beta, void *c, int64_t ldc) {
   if (dims_ok("gemm", m, n, k)) return -1;
   if (m == 0 || n == 0) return 0;
-  enum CBLAS_TRANSPOSE ta = transa ? CblasTrans : CblasNoTrans;
-  enum CBLAS_TRANSPOSE tb = transb ? CblasTrans : CblasNoTrans;
-  switch (t) {
-  case HT_FLOAT32:
-    cblas_sgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, (float)alpha, a, (int)lda, b,
-                (int)ldb, (float)beta, c, (int)ldc);
+  if (t != HT_FLOAT32 && t != HT_FLOAT64) return bad_dtype("gemm", t);
+  if ((double)m * (double)n * (double)k <= 65536.0) { /* OpenBLAS runs these on one thread */
+    gemm1(t, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return 0;
-  case HT_FLOAT64:
-    cblas_dgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, alpha, a, (int)lda, b,
-                (int)ldb, beta, c, (int)ldc);
-    return 0;
-  default: return bad_dtype("gemm", t);
   }
+  const size_t sz = t == HT_FLOAT32 ? 4 : 8;
+  const int64_t mt = (m + GEMM_TM - 1) / GEMM_TM, nt = (n + GEMM_TN - 1) / GEMM_TN;
+  const bool outer = !omp_in_parallel();
+  const int bt = outer ? openblas_get_num_threads() : 1;
+  if (bt > 1) openblas_set_num_threads(1);
+#pragma omp parallel for schedule(dynamic, 1) if (outer && mt * nt > 1)
+  for (int64_t q = 0; q < mt * nt; q++) {
+    const int64_t i0 = q / nt * GEMM_TM, j0 = q % nt * GEMM_TN;
+    const int64_t mb = m - i0 < GEMM_TM ? m - i0 : GEMM_TM;
+    const int64_t nb = n - j0 < GEMM_TN ? n - j0 : GEMM_TN;
+    const char *ap = (const char *)a + (size_t)(transa ? i0 : i0 * lda) * sz;
+    const char *bp = (const char *)b + (size_t)(transb ? j0 * ldb : j0) * sz;
+    gemm1(t, transa, transb, mb, nb, k, alpha, ap, lda, bp, ldb, beta,
+          (char *)c + (size_t)(i0 * ldc + j0) * sz, ldc);
+  }
+  if (bt > 1) openblas_set_num_threads(bt);
+  return 0;
 }
 
 int ht_blas_syrk(ht_dtype t, bool trans, int64_t n, int64_t k, double alpha, const void *a,

@@ -3,7 +3,6 @@
 #include "moments.h"
 
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,21 +36,23 @@ int ht_cpu_col_moments(ht_dtype t, int64_t n, int64_t f, const void *x, const do
       for (int64_t i = 0; i < n; i++) *sw += w ? w[i] : 1.0;
     return 0;
   }
-  const int nt = n < 4096 ? 1 : omp_get_max_threads();
+  /* fixed chunks of rows, independent of the thread count, whose partials are added in
+   * chunk order: the same bits at any OMP_NUM_THREADS (thread slices gave other bits) */
+  int64_t nch = n < 4096 ? 1 : (n + 4095) / 4096 < 64 ? (n + 4095) / 4096 : 64;
+  while (nch > 1 && nch * (2 * f + 1) > ((int64_t)1 << 21)) nch /= 2; /* <= 16 MiB */
   double *s = malloc(sizeof(double) * (size_t)f);
-  double *part = calloc((size_t)nt * (size_t)(2 * f + 1), sizeof(double));
+  double *part = calloc((size_t)nch * (size_t)(2 * f + 1), sizeof(double));
   if (!s || !part) return free(s), free(part), -1;
   for (int64_t j = 0; j < f; j++)
     s[j] = t == HT_FLOAT32 ? ((const float *)x)[j] : ((const double *)x)[j];
-#pragma omp parallel num_threads(nt)
-  {
-    const int tid = omp_get_thread_num(), nth = omp_get_num_threads();
-    const int64_t i0 = n * tid / nth, i1 = n * (tid + 1) / nth;
-    double *a1 = part + (size_t)tid * (size_t)(2 * f + 1), *a2 = a1 + f, *acc = a2 + f;
+#pragma omp parallel for schedule(static) if (nch > 1)
+  for (int64_t c = 0; c < nch; c++) {
+    const int64_t i0 = n * c / nch, i1 = n * (c + 1) / nch;
+    double *a1 = part + (size_t)c * (size_t)(2 * f + 1), *a2 = a1 + f, *acc = a2 + f;
     if (t == HT_FLOAT32) moments_float(i0, i1, f, x, w, s, a1, a2, acc);
     else moments_double(i0, i1, f, x, w, s, a1, a2, acc);
   }
-  for (int k = 0; k < nt; k++) { /* thread partials share the shift: plain sums */
+  for (int64_t k = 0; k < nch; k++) { /* chunk partials share the shift: plain sums */
     const double *a1 = part + (size_t)k * (size_t)(2 * f + 1);
     for (int64_t j = 0; j < f; j++) mean[j] += a1[j], m2[j] += a1[f + j];
     *sw += a1[2 * f];
