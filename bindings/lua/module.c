@@ -45,6 +45,8 @@ static int l_bytes_cached(lua_State *L) {
  * buffers (bufcache.c) and hands the heap's free pages back to the system; the bytes of
  * kept buffers freed. Local to the rank. */
 static int l_empty_cache(lua_State *L) {
+  if (lua_gettop(L) > 0)
+    return luaL_error(L, "ht.empty_cache: takes no arguments (got %d)", lua_gettop(L));
   lua_gc(L, LUA_GCCOLLECT, 0);
   int64_t n = ht_cache_release();
   malloc_trim(0);
