@@ -127,6 +127,11 @@ end
 measure("sum_all", function() return x:sum() end, { bytes = N * F32, probe = "read" })
 measure("max_axis0", function() return x:max(0) end, { bytes = N * F32, probe = "read" })
 measure("argmin_axis1", function() return x:argmin(1) end, { bytes = N * F32, probe = "read" })
+-- The reproducible scans and products (docs/reliability.md): cumsum reads and writes,
+-- prod reads factors near 1 (rand would underflow to subnormals within a few hundred rows).
+measure("cumsum_axis0", function() return x:cumsum(0) end, { bytes = 2 * N * F32, probe = "copy" })
+local near1 = x * 1e-3 + 1
+measure("prod_axis0", function() return near1:prod(0) end, { bytes = N * F32, probe = "read" })
 
 -- Generators write their output once.
 measure("random_rand", function() return ht.random.rand(R, C, { split = 0 }) end,

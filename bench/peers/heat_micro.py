@@ -38,6 +38,9 @@ for red in ("sum", "mean", "var"):
 b.measure("sum_all", lambda: ht.sum(x), bytes=N * F32, probe="read")
 b.measure("max_axis0", lambda: ht.max(x, axis=0), bytes=N * F32, probe="read")
 b.measure("argmin_axis1", lambda: ht.argmin(x, axis=1), bytes=N * F32, probe="read")
+b.measure("cumsum_axis0", lambda: ht.cumsum(x, axis=0), bytes=2 * N * F32, probe="copy")
+near1 = x * 1e-3 + 1
+b.measure("prod_axis0", lambda: ht.prod(near1, axis=0), bytes=N * F32, probe="read")
 b.measure("random_rand", lambda: ht.random.rand(R, C, split=0, dtype=ht.float32),
           bytes=N * F32, probe="triad")
 b.measure("random_randn", lambda: ht.random.randn(R, C, split=0, dtype=ht.float32),

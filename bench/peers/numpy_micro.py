@@ -28,6 +28,9 @@ for red in ("sum", "mean", "var"):
 b.measure("sum_all", lambda: x.sum(), bytes=N * F32, probe="read")
 b.measure("max_axis0", lambda: x.max(axis=0), bytes=N * F32, probe="read")
 b.measure("argmin_axis1", lambda: x.argmin(axis=1), bytes=N * F32, probe="read")
+b.measure("cumsum_axis0", lambda: np.cumsum(x, axis=0), bytes=2 * N * F32, probe="copy")
+near1 = x * np.float32(1e-3) + np.float32(1)
+b.measure("prod_axis0", lambda: np.prod(near1, axis=0), bytes=N * F32, probe="read")
 b.measure("random_rand", lambda: rng.random((R, C), dtype=np.float32), bytes=N * F32,
           probe="triad")
 b.measure("random_randn", lambda: rng.standard_normal((R, C), dtype=np.float32),
