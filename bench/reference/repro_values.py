@@ -44,3 +44,23 @@ print("f2 var0", [r(f32(var(list(map(float, F[:, j]))))) for j in range(4)], "np
 print("f2[0:3] std1 ddof1", [r(f32(math.sqrt(var(list(map(float, F[i])), 1)))) for i in range(3)])
 print("f2 var", r(f32(var(list(map(float, F.ravel()))))))
 print("check", x[:3], y[:3], min(abs(t) for t in y), max(abs(t) for t in y))
+# tiny deviations (the spec's "squared deviations far below the largest"): +-pairs, so
+# the exact mean is 0 and the squares of 2^-40, 1e-30 and 2^-60 sit ~80+ binades down
+u = gen(41); T = []
+for i in range(300):
+    row = [normalish(u) for j in range(3)]
+    T.append(row); T.append([-z for z in row])
+T[0] = [2.0**-40, 1e-30, 0.0]; T[1] = [-2.0**-40, -1e-30, 0.0]
+T[2][2] = 2.0**-60; T[3][2] = -2.0**-60
+for name, cast in (("f64", float), ("f32", f32)):
+    cols = [[cast(T[i][j]) for i in range(600)] for j in range(3)]
+    out = lambda z: r(z) if cast is float else r(f32(z))
+    print("tiny", name, "var0", [out(var(c)) for c in cols],
+          "std0 ddof1", [out(math.sqrt(var(c, 1))) for c in cols],
+          "np var0", np.var(np.array(cols, dtype=np.float64 if cast is float else np.float32), axis=1))
+# a tie that only the tiny squares break: squares 2^52 + 2^52 + 4 * 1/4 + 2 * 2^-80
+# = 2^53 + 1 + 2^-79 rounds up to 2^53 + 2 (without the 2^-80s: the tie, to even 2^53)
+col = [2.0**26, -2.0**26, 0.5, -0.5, 0.5, -0.5, 2.0**-40, -2.0**-40]
+for c in (col, [2 * z for z in col]):
+    print("tie var", r(var(c)), "ddof1", r(var(c, 1)), "std", r(math.sqrt(var(c))),
+          "without tiny", r(var(c[:6] + [0.0, 0.0])), "np", r(float(np.var(c))))

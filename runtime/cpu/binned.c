@@ -487,7 +487,9 @@ fold_cols_any(const void *restrict v, bool f32, bool sq, const double *restrict 
       const double x = term(v, f32, sq, sq ? c[l] : 0, r * ld + l), q = (s1[l] + x) - s1[l];
       hi[l] += q, lo[l] += x - q;
     }
-  if (!wide) return;
+  /* squared deviations are wide for their tiny terms near the centre, whose bits two
+   * folds rarely hold: the caller's ht_xacc_add_terms takes those columns */
+  if (!wide || sq) return;
   /* the columns that need two folds, done for all and kept for those */
   for (int64_t l = 0; l < w; l++) s1[l] = 0, z[l] = 0;
   for (int64_t r = 0; r < rows; r++)
@@ -534,11 +536,9 @@ void ht_xacc_fold_cols_terms(const void *v, bool f32, const double *c, int64_t l
   if (c && f32 && have_avx2()) { /* eight columns at a time in one pass, else generic */
     const int item = f32 ? 4 : 8;
     const int64_t groups = w / 8 < HT_XACC_SPEC_GROUPS ? w / 8 : HT_XACC_SPEC_GROUPS, l0 = 8 * groups;
+    /* a column one fold cannot hold stays bad: the generic folds would not take it either
+     * (squares take no second fold, fold_cols_any) */
     ht_xacc_spec_cols_sq_f32(v, c, ld, rows, groups, hi, lo, bad);
-    for (int64_t l = 0; l < l0; l++) /* a column one fold cannot hold: the generic folds */
-      if (bad[l])
-        fold_cols_generic((const char *)v + l * item, f32, c ? c + l : NULL, ld, rows, 1,
-                          hi + l, lo + l, bad + l, scratch);
     if (l0 < w)
       fold_cols_generic((const char *)v + l0 * item, f32, c ? c + l0 : NULL, ld,
                                       rows, w - l0, hi + l0, lo + l0, bad + l0, scratch);
@@ -579,6 +579,60 @@ void ht_xacc_add_block(ht_xacc *a, const double *v, int64_t n) {
       for (int64_t k = 0; k < m; k++) ht_xacc_add(a, v[b + k]);
     }
   }
+}
+
+/* A column the folds could not take (ht_xacc_add_terms): its terms within fold1_range of
+ * the largest are folded as in fold1_any (the proof there needs only |x| < 2^E and the
+ * range of the folded terms), the few further below (squared deviations near the centre),
+ * zeros and subnormals go one by one; NaN, infinities or an extreme E: all one by one. */
+static inline __attribute__((always_inline)) void add_terms_any(ht_xacc *a, const void *v,
+                                                                bool f32, bool sq, double c,
+                                                                int64_t ld, int64_t n) {
+  uint64_t mb = 0;
+  for (int64_t r = 0; r < n; r++) {
+    const double t = term(v, f32, sq, c, r * ld);
+    uint64_t b;
+    memcpy(&b, &t, 8);
+    b &= (uint64_t)0x7ff << 52;
+    mb = b > mb ? b : mb;
+  }
+  const int ebx = (int)(mb >> 52), h = headroom(n), E = ebx - 1022;
+  double s1, s2, mx;
+  memcpy(&mx, &mb, 8);
+  if (ebx == 0 || ebx == 0x7ff || E > 1000 || E < -960 || fold_sigmas(mx, h, &s1, &s2)) {
+    for (int64_t r = 0; r < n; r++) ht_xacc_add(a, term(v, f32, sq, c, r * ld));
+    return;
+  }
+  const int lim = ebx - fold1_range(h) > 1 ? ebx - fold1_range(h) : 1;
+  double hi = 0, lo = 0;
+  for (int64_t r = 0; r < n; r++) {
+    const double x = term(v, f32, sq, c, r * ld);
+    uint64_t b;
+    memcpy(&b, &x, 8);
+    if ((int)(b >> 52 & 0x7ff) < lim) {
+      ht_xacc_add(a, x);
+      continue;
+    }
+    const double q = (s1 + x) - s1;
+    hi += q, lo += x - q;
+  }
+  ht_xacc_add(a, hi), ht_xacc_add(a, lo);
+}
+
+VEC_CLONES static void add_terms_f64(ht_xacc *a, const double *v, bool sq, double c, int64_t ld,
+                                     int64_t n) {
+  add_terms_any(a, v, false, sq, c, ld, n);
+}
+
+VEC_CLONES static void add_terms_f32(ht_xacc *a, const float *v, bool sq, double c, int64_t ld,
+                                     int64_t n) {
+  add_terms_any(a, v, true, sq, c, ld, n);
+}
+
+void ht_xacc_add_terms(ht_xacc *a, const void *v, bool f32, const double *c, int64_t ld,
+                       int64_t n) {
+  if (f32) add_terms_f32(a, v, c != NULL, c ? *c : 0, ld, n);
+  else add_terms_f64(a, v, c != NULL, c ? *c : 0, ld, n);
 }
 
 void ht_xacc_merge(ht_xacc *a, const ht_xacc *b) {

@@ -55,6 +55,11 @@ int ht_xacc_fold_terms(const void *v, bool f32, const double *c, int64_t n, doub
 void ht_xacc_fold_cols_terms(const void *v, bool f32, const double *c, int64_t ld,
                              int64_t rows, int64_t w, double *hi, double *lo,
                              unsigned char *bad, double *scratch);
+/* a += the n terms v[0], v[ld], ... exactly (float64 or float32 values, or with c given
+ * their squared deviations from *c): for a block the folds gave up on; the terms within
+ * one fold's range of the largest are still folded, the rest go one by one. */
+void ht_xacc_add_terms(ht_xacc *a, const void *v, bool f32, const double *c, int64_t ld,
+                       int64_t n);
 /* Carries moved so that digits 0..65 lie in [0, 2^32); the value is unchanged. */
 void ht_xacc_normalize(ht_xacc *a);
 /* a += b exactly; b must be normalised (as ht_xacc_normalize leaves it). */

@@ -59,12 +59,16 @@ static void row_terms(const ht_rjob *j, int64_t o, int64_t r, int64_t i0, int64_
   }
 }
 
-/* Element k of a float64 or float32 chunk as a term (the folds' term in cpu/binned.c):
- * for the terms of a block the folds could not take. */
-static double term_at(const ht_rjob *j, const void *v, int64_t k, double c) {
-  double x = j->t == HT_FLOAT32 ? (double)((const float *)v)[k] : ((const double *)v)[k];
-  if (j->op == HT_K_SQDEV) x = (x - c) * (x - c);
-  return x;
+/* Column l of a block of n rows (row stride ld) that the folds gave up on, into x: the
+ * terms read where they lie (float64, float32), else the scratch's doubles. */
+static void col_terms(const ht_rjob *j, ht_xacc *x, const void *v, bool inplace, int64_t ld,
+                      int64_t l, int64_t n, double c) {
+  const bool sq = j->op == HT_K_SQDEV;
+  if (inplace)
+    ht_xacc_add_terms(x, (const char *)v + l * (int64_t)ht_dtype_size(j->t),
+                      j->t == HT_FLOAT32, sq ? &c : NULL, ld, n);
+  else
+    ht_xacc_add_terms(x, (const double *)v + l, false, NULL, ld, n);
 }
 
 /* float64 and float32 chunks are folded as they lie (squared deviations computed as they
@@ -101,7 +105,7 @@ static void exact_row(const ht_rjob *j, wsp *ws, int64_t o, int64_t r0, int64_t 
       if (!zeroed) ht_xacc_zero(x), zeroed = true;
     }
     if (ok) ht_xacc_add(x, hi), ht_xacc_add(x, lo);
-    else for (int64_t l = 0; l < n; l++) ht_xacc_add(x, v[l]);
+    else ht_xacc_add_terms(x, v, false, NULL, 1, n);
   }
   if (x == &own) *out = ht_xacc_round(&own);
   else if (!x) *out = 0; /* no terms */
@@ -145,14 +149,12 @@ static void exact_cols(const ht_rjob *j, wsp *ws, int64_t o, int64_t i0, int64_t
         }
         ht_xacc t;
         ht_xacc_zero(&t);
-        for (int64_t r = 0; r < n; r++)
-          ht_xacc_add(&t, inplace ? term_at(j, v, r * ld + l, cl) : ws->v[r * ld + l]);
+        col_terms(j, &t, v, inplace, ld, l, n, cl);
         out[l] = ht_xacc_round(&t);
       } else if (!ws->bad[l]) {
         ht_xacc_add(&x[l], ws->hi[l]), ht_xacc_add(&x[l], ws->lo[l]);
       } else {
-        for (int64_t r = 0; r < n; r++)
-          ht_xacc_add(&x[l], inplace ? term_at(j, v, r * ld + l, cl) : ws->v[r * ld + l]);
+        col_terms(j, &x[l], v, inplace, ld, l, n, cl);
       }
     }
   }

@@ -153,6 +153,33 @@ describe("reproducible float64 reductions", function()
       end)
   end
 
+  -- Squared deviations far below the largest (values next to the mean) leave a block
+  -- wider than one fold: the terms within its range are still folded, the tiny ones are
+  -- added one by one (cpu/binned.c, ht_xacc_add_terms). Column 0's squares are 2^52,
+  -- 2^52, four 1/4 and two 2^-80: exactly 2^53 + 1 + 2^-79, which rounds up to 2^53 + 2
+  -- only if the 2^-80s count (without them: a tie, to even 2^53; np.var gives
+  -- 1125899906842624.0). Column 1 is twice column 0. Expected: bench/reference/
+  -- repro_values.py ("tie"): math.fsum of the squares / (n - ddof).
+  local tie = { 2 ^ 26, -2 ^ 26, 0.5, -0.5, 0.5, -0.5, 2 ^ -40, -2 ^ -40 }
+  local function ties(split)
+    local t = {}
+    for i = 1, #tie do t[i] = { tie[i], 2 * tie[i] } end
+    return ht.array(t, { dtype = ht.float64, split = split })
+  end
+  for _, split in ipairs { 0, 1, false } do
+    it("var/std: tiny squared deviations count, split=" .. tostring(split), function()
+      local x = ties(split or nil)
+      all_eq({ 1125899906842624.2, 4503599627370497.0 }, x:var(0), "x:var(0)")
+      all_eq({ 1286742750677284.8, 5146971002709139.0 }, x:var(0, { ddof = 1 }), "ddof=1")
+      all_eq({ 1125899906842624.2, 4503599627370497.0 }, x.T:var(1), "x.T:var(1)")
+      all_eq({ 33554432.0, 67108864.0 }, x:std(0), "x:std(0)")
+      bits_eq(1125899906842624.2, x[{ {}, 0 }]:var():item(), "x[:, 0]:var()")
+      -- unbalanced: rows 1..7 (the 2^-40 pair split), exact reference by the same rule
+      local y = x[{ { 1, 8 } }]
+      bits_eq(y[{ {}, 0 }]:var():item(), y:var(0):totable()[1], "slice var(0) = 1-d var")
+    end)
+  end
+
   it("cancellation: huge terms that cancel leave the small ones exactly", function()
     -- exact maths: the 1e20 terms cancel in pairs, the eight 1s and 2^-60 remain
     local t = { 1e20, 1, -1e20, 1, 1e20, 1, 3e-300, -1e20, 1, 1e20, 1, -1e20, 1, 2 ^ -60,
