@@ -74,20 +74,16 @@ START_TEST(test_kernel_rows_match_generic_and_ref) {
       double a[19], b[19];
       near1(x, f, n, 11 + (unsigned)lev);
       for (int64_t k = 0; k < n; k++) w[k] = f[k];
-      for (int64_t r0 = 0; r0 <= 3; r0 += 3) {
-        node(HT_FLOAT64, x, O, R, r0, lev, 1, a);
-        node(HT_FLOAT64, x, O, R, r0, lev, 0, b);
-        for (int64_t o = 0; o < O; o++)
-          ck_assert_msg(same_bits(a[o], b[o]) && same_bits(a[o], ref(x, o * R + r0, lev)),
-                        "f64 rows lev %lld O %lld row %lld", (long long)lev, (long long)O,
-                        (long long)o);
-        node(HT_FLOAT32, f, O, R, r0, lev, 1, a);
-        node(HT_FLOAT32, f, O, R, r0, lev, 0, b);
-        for (int64_t o = 0; o < O; o++)
-          ck_assert_msg(same_bits(a[o], b[o]) && same_bits(a[o], ref(w, o * R + r0, lev)),
-                        "f32 rows lev %lld O %lld row %lld", (long long)lev, (long long)O,
-                        (long long)o);
-      }
+      for (int64_t r0 = 0; r0 <= 3; r0 += 3)
+        for (int d = 0; d < 2; d++) { /* float64, then float32 against its widened values */
+          const ht_dtype t = d ? HT_FLOAT32 : HT_FLOAT64;
+          node(t, d ? (void *)f : (void *)x, O, R, r0, lev, 1, a);
+          node(t, d ? (void *)f : (void *)x, O, R, r0, lev, 0, b);
+          for (int64_t o = 0; o < O; o++)
+            ck_assert_msg(same_bits(a[o], b[o]) && same_bits(a[o], ref(d ? w : x, o * R + r0, lev)),
+                          "dtype %d rows lev %lld O %lld row %lld", (int)t, (long long)lev,
+                          (long long)O, (long long)o);
+        }
       free(x), free(w), free(f);
     }
 }
