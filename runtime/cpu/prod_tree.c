@@ -54,9 +54,121 @@ static inline __attribute__((always_inline)) double chunk(ht_dtype t, const void
   return a[0];
 }
 
+/* The generic 1-d node (below): chunks halved level by level on a small buffer. */
+HT_VEC_CLONES static double node_1d_generic(ht_dtype t, const char *p, int64_t lev);
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HT_PROD_AVX512 1
+#define AVX512_INLINE static inline __attribute__((always_inline, target("avx512f")))
+
+/* Eight consecutive factors as doubles (float32 widened exactly, as (double)x does). */
+AVX512_INLINE __m512d load8(ht_dtype t, const char *p) {
+  if (t == HT_FLOAT32) return _mm512_cvtps_pd(_mm256_loadu_ps((const float *)p));
+  return _mm512_loadu_pd((const double *)p);
+}
+
+/* Registers v[0..7], each eight consecutive nodes of one level in order, into one register
+ * whose lane k is the tree product of v[k]'s lanes, ((l0 l1)(l2 l3))((l4 l5)(l6 l7)): the
+ * three levels of the tree done across registers (unpack, then 128-bit chunk shuffles),
+ * every product left * right as in the generic path, hence the same bits. */
+AVX512_INLINE __m512d red8(const __m512d *v) {
+  __m512d p[4], q[2];
+  for (int k = 0; k < 4; k++) /* [a01 b01 a23 b23 a45 b45 a67 b67] */
+    p[k] = _mm512_mul_pd(_mm512_unpacklo_pd(v[2 * k], v[2 * k + 1]),
+                         _mm512_unpackhi_pd(v[2 * k], v[2 * k + 1]));
+  for (int k = 0; k < 2; k++) /* [a0-3 b0-3 a4-7 b4-7 c0-3 d0-3 c4-7 d4-7] */
+    q[k] = _mm512_mul_pd(_mm512_shuffle_f64x2(p[2 * k], p[2 * k + 1], 0x88),
+                         _mm512_shuffle_f64x2(p[2 * k], p[2 * k + 1], 0xDD));
+  return _mm512_mul_pd(_mm512_shuffle_f64x2(q[0], q[1], 0x88),
+                       _mm512_shuffle_f64x2(q[0], q[1], 0xDD)); /* [a b c d e f g h] */
+}
+
+/* The eight level-3 sub-nodes of the 64 factors at p, in order: loads and products stay
+ * in registers. */
+AVX512_INLINE __m512d leaf64(ht_dtype t, const char *p, int64_t item) {
+  __m512d v[8];
+  for (int k = 0; k < 8; k++) v[k] = load8(t, p + 8 * k * item);
+  return red8(v);
+}
+
+/* The eight level-(lev - 3) sub-nodes of the 2^lev factors at p, in order, for lev a
+ * multiple of 3 plus 3 (6, 9, 12, ...): radix-8 recursion on red8, whose last two levels
+ * (512 factors) run inline so that calls and spills stay rare. */
+__attribute__((target("avx512f"))) static __m512d subnodes8(ht_dtype t, const char *p,
+                                                            int64_t lev, int64_t item) {
+  __m512d v[8];
+  if (lev == 6) return leaf64(t, p, item);
+  if (lev == 9) {
+    if (t == HT_FLOAT32)
+      for (int k = 0; k < 8; k++) v[k] = leaf64(HT_FLOAT32, p + 64 * k * item, 4);
+    else
+      for (int k = 0; k < 8; k++) {
+        for (int c = 0; c < 8; c++) _mm_prefetch(p + 64 * k * 8 + 8192 + 64 * c, _MM_HINT_T0);
+        v[k] = leaf64(HT_FLOAT64, p + 64 * k * item, 8);
+      }
+    return red8(v);
+  }
+  const int64_t step = ((int64_t)1 << (lev - 3)) * item;
+  for (int k = 0; k < 8; k++) v[k] = subnodes8(t, p + k * step, lev - 3, item);
+  return red8(v);
+}
+
+/* The tree product of 2^lev (lev >= 6) factors: 2^r blocks of subnodes8 (r = (lev - 6) mod
+ * 3), whose 8 * 2^r sub-nodes (in order) then join by the scalar tree. */
+__attribute__((target("avx512f"))) static double node_1d_avx512(ht_dtype t, const char *p,
+                                                                int64_t lev) {
+  const int64_t item = (int64_t)ht_dtype_size(t), r = (lev - 6) % 3, blk = lev - r;
+  double a[32];
+  for (int64_t b = 0; b < (1 << r); b++)
+    _mm512_storeu_pd(a + 8 * b, subnodes8(t, p + (b << blk) * item, blk, item));
+  for (int64_t h = 4 << r; h >= 1; h /= 2) /* in place: step i reads 2i, 2i + 1 >= i */
+    for (int64_t i = 0; i < h; i++) a[i] = a[2 * i] * a[2 * i + 1];
+  return a[0];
+}
+
+/* Eight outputs' nodes of 2^lev factors (lev = 6, 9, 12, ...; rows ld bytes apart) at once:
+ * each row's eight sub-nodes (subnodes8) and then red8 across the rows, whose lane k is
+ * row k's node by the same tree, so short rows (prod(1)) pay no per-row finish. */
+__attribute__((target("avx512f"))) static void rows8_avx512(ht_dtype t, const char *p,
+                                                            int64_t ld, int64_t lev,
+                                                            double *out) {
+  const int64_t item = (int64_t)ht_dtype_size(t);
+  __m512d v[8];
+  for (int k = 0; k < 8; k++) v[k] = subnodes8(t, p + k * ld, lev, item);
+  _mm512_storeu_pd(out, red8(v));
+}
+#endif
+
+/* 0: the generic path only (tests compare the two); 1: the SIMD kernel where it runs. */
+static int use_simd = -1;
+
+static void simd_detect(void) {
+#ifdef HT_PROD_AVX512
+  if (use_simd < 0) use_simd = __builtin_cpu_supports("avx512f") ? 1 : 0;
+#endif
+  if (use_simd < 0) use_simd = 0;
+}
+
+int ht_prod_simd(int on) {
+  simd_detect();
+  const int was = use_simd;
+  if (on >= 0) use_simd = on;
+  return was;
+}
+
+/* One output's 2^lev consecutive values at p (I == 1): the AVX-512 kernel for full nodes
+ * of 64 factors or more, the generic path below that or without AVX-512. */
+static double node_1d(ht_dtype t, const char *p, int64_t lev) {
+#ifdef HT_PROD_AVX512
+  if (lev >= 6 && use_simd > 0) return node_1d_avx512(t, p, lev);
+#endif
+  return node_1d_generic(t, p, lev);
+}
+
 /* One output's 2^lev consecutive values at p (I == 1). Target clones: AVX2 halves a level
  * with wider deinterleaves; the products, hence the bits, are the same. */
-HT_VEC_CLONES static double node_1d(ht_dtype t, const char *p, int64_t lev) {
+HT_VEC_CLONES static double node_1d_generic(ht_dtype t, const char *p, int64_t lev) {
   double tmp[CHUNK], st[MAXLEV];
   if (lev <= CHUNK_LOG) return chunk(t, p, (int)lev, tmp);
   const int64_t nch = (int64_t)1 << (lev - CHUNK_LOG), step = CHUNK * (int64_t)ht_dtype_size(t);
@@ -126,6 +238,7 @@ static void node_part(const ht_rjob *j, int64_t o, int64_t i0, int64_t w, int64_
 void ht_cpu_prod_node(const ht_rjob *j, int64_t r0, int64_t level, double *val) {
   const int64_t I = j->I, tiles = (I + TILE - 1) / TILE, items = j->O * tiles;
   int nt = 1;
+  simd_detect(); /* before the threads read it */
 #ifdef _OPENMP
   if (j->O * I * ((int64_t)1 << level) >= PROD_GRAIN && !omp_in_parallel())
     nt = omp_get_max_threads();
@@ -135,6 +248,22 @@ void ht_cpu_prod_node(const ht_rjob *j, int64_t r0, int64_t level, double *val) 
   double *sub = s ? malloc(sizeof(double) * (size_t)(j->O * I) << s) : NULL;
   if (!sub) s = 0; /* no scratch (a few KiB): whole nodes, still threaded over the items */
   const int64_t nsub = (int64_t)1 << s, lsub = level - s;
+#ifdef HT_PROD_AVX512
+  if (I == 1 && !s && use_simd > 0 && level >= 6 && (level - 6) % 3 == 0 && j->O >= 8) {
+    /* rows of one node each: eight outputs per step (the last group's tail alone) */
+    const int64_t item = (int64_t)ht_dtype_size(j->t), groups = (j->O + 7) / 8;
+    const char *in = (const char *)j->in + r0 * item;
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+    for (int64_t g = 0; g < groups; g++) {
+      if (8 * g + 8 <= j->O) {
+        rows8_avx512(j->t, in + 8 * g * j->R * item, j->R * item, level, val + 8 * g);
+      } else {
+        for (int64_t o = 8 * g; o < j->O; o++) node_part(j, o, 0, 1, r0, level, val + o);
+      }
+    }
+    return;
+  }
+#endif
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
   for (int64_t q = 0; q < items * nsub; q++) {
     const int64_t it = q / nsub, k = q % nsub, o = it / tiles, i0 = it % tiles * TILE;

@@ -22,6 +22,11 @@ int64_t ht_prod_nodes(int64_t g0, int64_t len, ht_pnode *nodes);
  * job (O, R, I), in double, for every output. */
 void ht_cpu_prod_node(const ht_rjob *j, int64_t r0, int64_t level, double *val);
 
+/* Whether full 1-d nodes of 64 factors or more take the SIMD kernel (AVX-512, when the CPU
+ * has it) or the generic path: on = 1 or 0 sets it, -1 only asks; returns the setting
+ * before the call. Same bits either way (tests compare the two). */
+int ht_prod_simd(int on);
+
 /* Joins count nodes (sorted by start, tiling [0, N) together) whose n values lie at
  * vals[k] into the root, out[n]: siblings of equal size multiply (left * right), a left
  * child whose sibling lies wholly at or beyond N is promoted. Nodes and values are

@@ -102,6 +102,42 @@ describe("reproducible prod", function()
       bits_eq(tree(u), m:prod { axis = { 0, 1 } }:item(), "axes 0, 1")
     end)
   end
+  -- sizes around the SIMD kernel's full nodes (64, 512, 4096 factors: cpu/prod_tree.c),
+  -- whole and sliced from an unaligned start, so that rank boundaries cut nodes
+  it("1-d around full nodes of 64 and 512, whole and sliced, float64 and float32", function()
+    for _, n in ipairs { 1, 63, 64, 65, 511, 512, 513, 4097 } do
+      local u = near1(n, n)
+      local x = ht.array(u, { dtype = ht.float64, split = 0 })
+      bits_eq(tree(u), x:prod():item(), "n=" .. n)
+      if n > 3 then
+        local rest = {}
+        for i = 4, n do rest[#rest + 1] = u[i] end
+        bits_eq(tree(rest), x[{ { 3, n } }]:prod():item(), "n=" .. n .. " [3:]")
+      end
+      -- float32: the widened float32 values by the same tree, rounded once to float32
+      local f = ht.array(u, { dtype = ht.float32, split = 0 })
+      local w = f:astype(ht.float64):resplit(nil):totable()
+      local want = ht.array({ tree(w) }, { dtype = ht.float32 }):item()
+      bits_eq(want, f:prod():item(), "float32 n=" .. n)
+    end
+  end)
+  for _, split in ipairs { 0, 1 } do
+    it("rows of 64 and 512 (prod(1)), 2 and 19 rows, split=" .. split, function()
+      for _, shape in ipairs { { 2, 64 }, { 19, 64 }, { 19, 512 }, { 9, 65 } } do
+        local u = near1(shape[1] + shape[2], shape[1] * shape[2])
+        for _, dt in ipairs { "float64", "float32" } do
+          local m = ht.array(u, { dtype = ht[dt] }):reshape(shape):resplit(split)
+          local rows = m:astype(ht.float64):totable()
+          local got = m:prod(1):totable()
+          for i = 1, shape[1] do
+            local want = tree(rows[i])
+            if dt == "float32" then want = ht.array({ want }, { dtype = ht.float32 }):item() end
+            bits_eq(want, got[i], string.format("%s %dx%d row %d", dt, shape[1], shape[2], i - 1))
+          end
+        end
+      end
+    end)
+  end
   it("two rows: ranks with no rows take part", function()
     local x = ht.array({ 1.5, -2.25 }, { dtype = ht.float64, split = 0 })
     assert.are.equal(-3.375, x:prod():item())
