@@ -166,12 +166,14 @@ static void fold_run(ht_dtype t, void *p, int64_t ld, int64_t rows, int64_t w, s
 }
 
 /* Rows [0, rows) of columns [0, w) (row stride ld elements) from in to p. */
-static void load_block(char *p, const char *in, int64_t ld, int64_t rows, int64_t w, int64_t item) {
+static void load_block(char *p, const char *in, int64_t ld, int64_t rows, int64_t w,
+                       int64_t item) {
   if (w == ld) {
     memcpy(p, in, (size_t)(rows * w * item));
     return;
   }
-  for (int64_t r = 0; r < rows; r++) memcpy(p + r * ld * item, in + r * ld * item, (size_t)(w * item));
+  for (int64_t r = 0; r < rows; r++)
+    memcpy(p + r * ld * item, in + r * ld * item, (size_t)(w * item));
 }
 
 /* One work item: columns [i0, i0 + w) of outer index o; in: the input (NULL: data holds
@@ -208,7 +210,9 @@ static void item(ht_dtype t, char *data, const char *in, const char *head, int64
     const int64_t rows = (end < n ? end : n) - j;
     if (g % HT_SCAN_BLOCK == 0) /* + 0.0: an exact zero is +0, as the rounding gives */
       for (int64_t l = 0; l < w; l++) v[l] = inx[l] ? ht_xacc_round(&x[l]) : S[l] + 0.0;
-    if (in) load_block(p + j * inner * item, in + (o * n * inner + i0 + j * inner) * item, inner, rows, w, item);
+    if (in) /* the block's input, just before its pass reads it */
+      load_block(p + j * inner * item, in + (o * n * inner + i0 + j * inner) * item, inner,
+                 rows, w, item);
     if (j + rows < n && fuse) {
       fold_run(t, p + j * inner * item, inner, rows, w, sc);
     } else {

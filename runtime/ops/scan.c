@@ -85,9 +85,10 @@ static int head_segs(int q, ht_seg *segs, void *ctx) {
 
 /* Float cumsum (cpu/scan.h) into out, which holds the input already when a is NULL;
  * else a is C-contiguous in out's dtype and the kernel copies it a block at a time (a
- * whole copy first made the pass read every block back from memory). Along the split axis each rank first learns the exact sums of the rows before its own
- * (an exact exclusive scan of superaccumulators) and the rows of its first block held by
- * earlier ranks (its head). */
+ * whole copy first made the pass read every block back from memory). Along the split
+ * axis each rank first learns the exact sums of the rows before its own (an exact
+ * exclusive scan of superaccumulators) and the rows of its first block held by earlier
+ * ranks (its head). */
 static int cumsum_blocked(const char *fn, ht_array *out, const ht_array *a, int ax,
                           int64_t outer, int64_t n, int64_t inner) {
   const int p = ht_comm_size(), me = ht_comm_rank();
@@ -102,8 +103,8 @@ static int cumsum_blocked(const char *fn, ht_array *out, const ht_array *a, int 
                : 0;
   ht_xacc *start = ht_scratch_alloc(cols * (int64_t)sizeof(ht_xacc), fn);
   int status = start ? 0 : -1;
-  ht_rjob j = {.op = HT_K_SUM, .t = out->dtype, .f64 = true, .in = ht_array_data(from), .O = outer, .R = n,
-               .I = inner};
+  ht_rjob j = {.op = HT_K_SUM, .t = out->dtype, .f64 = true, .in = ht_array_data(from),
+               .O = outer, .R = n, .I = inner};
   if (!status && ht_cpu_reduce_exact(&j, start, NULL))
     status = ht_error("%s: out of memory (scratch of the exact sum)", fn);
   MPI_Datatype xtype;
