@@ -165,10 +165,23 @@ static void fold_run(ht_dtype t, void *p, int64_t ld, int64_t rows, int64_t w, s
   }
 }
 
-/* One work item: columns [i0, i0 + w) of outer index o. */
-static void item(ht_dtype t, char *data, const char *head, int64_t h, const ht_xacc *start,
-                 int64_t o, int64_t n, int64_t inner, int64_t i0, int64_t w, int64_t g0,
-                 scan_scratch *sc) {
+/* Rows [0, rows) of columns [0, w) (row stride ld elements) from in to p. */
+static void load_block(char *p, const char *in, int64_t ld, int64_t rows, int64_t w,
+                       int64_t item) {
+  if (w == ld) {
+    memcpy(p, in, (size_t)(rows * w * item));
+    return;
+  }
+  for (int64_t r = 0; r < rows; r++)
+    memcpy(p + r * ld * item, in + r * ld * item, (size_t)(w * item));
+}
+
+/* One work item: columns [i0, i0 + w) of outer index o; in: the input (NULL: data holds
+ * it already), copied into data a block at a time just before the block is run over, so
+ * that the pass reads it from cache, not from memory again as after a whole copy. */
+static void item(ht_dtype t, char *data, const char *in, const char *head, int64_t h,
+                 const ht_xacc *start, int64_t o, int64_t n, int64_t inner, int64_t i0,
+                 int64_t w, int64_t g0, scan_scratch *sc) {
   const int64_t item = (int64_t)ht_dtype_size(t);
   ht_xacc *x = sc->x;
   double *v = sc->v, *S = sc->S, *E = sc->E;
@@ -197,6 +210,9 @@ static void item(ht_dtype t, char *data, const char *head, int64_t h, const ht_x
     const int64_t rows = (end < n ? end : n) - j;
     if (g % HT_SCAN_BLOCK == 0) /* + 0.0: an exact zero is +0, as the rounding gives */
       for (int64_t l = 0; l < w; l++) v[l] = inx[l] ? ht_xacc_round(&x[l]) : S[l] + 0.0;
+    if (in) /* the block's input, just before its pass reads it */
+      load_block(p + j * inner * item, in + (o * n * inner + i0 + j * inner) * item, inner,
+                 rows, w, item);
     if (j + rows < n && fuse) {
       fold_run(t, p + j * inner * item, inner, rows, w, sc);
     } else {
@@ -207,7 +223,7 @@ static void item(ht_dtype t, char *data, const char *head, int64_t h, const ht_x
   }
 }
 
-int ht_cpu_cumsum_blocked(ht_dtype t, void *data, const void *head, int64_t h,
+int ht_cpu_cumsum_blocked(ht_dtype t, void *data, const void *in, const void *head, int64_t h,
                           const ht_xacc *start, int64_t outer, int64_t n, int64_t inner,
                           int64_t g0) {
   if (outer == 0 || inner == 0 || n == 0) return 0;
@@ -233,7 +249,7 @@ int ht_cpu_cumsum_blocked(ht_dtype t, void *data, const void *head, int64_t h,
       for (int64_t it = 0; it < items; it++) {
         const int64_t o = it / tiles, i0 = it % tiles * cols;
         const int64_t w = inner - i0 < cols ? inner - i0 : cols;
-        item(t, data, head, h, start, o, n, inner, i0, w, g0, &sc);
+        item(t, data, in, head, h, start, o, n, inner, i0, w, g0, &sc);
       }
     } else {
       status = 1;

@@ -83,23 +83,28 @@ static int head_segs(int q, ht_seg *segs, void *ctx) {
   return m;
 }
 
-/* Float cumsum (cpu/scan.h): along the split axis each rank first learns the exact sums
- * of the rows before its own (an exact exclusive scan of superaccumulators) and the rows
- * of its first block held by earlier ranks (its head). */
-static int cumsum_blocked(const char *fn, ht_array *out, int ax, int64_t outer, int64_t n,
-                          int64_t inner) {
+/* Float cumsum (cpu/scan.h) into out, which holds the input already when a is NULL;
+ * else a is C-contiguous in out's dtype and the kernel copies it a block at a time (a
+ * whole copy first made the pass read every block back from memory). Along the split
+ * axis each rank first learns the exact sums of the rows before its own (an exact
+ * exclusive scan of superaccumulators) and the rows of its first block held by earlier
+ * ranks (its head). */
+static int cumsum_blocked(const char *fn, ht_array *out, const ht_array *a, int ax,
+                          int64_t outer, int64_t n, int64_t inner) {
   const int p = ht_comm_size(), me = ht_comm_rank();
   const bool across = ax == out->split && p > 1;
   const int64_t cols = outer * inner, g0 = across ? ht_rank_lo(out->counts, me) : 0;
   void *data = ht_array_data(out);
+  const ht_array *from = a ? a : out;
+  const void *in = a ? ht_array_data(a) : NULL;
   if (!across)
-    return ht_cpu_cumsum_blocked(out->dtype, data, NULL, 0, NULL, outer, n, inner, 0)
+    return ht_cpu_cumsum_blocked(out->dtype, data, in, NULL, 0, NULL, outer, n, inner, 0)
                ? ht_error("%s: out of memory (scratch)", fn)
                : 0;
   ht_xacc *start = ht_scratch_alloc(cols * (int64_t)sizeof(ht_xacc), fn);
   int status = start ? 0 : -1;
-  ht_rjob j = {.op = HT_K_SUM, .t = out->dtype, .f64 = true, .in = data, .O = outer, .R = n,
-               .I = inner};
+  ht_rjob j = {.op = HT_K_SUM, .t = out->dtype, .f64 = true, .in = ht_array_data(from),
+               .O = outer, .R = n, .I = inner};
   if (!status && ht_cpu_reduce_exact(&j, start, NULL))
     status = ht_error("%s: out of memory (scratch of the exact sum)", fn);
   MPI_Datatype xtype;
@@ -121,10 +126,10 @@ static int cumsum_blocked(const char *fn, ht_array *out, int ax, int64_t outer, 
     hshape[ax] = htot;
     head = ht_array_empty_counts(out->dtype, out->ndim, hshape, ax, h, out->device);
     head_ctx c = {out->counts, h};
-    const ht_array *src[1] = {out};
+    const ht_array *src[1] = {from};
     status = ht_comm_agree(head ? 0 : -1) || ht_place(head, ax, src, head_segs, p, &c, fn);
   }
-  if (!status && ht_cpu_cumsum_blocked(out->dtype, data, head ? ht_array_data(head) : NULL,
+  if (!status && ht_cpu_cumsum_blocked(out->dtype, data, in, head ? ht_array_data(head) : NULL,
                                        h[me], start, outer, n, inner, g0))
     status = ht_error("%s: out of memory (scratch)", fn);
   ht_array_free(head);
@@ -150,13 +155,19 @@ static ht_array *scan(const char *fn, bool prod, const ht_array *a, int axis, ht
   apply_fn ap;
   scan_loops(t, &sc, &ap);
   if (!sc) return ht_error("%s: dtype %s is not supported", fn, ht_dtype_name(t)), NULL;
+  int64_t outer = 1, inner = 1, n = a->lshape[ax], item = (int64_t)ht_dtype_size(t);
+  for (int d = 0; d < ax; d++) outer *= a->lshape[d];
+  for (int d = ax + 1; d < a->ndim; d++) inner *= a->lshape[d];
+  /* float cumsum along axis 0 of a matrix reads a contiguous input of its dtype itself */
+  const bool blocked = !prod && (t == HT_FLOAT32 || t == HT_FLOAT64);
+  const bool direct = blocked && a->dtype == t && ht_array_is_contiguous(a) &&
+                      ht_cpu_cumsum_reads_input(n, inner);
   ht_array *out = ht_array_empty_counts(t, a->ndim, a->gshape, a->split, a->counts, a->device);
-  if (!out || ht_copy_into(out, a)) return ht_array_free(out), NULL;
-  int64_t outer = 1, inner = 1, n = out->lshape[ax], item = (int64_t)ht_dtype_size(t);
-  for (int d = 0; d < ax; d++) outer *= out->lshape[d];
-  for (int d = ax + 1; d < out->ndim; d++) inner *= out->lshape[d];
-  if (!prod && (t == HT_FLOAT32 || t == HT_FLOAT64))
-    return cumsum_blocked(fn, out, ax, outer, n, inner) ? ht_array_free(out), NULL : out;
+  if (!out || (!direct && ht_copy_into(out, a))) return ht_array_free(out), NULL;
+  if (blocked) {
+    if (!cumsum_blocked(fn, out, direct ? a : NULL, ax, outer, n, inner)) return out;
+    return ht_array_free(out), NULL;
+  }
   sc(ht_array_data(out), outer, n, inner, prod);
   if (ax != a->split || ht_comm_size() == 1) return out;
   /* every rank's last row is its running total; ranks before mine add up to my offset */

@@ -264,6 +264,43 @@ describe("reproducible cumsum", function()
         check_bounded(got, dt, "split " .. tostring(split))
       end
     end)
+    it("reads a large input a block at a time without writing it; strided and cast inputs, " .. dt, function()
+      -- a C-contiguous input of the result's dtype is read by the kernel itself; the others
+      -- (a transposed view, float32 or float64 data cast by dtype) are copied first
+      local t = bounded()
+      for _, split in ipairs { 0, 1, false } do
+        local x = ht.array(t, { dtype = ht[dt], split = split or nil })
+        local before = x:totable()
+        check_bounded(x:cumsum(0):totable(), dt, "split " .. tostring(split))
+        local after = x:totable()
+        for i = 1, 1100 do
+          for j = 1, 20 do
+            local a, b = before[i][j], after[i][j]
+            assert.is_true(a == b or (a ~= a and b ~= b), string.format("input [%d][%d] kept", i - 1, j - 1))
+          end
+        end
+        local tt = {}
+        for j = 1, 20 do
+          tt[j] = {}
+          for i = 1, 1100 do tt[j][i] = t[i][j] end
+        end
+        local xt = ht.transpose(ht.array(tt, { dtype = ht[dt], split = split and 1 - split or nil }))
+        check_bounded(xt:cumsum(0):totable(), dt, "transposed split " .. tostring(split))
+        local other = dt == "float64" and "float32" or "float64"
+        local c = ht.array(t, { dtype = ht[other], split = split or nil })
+        -- the cast input's bits are those of the cast array's own cumsum
+        local want = c:astype(ht[dt]):cumsum(0):totable()
+        local got = c:cumsum(0, { dtype = ht[dt] })
+        assert.are.equal(ht[dt], got.dtype)
+        got = got:totable()
+        for _, i in ipairs(brows) do
+          for j = 1, 20 do
+            local a, b = want[i + 1][j], got[i + 1][j]
+            assert.is_true(a == b or (a ~= a and b ~= b), string.format("cast [%d][%d]", i, j - 1))
+          end
+        end
+      end
+    end)
     it("the one pass on one rank while the others own no rows, " .. dt, function()
       -- 4400 rows (the 1100 four times) cut to the first 1100: at 2-4 ranks rank 0 owns them all
       local x = ht.array(bounded(3300), { dtype = ht[dt], split = 0 })
