@@ -382,13 +382,14 @@ static int l_save_csv(lua_State *L) {
   const char *path = luaL_checkstring(L, 2);
   int opts = lht_opts(L, 3);
   static const char *const keys[] = {"sep", "header", "header_lines", "decimals", "mode",
-                                     NULL};
+                                     "sync", NULL};
   lht_check_keys(L, opts, fn, keys);
   ht_csv_save_opts o;
   ht_csv_save_opts_init(&o);
   o.sep = opt_sep(L, opts, fn);
   o.decimals = (int)lht_opt_int(L, opts, "decimals", fn, -1);
   o.mode = lht_opt_string(L, opts, "mode", fn, "w");
+  o.sync = lht_opt_bool(L, opts, "sync", 0);
   o.header = lht_opt_string(L, opts, "header", fn, NULL);
   if (lht_opt_field(L, opts, "header_lines")) { /* Heat: a list of lines */
     luaL_checktype(L, -1, LUA_TTABLE);
@@ -423,9 +424,10 @@ static int l_save_npy(lua_State *L) {
   ht_array *x = lht_checkarray(L, 1);
   const char *path = luaL_checkstring(L, 2);
   int opts = lht_opts(L, 3);
-  static const char *const keys[] = {"mode", NULL};
+  static const char *const keys[] = {"mode", "sync", NULL};
   lht_check_keys(L, opts, fn, keys);
-  if (ht_save_npy(x, path, lht_opt_string(L, opts, "mode", fn, "w"))) lht_raise(L);
+  const char *mode = lht_opt_string(L, opts, "mode", fn, "w");
+  if (ht_save_npy(x, path, mode, lht_opt_bool(L, opts, "sync", 0))) lht_raise(L);
   return 0;
 }
 

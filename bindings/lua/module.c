@@ -10,6 +10,8 @@
 
 static int l_rank(lua_State *L) { return lua_pushinteger(L, ht_comm_rank()), 1; }
 static int l_nprocs(lua_State *L) { return lua_pushinteger(L, ht_comm_size()), 1; }
+/* asked on first use of ht.has_gpu (init.lua): the CUDA driver's start is slow */
+static int l_has_gpu(lua_State *L) { return lua_pushboolean(L, ht_device_count() > 0), 1; }
 static int l_barrier(lua_State *L) { return ht_comm_barrier() ? lht_raise(L) : 0; }
 
 /* Writes one string per rank, in rank order (collective). */
@@ -108,6 +110,7 @@ static const luaL_Reg core_fns[] = {{"rank", l_rank},
                                     {"empty_cache", l_empty_cache},
                                     {"_bytes_sent", l_bytes_sent},
                                     {"_fail_alloc", l_fail_alloc},
+                                    {"_has_gpu", l_has_gpu},
                                     {NULL, NULL}};
 
 int luaopen_heat_core(lua_State *L) {
@@ -117,8 +120,6 @@ int luaopen_heat_core(lua_State *L) {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   lua_newtable(L);
   luaL_setfuncs(L, core_fns, 0);
-  lua_pushboolean(L, ht_device_count() > 0);
-  lua_setfield(L, -2, "has_gpu");
 #ifdef HT_HAVE_CUDA
   lua_pushboolean(L, 1);
 #else

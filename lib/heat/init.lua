@@ -44,15 +44,36 @@ local dbg = require "heat.debug"
 core._methods.info = dbg.info
 ht.info = dbg.info
 
-ht.linalg = require "heat.linalg"
-for k, v in pairs(require "heat.linalg_decomp") do ht.linalg[k] = v end
-
-ht.preprocessing = require "heat.preprocessing"
-ht.regression = require "heat.regression"
-ht.decomposition = require "heat.decomposition"
-ht.spatial = require "heat.spatial"
-ht.cluster = require "heat.cluster"
-ht.metrics = require "heat.metrics"
+-- Submodules (and ht.has_gpu, which starts the CUDA driver) load on first use, so a
+-- script pays at start-up only for what it touches (issue 14). ht._load_all() loads
+-- them all (the profiler does, to wrap their functions).
+local lazy = {
+  linalg = function()
+    local linalg = require "heat.linalg"
+    for k, v in pairs(require "heat.linalg_decomp") do linalg[k] = v end
+    return linalg
+  end,
+  preprocessing = "heat.preprocessing",
+  regression = "heat.regression",
+  decomposition = "heat.decomposition",
+  spatial = "heat.spatial",
+  cluster = "heat.cluster",
+  metrics = "heat.metrics",
+  has_gpu = core._has_gpu,
+}
+setmetatable(ht, {
+  __index = function(t, k)
+    local load = lazy[k]
+    if load == nil then return nil end
+    local v
+    if type(load) == "string" then v = require(load) else v = load() end
+    rawset(t, k, v)
+    return v
+  end,
+})
+function ht._load_all()
+  for k in pairs(lazy) do local _ = ht[k] end
+end
 
 -- the profiler: HEATLUA_PROFILE=1 starts it here; the runner reports at exit
 ht.profile = require("heat.profile").init(ht)

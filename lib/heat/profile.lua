@@ -155,6 +155,7 @@ function profile.start(ht)
   ht = ht or ht_table or package.loaded.heat
   if type(ht) ~= "table" then error("ht.profile.start: the heat module is not loaded", 2) end
   ht_table = ht
+  if ht._load_all then ht._load_all() end -- the submodules that load on first use
   local seen = {}
   local methods, mt = core._methods, core._metatable
   seen[methods], seen[mt] = true, true

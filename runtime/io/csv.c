@@ -552,6 +552,7 @@ int ht_save_csv(const ht_array *a, const char *path, const ht_csv_save_opts *o) 
   free(lens);
   ht_io_target t;
   if (ht_io_begin(&t, path, m, true, "save_csv")) return free(text.s), -1;
+  t.sync = o->sync;
   MPI_File fh;
   if (ht_io_open(t.work, MPI_MODE_WRONLY | MPI_MODE_CREATE, &fh, "save_csv")) {
     free(text.s);

@@ -122,6 +122,7 @@ typedef struct ht_csv_save_opts {
   const char *header;       /* written first, a newline added; NULL: none */
   int decimals;             /* -1: shortest text that reads back to the same value */
   const char *mode;         /* "w" replace, "w-"/"x" new only */
+  bool sync;                /* fsync the file and its folder before returning */
 } ht_csv_save_opts;
 
 void ht_csv_save_opts_init(ht_csv_save_opts *o);
@@ -131,7 +132,8 @@ int ht_save_csv(const ht_array *a, const char *path, const ht_csv_save_opts *o);
 /* ---- NumPy .npy (runtime/io/npy.c) ---- */
 /* dtype HT_NDTYPES keeps the file's; split HT_IO_NOSPLIT: replicated. */
 ht_array *ht_load_npy(const char *path, ht_dtype dtype, int split, ht_device dev);
-/* mode "w" replace, "w-"/"x" new only. */
-int ht_save_npy(const ht_array *a, const char *path, const char *mode);
+/* mode "w" replace, "w-"/"x" new only; sync: fsync the file and its folder before
+ * returning (as save_hdf5's sync). */
+int ht_save_npy(const ht_array *a, const char *path, const char *mode, bool sync);
 
 #endif

@@ -277,7 +277,7 @@ static int make_header(const ht_array *a, char *out, size_t size, int64_t *len) 
   return 0;
 }
 
-int ht_save_npy(const ht_array *a, const char *path, const char *mode) {
+int ht_save_npy(const ht_array *a, const char *path, const char *mode, bool sync) {
   ht_save_mode m;
   if (ht_io_parse_mode(mode, false, "save_npy", &m)) return -1;
   if (ht_require_host(a, "save_npy")) return -1;
@@ -289,6 +289,7 @@ int ht_save_npy(const ht_array *a, const char *path, const char *mode) {
   if (make_header(c, header, sizeof header, &hlen)) return ht_array_free(c), -1;
   ht_io_target t;
   if (ht_io_begin(&t, path, m, true, "save_npy")) return ht_array_free(c), -1;
+  t.sync = sync;
   MPI_File fh;
   if (ht_io_open(t.work, MPI_MODE_WRONLY | MPI_MODE_CREATE, &fh, "save_npy")) {
     ht_array_free(c);

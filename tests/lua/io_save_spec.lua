@@ -1,4 +1,4 @@
--- The commit of save_hdf5 (runtime/io/file.c): the option sync = true, replacing a file by
+-- The commit of save_hdf5, save_npy and save_csv (runtime/io/file.c): the option sync = true, replacing a file by
 -- exchanging names (the old file unlinked on a thread of its own when it is large), and
 -- that no temporary or replaced file is left in the folder, at every rank count: 2-row
 -- arrays leave ranks 2 and 3 without rows. Values are exact arange values.
@@ -70,6 +70,49 @@ describe("save_hdf5 sync", function()
       "does not overwrite it")
     T.assert_equal(ht.load_hdf5(f, "x", { dtype = ht.int32, split = 0 }), range(4))
     assert.equal(1, #ht.io.hdf5_info(f).datasets)
+    assert.same({}, hidden())
+  end)
+end)
+
+describe("save_npy and save_csv sync", function()
+  it("accept sync = true and write the whole file", function()
+    -- 2 rows: ranks 2, 3 hold none; rows 3..6 of 7: unbalanced, rank 0 holds none at 2-4 ranks
+    local tail = ht.arange(14, { dtype = ht.float64, split = 0 }):reshape({ 7, 2 })[{ { 3, 7 } }]
+    ht.save_npy(arange(2, 0), path("s.npy"), { sync = true })
+    T.assert_equal(ht.load_npy(path("s.npy"), { split = 0 }), range(2))
+    ht.save_npy(tail, path("t.npy"), { sync = true, mode = "w-" })
+    -- np.arange(14.).reshape(7, 2)[3:7]
+    local want = { { 6, 7 }, { 8, 9 }, { 10, 11 }, { 12, 13 } }
+    T.assert_equal(ht.load_npy(path("t.npy"), { split = 0 }), want)
+    ht.save_csv(tail, path("t.csv"), { sync = true, header = "a,b" })
+    T.assert_equal(ht.load_csv(path("t.csv"), { header_lines = 1, dtype = ht.float64 }), want)
+    ht.save_csv(arange(2, 0), path("s.csv"), { sync = true, mode = "w-" })
+    T.assert_equal(ht.load_csv(path("s.csv"), { dtype = ht.int32 }):reshape({ 2 }), range(2))
+    -- by extension and as methods, with sync = false replacing the file
+    ht.save(arange(5, 0), path("s.npy"), { sync = true })
+    T.assert_equal(ht.load(path("s.npy"), { split = 0 }), range(5))
+    arange(3, 0):save_csv(path("s.csv"), { sync = false })
+    T.assert_equal(ht.load_csv(path("s.csv"), { dtype = ht.int32 }):reshape({ 3 }), range(3))
+    arange(4):save_npy(path("s.npy"), { sync = true })
+    T.assert_equal(ht.load_npy(path("s.npy")), range(4))
+    assert.same({}, hidden())
+  end)
+
+  it("reject unknown options, naming sync among the known ones", function()
+    T.assert_error(function() ht.save_npy(arange(3, 0), path("bad.npy"), { synch = true }) end,
+      "ht.save_npy: unknown option 'synch' (options: mode, sync)")
+    T.assert_error(function() ht.save_csv(arange(3, 0), path("bad.csv"), { fsync = true }) end,
+      "ht.save_csv: unknown option 'fsync' (options: sep, header, header_lines, decimals, " ..
+      "mode, sync)")
+    assert.is_nil(io.open(path("bad.npy"), "rb"))
+    assert.is_nil(io.open(path("bad.csv"), "rb"))
+  end)
+
+  it("keeps the old file whole when a save with sync fails", function()
+    ht.save_npy(arange(4, 0), path("keep.npy"))
+    T.assert_error(function() ht.save_npy(arange(3, 0), path("keep.npy"), { sync = true, mode = "w-" }) end,
+      "does not overwrite it")
+    T.assert_equal(ht.load_npy(path("keep.npy"), { split = 0 }), range(4))
     assert.same({}, hidden())
   end)
 end)

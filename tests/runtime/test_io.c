@@ -311,8 +311,8 @@ START_TEST(test_npy_csv_round_trip) {
   int64_t shape[2] = {11, 3};
   for (int split = -1; split < 2; split++) {
     ht_array *a = ht_test_iota(HT_FLOAT64, 2, shape, split);
-    ck_assert_int_eq(ht_save_npy(a, path("rt.npy"), "w"), 0);
-    ck_assert_int_eq(ht_save_csv(a, path("rt.csv"), &(ht_csv_save_opts){',', "x,y,z", -1, "w"}), 0);
+    ck_assert_int_eq(ht_save_npy(a, path("rt.npy"), "w", false), 0);
+    ck_assert_int_eq(ht_save_csv(a, path("rt.csv"), &(ht_csv_save_opts){',', "x,y,z", -1, "w", split == 0}), 0);
     for (int ls = -1; ls < 2; ls++) {
       ht_array *b = ht_load_npy(path("rt.npy"), HT_NDTYPES, ls < 0 ? HT_IO_NOSPLIT : ls, HT_CPU);
       ck_assert_ptr_nonnull(b);
@@ -378,10 +378,10 @@ START_TEST(test_errors_agree) {
   assert_agreed_error("load_hdf5: cannot open '");
   int64_t shape[1] = {4};
   ht_array *a = ht_test_iota(HT_INT8, 1, shape, 0);
-  ck_assert_int_eq(ht_save_npy(a, path("once.npy"), "w-"), 0);
-  ck_assert_int_eq(ht_save_npy(a, path("once.npy"), "w-"), -1);
+  ck_assert_int_eq(ht_save_npy(a, path("once.npy"), "w-", true), 0);
+  ck_assert_int_eq(ht_save_npy(a, path("once.npy"), "w-", true), -1);
   assert_agreed_error("exists and mode \"w-\" does not overwrite it");
-  ck_assert_int_eq(ht_save_npy(a, path("no/such/dir/x.npy"), "w"), -1);
+  ck_assert_int_eq(ht_save_npy(a, path("no/such/dir/x.npy"), "w", false), -1);
   assert_agreed_error("save_npy: cannot create a file in '");
   ht_array_free(a);
 }
