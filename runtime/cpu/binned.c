@@ -2,6 +2,7 @@
  * range, as in Neal's xsum) and the binned folds that feed it a block at a time (as in
  * ReproBLAS: terms split against 1.5 * 2^k, whose pieces add without rounding). */
 #include "binned.h"
+#include "binned_cols.h"
 #include "binned_fold.h"
 
 #include <math.h>
@@ -342,7 +343,7 @@ static int64_t plain_cols_f32(const float *restrict v, int64_t ld, int64_t rows,
                                          int64_t w, double *restrict hi, double *restrict lo,
                                          unsigned char *restrict bad, uint32_t *restrict mx,
                                          uint32_t *restrict mn) {
-  int64_t l0 = 0, nbad = 0;
+  int64_t l0 = ht_xacc_plain_cols_avx512(v, ld, rows, w, hi, mx, mn), nbad = 0;
 #ifdef HAVE_AVX2_PLAIN
   if (have_avx2())
     for (; l0 + 16 <= w; l0 += 16)

@@ -138,6 +138,33 @@ describe("reproducible prod", function()
       end
     end)
   end
+  -- columns (prod(0)) around the row kernel's 16-row blocks and 8-wide groups
+  -- (cpu/prod_tree.c): 3 rows (ranks with none at 4 ranks), 16, 17, 47, 200, whole and
+  -- sliced from row 5 (unbalanced counts, nodes cut at an unaligned start), split 0, 1, none
+  for _, split in ipairs { 0, 1, false } do
+    it("columns of 9, 17 and 64 (prod(0)), whole and sliced, split=" .. tostring(split), function()
+      for _, shape in ipairs { { 3, 9 }, { 16, 17 }, { 17, 64 }, { 47, 9 }, { 200, 17 } } do
+        local u = near1(3 * shape[1] + shape[2], shape[1] * shape[2])
+        for _, dt in ipairs { "float64", "float32" } do
+          local m = ht.array(u, { dtype = ht[dt] }):reshape(shape)
+          if split then m = m:resplit(split) end
+          for _, from in ipairs { 0, 5 } do
+            if from < shape[1] then
+              local s = from > 0 and m[{ { from, shape[1] } }] or m
+              local rows = s:astype(ht.float64):resplit(nil):totable()
+              local got = s:prod(0):totable()
+              for j = 1, shape[2] do
+                local want = tree(column(rows, j))
+                if dt == "float32" then want = ht.array({ want }, { dtype = ht.float32 }):item() end
+                bits_eq(want, got[j], string.format("%s %dx%d [%d:] col %d", dt, shape[1],
+                  shape[2], from, j - 1))
+              end
+            end
+          end
+        end
+      end
+    end)
+  end
   it("two rows: ranks with no rows take part", function()
     local x = ht.array({ 1.5, -2.25 }, { dtype = ht.float64, split = 0 })
     assert.are.equal(-3.375, x:prod():item())

@@ -1,7 +1,8 @@
 /* runtime/cpu/prod_tree.c: the SIMD kernel (full 1-d nodes and rows of 64, 512, ...
  * factors) gives the generic path's bits and the tree's definition (ref below, written from
  * docs/reliability.md) at every level, pointer offset, row count and thread count, and
- * IEEE specials (signed zeros, inf, NaN, subnormal results, overflow) follow exact maths. */
+ * IEEE specials (signed zeros, inf, NaN, subnormal results, overflow) follow exact maths;
+ * columns (prod along axis 0, the register-blocked row kernel) likewise. */
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -89,6 +90,88 @@ START_TEST(test_kernel_rows_match_generic_and_ref) {
 }
 END_TEST
 
+/* job (O, R, I) over in; columns of node [r0, r0 + 2^lev) of every output into v */
+static void node_cols(ht_dtype t, const void *in, int64_t O, int64_t R, int64_t I, int64_t r0,
+                      int64_t lev, int simd, double *v) {
+  const ht_rjob j = {.op = HT_K_PROD, .t = t, .f64 = true, .in = in, .O = O, .R = R, .I = I};
+  const int was = ht_prod_simd(simd);
+  ht_cpu_prod_node(&j, r0, lev, v);
+  ht_prod_simd(was);
+}
+
+/* column x[o, r0 + ., i] of a job (O, R, I) copied out for ref */
+static double ref_col(const double *x, int64_t R, int64_t I, int64_t o, int64_t i, int64_t r0,
+                      int64_t lev, double *col) {
+  for (int64_t r = 0; r < ((int64_t)1 << lev); r++) col[r] = x[(o * R + r0 + r) * I + i];
+  return ref(col, 0, lev);
+}
+
+/* prod along axis 0 (I > 1, the register-blocked row kernel from 16 rows on): column
+ * counts at the kernel's 8-wide groups and 128-wide tiles, levels 0..9 (below, at and past
+ * one 16-row block, odd block counts of the counter), unaligned first rows (slices along
+ * the split axis), two outputs (an axis before the reduced one) */
+START_TEST(test_kernel_cols_match_generic_and_ref) {
+  const int64_t Is[] = {2, 7, 8, 9, 15, 16, 17, 63, 64, 65, 129, 1000};
+  const int64_t O = 2, R = 515;
+  double *col = malloc(sizeof(double) * 512), *a = malloc(sizeof(double) * 2000),
+         *b = malloc(sizeof(double) * 2000);
+  for (int ii = 0; ii < 12; ii++) {
+    const int64_t I = Is[ii], n = O * R * I;
+    double *x = malloc(sizeof(double) * (size_t)n), *w = malloc(sizeof(double) * (size_t)n);
+    float *f = malloc(sizeof(float) * (size_t)n);
+    near1(x, f, n, 17 + (unsigned)ii);
+    for (int64_t k = 0; k < n; k++) w[k] = f[k];
+    for (int64_t lev = 0; lev <= 9; lev++)
+      for (int64_t r0 = 0; r0 <= 3; r0 += 1 + 2 * (I > 64)) /* 0, 3 (and 1, 2 for narrow) */
+        for (int d = 0; d < 2; d++) {
+          const ht_dtype t = d ? HT_FLOAT32 : HT_FLOAT64;
+          const void *in = d ? (void *)f : (void *)x;
+          node_cols(t, in, O, R, I, r0, lev, 1, a);
+          node_cols(t, in, O, R, I, r0, lev, 0, b);
+          for (int64_t o = 0; o < O; o++)
+            for (int64_t i = 0; i < I; i++) {
+              const double e = ref_col(d ? w : x, R, I, o, i, r0, lev, col);
+              ck_assert_msg(same_bits(a[o * I + i], b[o * I + i]) && same_bits(a[o * I + i], e),
+                            "dtype %d cols I %lld lev %lld r0 %lld [%lld, %lld]: %.17g %.17g %.17g",
+                            (int)t, (long long)I, (long long)lev, (long long)r0, (long long)o,
+                            (long long)i, a[o * I + i], b[o * I + i], e);
+            }
+        }
+    free(x), free(w), free(f);
+  }
+  free(col), free(a), free(b);
+}
+END_TEST
+
+/* specials in columns of 32 rows x 20 columns (two groups and a tail): each column of
+ * ones gets its own special(s), at rows that fall in each of the 16-row blocks */
+START_TEST(test_kernel_cols_specials) {
+  const double inf = INFINITY, big = ldexp(1, 600), tiny = ldexp(1, -600);
+  const int64_t R = 32, I = 20;
+  double x[32 * 20], a[20], b[20];
+  for (int64_t k = 0; k < R * I; k++) x[k] = 1;
+  const int64_t at[] = {0, 5, 15, 16, 31};
+  for (int q = 0; q < 5; q++) {
+    x[at[q] * I + 0] = -0.0;                     /* np.prod: -0.0 */
+    x[at[q] * I + 1] = -inf;                     /* -inf */
+    x[at[q] * I + 2] = NAN;                      /* nan */
+    x[at[q] * I + 3] = inf, x[(at[q] ^ 1) * I + 3] = 0; /* inf * 0: nan */
+    x[at[q] * I + 19] = ldexp(1, -1070);         /* a subnormal factor, 2^-1070 */
+  }
+  for (int64_t r = 0; r < 4; r++) x[r * I + 4] = r < 2 ? big : tiny; /* (2^1200 = inf) * 0: nan */
+  for (int64_t r = 0; r < 32; r++) x[r * I + 9] = r % 2 ? ldexp(1, -40) : -ldexp(1, -40);
+  node_cols(HT_FLOAT64, x, 1, R, I, 0, 5, 1, a);
+  node_cols(HT_FLOAT64, x, 1, R, I, 0, 5, 0, b);
+  for (int64_t i = 0; i < I; i++) ck_assert_msg(same_bits(a[i], b[i]), "column %lld", (long long)i);
+  ck_assert(a[0] == 0 && signbit(a[0]));  /* five -0.0: -0.0 */
+  ck_assert(a[1] == -inf);                /* five -inf: -inf */
+  ck_assert(isnan(a[2]) && isnan(a[3]) && isnan(a[4]));
+  ck_assert(a[9] == 0 && !signbit(a[9])); /* (2^-40)^32 = 2^-1280 underflows; 16 negatives: +0 */
+  ck_assert(a[19] == 0 && !signbit(a[19])); /* (2^-1070)^5 = 0 */
+  ck_assert(a[10] == 1);
+}
+END_TEST
+
 /* 1, 2 and 3 threads (sub-nodes of one node; groups of rows) give one thread's bits */
 START_TEST(test_kernel_threads) {
   const int64_t lev = 16, O = 1100, n = O * 64; /* rows: 1100 x 64; 1-d: the first 2^16 */
@@ -101,6 +184,8 @@ START_TEST(test_kernel_threads) {
   omp_set_num_threads(1);
   node(HT_FLOAT64, x, 1, n, 0, lev, 1, &one);
   node(HT_FLOAT32, f, O, 64, 0, 6, 1, r1);
+  double c1[64], ct[64]; /* prod(0) of 1024 x 64 (the row kernel on sub-nodes when threaded) */
+  node_cols(HT_FLOAT64, x, 1, 1024, 64, 0, 10, 1, c1);
   ck_assert(same_bits(one, ref(x, 0, lev)));
   for (int nt = 2; nt <= 3; nt++) {
     omp_set_num_threads(nt);
@@ -108,6 +193,8 @@ START_TEST(test_kernel_threads) {
     ck_assert_msg(same_bits(one, got), "%d threads: %.17g vs %.17g", nt, got, one);
     node(HT_FLOAT32, f, O, 64, 0, 6, 1, rt);
     ck_assert_msg(memcmp(r1, rt, sizeof(double) * 1100) == 0, "%d threads: rows", nt);
+    node_cols(HT_FLOAT64, x, 1, 1024, 64, 0, 10, 1, ct);
+    ck_assert_msg(memcmp(c1, ct, sizeof c1) == 0, "%d threads: columns", nt);
   }
   omp_set_num_threads(nt0);
   free(x), free(f), free(r1), free(rt);
@@ -173,6 +260,8 @@ static Suite *make_suite(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_kernel_1d_matches_generic_and_ref);
   tcase_add_test(tc, test_kernel_rows_match_generic_and_ref);
+  tcase_add_test(tc, test_kernel_cols_match_generic_and_ref);
+  tcase_add_test(tc, test_kernel_cols_specials);
   tcase_add_test(tc, test_kernel_threads);
   tcase_add_test(tc, test_kernel_specials);
   suite_add_tcase(s, tc);
