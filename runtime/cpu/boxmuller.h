@@ -27,19 +27,17 @@
 #define BM_LOG_P0 3.3333331174e-1f
 #define BM_LN2_HI 0.693359375f      /* 355/512: e * BM_LN2_HI is exact */
 #define BM_LN2_LO -2.12194440e-4f   /* ln 2 - BM_LN2_HI */
-/* sin(pi/2 t) = t S(t^2), cos(pi/2 t) = C(t^2) for |t| <= 1/2: Taylor coefficients of
- * (pi/2)^k / k!, the first omitted term below 2^-30 */
-#define BM_S0 1.5707963267948966f
-#define BM_S1 -0.64596409750624625f
-#define BM_S2 0.079692626246167045f
-#define BM_S3 -0.0046817541353186881f
-#define BM_S4 0.00016044118478735982f
+/* sin(pi/2 t) = t S(t^2), cos(pi/2 t) = C(t^2) for |t| <= 1/2: Cephes' sinf/cosf minimax
+ * polynomials on [-pi/4, pi/4] with x = (pi/2) t folded into the coefficients */
+#define BM_S0 1.5707963705062866f
+#define BM_S1 -0.6459636092185974f
+#define BM_S2 0.0796814113855362f
+#define BM_S3 -0.004604837391525507f
 #define BM_C0 1.0f
-#define BM_C1 -1.2337005501361698f
-#define BM_C2 0.25366950790104802f
-#define BM_C3 -0.020863480763352961f
-#define BM_C4 0.00091926027483942659f
-#define BM_C5 -2.5202042373060605e-5f
+#define BM_C1 -1.2337005138397217f
+#define BM_C2 0.2536693811416626f
+#define BM_C3 -0.020861119031906128f
+#define BM_C4 0.0009056045673787594f
 
 static inline uint32_t bm_bits(float x) { uint32_t b; memcpy(&b, &x, 4); return b; }
 static inline float bm_float(uint32_t b) { float x; memcpy(&x, &b, 4); return x; }
@@ -67,10 +65,9 @@ static inline float bm_logf(float x) {
 static inline void bm_sincos(uint32_t m, float *c, float *s) {
   uint32_t q = (m + (1u << 21)) >> 22; /* 0..4; 4 is quadrant 0 */
   float t = (float)((int32_t)m - (int32_t)(q << 22)) * 0x1p-22f, t2 = t * t;
-  float sp = BM_S4, cp = BM_C5;
-  sp = fmaf(sp, t2, BM_S3), sp = fmaf(sp, t2, BM_S2), sp = fmaf(sp, t2, BM_S1);
-  sp = fmaf(sp, t2, BM_S0);
-  cp = fmaf(cp, t2, BM_C4), cp = fmaf(cp, t2, BM_C3), cp = fmaf(cp, t2, BM_C2);
+  float sp = BM_S3, cp = BM_C4;
+  sp = fmaf(sp, t2, BM_S2), sp = fmaf(sp, t2, BM_S1), sp = fmaf(sp, t2, BM_S0);
+  cp = fmaf(cp, t2, BM_C3), cp = fmaf(cp, t2, BM_C2);
   cp = fmaf(cp, t2, BM_C1), cp = fmaf(cp, t2, BM_C0);
   sp = t * sp;
   float cv = q & 1 ? sp : cp, sv = q & 1 ? cp : sp;
@@ -123,9 +120,7 @@ BM_AVX512 void bm_sincos512(__m512i w, __m512 *c, __m512 *s) {
   __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(m, _mm512_slli_epi32(q, 22))),
                            _mm512_set1_ps(0x1p-22f));
   __m512 t2 = _mm512_mul_ps(t, t);
-  __m512 sp = _mm512_set1_ps(BM_S4), cp = _mm512_set1_ps(BM_C5);
-  sp = _mm512_fmadd_ps(sp, t2, _mm512_set1_ps(BM_S3));
-  cp = _mm512_fmadd_ps(cp, t2, _mm512_set1_ps(BM_C4));
+  __m512 sp = _mm512_set1_ps(BM_S3), cp = _mm512_set1_ps(BM_C4);
   sp = _mm512_fmadd_ps(sp, t2, _mm512_set1_ps(BM_S2));
   cp = _mm512_fmadd_ps(cp, t2, _mm512_set1_ps(BM_C3));
   sp = _mm512_fmadd_ps(sp, t2, _mm512_set1_ps(BM_S1));
