@@ -15,29 +15,20 @@
 #include <stdint.h>
 #include <string.h>
 
-/* log(1 + f) = f - f^2/2 + f^3 P(f) on [sqrt(1/2) - 1, sqrt(2) - 1] (Cephes' logf) */
-#define BM_LOG_P8 7.0376836292e-2f
-#define BM_LOG_P7 -1.1514610310e-1f
-#define BM_LOG_P6 1.1676998740e-1f
-#define BM_LOG_P5 -1.2420140846e-1f
-#define BM_LOG_P4 1.4249322787e-1f
-#define BM_LOG_P3 -1.6668057665e-1f
-#define BM_LOG_P2 2.0000714765e-1f
-#define BM_LOG_P1 -2.4999993993e-1f
-#define BM_LOG_P0 3.3333331174e-1f
+/* log(1 + f) = f - f^2/2 + f^3 P(f) on [sqrt(1/2) - 1, sqrt(2) - 1] (Cephes' logf), P's
+ * coefficients from the highest power down */
+static const float bm_log_p[9] = {7.0376836292e-2f, -1.1514610310e-1f, 1.1676998740e-1f,
+                                  -1.2420140846e-1f, 1.4249322787e-1f, -1.6668057665e-1f,
+                                  2.0000714765e-1f, -2.4999993993e-1f, 3.3333331174e-1f};
 #define BM_LN2_HI 0.693359375f      /* 355/512: e * BM_LN2_HI is exact */
 #define BM_LN2_LO -2.12194440e-4f   /* ln 2 - BM_LN2_HI */
 /* sin(pi/2 t) = t S(t^2), cos(pi/2 t) = C(t^2) for |t| <= 1/2: Cephes' sinf/cosf minimax
- * polynomials on [-pi/4, pi/4] with x = (pi/2) t folded into the coefficients */
-#define BM_S0 1.5707963705062866f
-#define BM_S1 -0.6459636092185974f
-#define BM_S2 0.0796814113855362f
-#define BM_S3 -0.004604837391525507f
-#define BM_C0 1.0f
-#define BM_C1 -1.2337005138397217f
-#define BM_C2 0.2536693811416626f
-#define BM_C3 -0.020861119031906128f
-#define BM_C4 0.0009056045673787594f
+ * polynomials on [-pi/4, pi/4] with x = (pi/2) t folded into the coefficients, highest
+ * power first */
+static const float bm_sin_s[4] = {-0.004604837391525507f, 0.0796814113855362f,
+                                  -0.6459636092185974f, 1.5707963705062866f};
+static const float bm_cos_c[5] = {0.0009056045673787594f, -0.020861119031906128f,
+                                  0.2536693811416626f, -1.2337005138397217f, 1.0f};
 
 static inline uint32_t bm_bits(float x) { uint32_t b; memcpy(&b, &x, 4); return b; }
 static inline float bm_float(uint32_t b) { float x; memcpy(&x, &b, 4); return x; }
@@ -50,10 +41,8 @@ static inline float bm_logf(float x) {
   uint32_t ix = bm_bits(x) + (0x3f800000u - 0x3f3504f3u);
   float e = (float)((int32_t)(ix >> 23) - 0x7f);
   float f = bm_float((ix & 0x007fffffu) + 0x3f3504f3u) - 1.0f;
-  float z = f * f, p = BM_LOG_P8;
-  p = fmaf(p, f, BM_LOG_P7), p = fmaf(p, f, BM_LOG_P6), p = fmaf(p, f, BM_LOG_P5);
-  p = fmaf(p, f, BM_LOG_P4), p = fmaf(p, f, BM_LOG_P3), p = fmaf(p, f, BM_LOG_P2);
-  p = fmaf(p, f, BM_LOG_P1), p = fmaf(p, f, BM_LOG_P0);
+  float z = f * f, p = bm_log_p[0];
+  for (int k = 1; k < 9; k++) p = fmaf(p, f, bm_log_p[k]);
   float y = f * z * p;
   y = fmaf(e, BM_LN2_LO, y);
   y = fmaf(-0.5f, z, y);
@@ -65,10 +54,9 @@ static inline float bm_logf(float x) {
 static inline void bm_sincos(uint32_t m, float *c, float *s) {
   uint32_t q = (m + (1u << 21)) >> 22; /* 0..4; 4 is quadrant 0 */
   float t = (float)((int32_t)m - (int32_t)(q << 22)) * 0x1p-22f, t2 = t * t;
-  float sp = BM_S3, cp = BM_C4;
-  sp = fmaf(sp, t2, BM_S2), sp = fmaf(sp, t2, BM_S1), sp = fmaf(sp, t2, BM_S0);
-  cp = fmaf(cp, t2, BM_C3), cp = fmaf(cp, t2, BM_C2);
-  cp = fmaf(cp, t2, BM_C1), cp = fmaf(cp, t2, BM_C0);
+  float sp = bm_sin_s[0], cp = bm_cos_c[0];
+  for (int k = 1; k < 4; k++) sp = fmaf(sp, t2, bm_sin_s[k]);
+  for (int k = 1; k < 5; k++) cp = fmaf(cp, t2, bm_cos_c[k]);
   sp = t * sp;
   float cv = q & 1 ? sp : cp, sv = q & 1 ? cp : sp;
   *c = bm_float(bm_bits(cv) ^ (((q + 1) >> 1 & 1) << 31)); /* q 1, 2: -cos */
@@ -97,15 +85,8 @@ BM_AVX512 __m512 bm_rad512(__m512i w, __m512 sd) {
       _mm512_castsi512_ps(_mm512_add_epi32(_mm512_and_si512(ix, _mm512_set1_epi32(0x007fffff)),
                                            _mm512_set1_epi32(0x3f3504f3))),
       _mm512_set1_ps(1.0f));
-  __m512 z = _mm512_mul_ps(f, f), p = _mm512_set1_ps(BM_LOG_P8);
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(BM_LOG_P7));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(BM_LOG_P6));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(BM_LOG_P5));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(BM_LOG_P4));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(BM_LOG_P3));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(BM_LOG_P2));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(BM_LOG_P1));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(BM_LOG_P0));
+  __m512 z = _mm512_mul_ps(f, f), p = _mm512_set1_ps(bm_log_p[0]);
+  for (int k = 1; k < 9; k++) p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(bm_log_p[k]));
   __m512 y = _mm512_mul_ps(_mm512_mul_ps(f, z), p);
   y = _mm512_fmadd_ps(e, _mm512_set1_ps(BM_LN2_LO), y);
   y = _mm512_fmadd_ps(_mm512_set1_ps(-0.5f), z, y);
@@ -120,14 +101,11 @@ BM_AVX512 void bm_sincos512(__m512i w, __m512 *c, __m512 *s) {
   __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(m, _mm512_slli_epi32(q, 22))),
                            _mm512_set1_ps(0x1p-22f));
   __m512 t2 = _mm512_mul_ps(t, t);
-  __m512 sp = _mm512_set1_ps(BM_S3), cp = _mm512_set1_ps(BM_C4);
-  sp = _mm512_fmadd_ps(sp, t2, _mm512_set1_ps(BM_S2));
-  cp = _mm512_fmadd_ps(cp, t2, _mm512_set1_ps(BM_C3));
-  sp = _mm512_fmadd_ps(sp, t2, _mm512_set1_ps(BM_S1));
-  cp = _mm512_fmadd_ps(cp, t2, _mm512_set1_ps(BM_C2));
-  sp = _mm512_fmadd_ps(sp, t2, _mm512_set1_ps(BM_S0));
-  cp = _mm512_fmadd_ps(cp, t2, _mm512_set1_ps(BM_C1));
-  cp = _mm512_fmadd_ps(cp, t2, _mm512_set1_ps(BM_C0));
+  __m512 sp = _mm512_set1_ps(bm_sin_s[0]), cp = _mm512_set1_ps(bm_cos_c[0]);
+  for (int k = 1; k < 5; k++) { /* the two chains interleaved */
+    if (k < 4) sp = _mm512_fmadd_ps(sp, t2, _mm512_set1_ps(bm_sin_s[k]));
+    cp = _mm512_fmadd_ps(cp, t2, _mm512_set1_ps(bm_cos_c[k]));
+  }
   sp = _mm512_mul_ps(t, sp);
   __mmask16 odd = _mm512_test_epi32_mask(q, _mm512_set1_epi32(1));
   __m512i cv = _mm512_castps_si512(_mm512_mask_blend_ps(odd, cp, sp));
