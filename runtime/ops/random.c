@@ -7,11 +7,13 @@
  * w0..w3. Element i (C-order global index) lives in block i / per_block:
  *   uniform f32: 4 per block, w[i%4] >> 8 scaled by 2^-24;
  *   uniform f64: 2 per block, the top 52 bits of (w[2j+1] << 32 | w[2j]), j = i%2;
- *   normal f32: 4 per block, Box-Muller on (w0, w1) -> elements 0, 1 and (w2, w3) -> 2, 3;
+ *   normal f32: 4 per block, Box-Muller on (w0, w1) -> elements 0, 1 and (w2, w3) -> 2, 3,
+ *     with cpu/boxmuller.h's log and sincos (exact operation sequences, since 2026-11-30);
  *   normal f64: 2 per block, Box-Muller on 53-bit uniforms from (w0, w1) and (w2, w3);
  *   randint: 2 per block, low + ((w[2j+1] << 32 | w[2j]) * (high - low)) >> 64.
- * The uniforms and integers are exact; the normals go through glibc's vector log, sin and
- * cos (libmvec, within 4 ulp), so a twin matches them to a few ulp, not bit for bit. */
+ * The uniforms, integers and float32 normals are exact (a twin repeating the operations
+ * gets the same bits); float64 normals go through glibc's vector log, sin and cos
+ * (libmvec, within 4 ulp), so a twin matches them to a few ulp, not bit for bit. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 
 #include "blockfill.h"
 #include "ops.h"
+#include "../cpu/boxmuller.h"
 #include "../cpu/vecmath.h"
 
 /* The runtime's seed until ht_random_seed is called: fixed, so C programs are repeatable
@@ -72,9 +75,9 @@ static int env_on(const char *name) {
 
 /* ---- vectorised Philox and Box-Muller ---- */
 
-/* Box-Muller calls logf/sinf/cosf (log/sin/cos) through libmvec (cpu/vecmath.h): within
- * 4 ulp; the normals' bits may differ between machines of different vector widths, never
- * between ranks, splits or threads of one run. */
+/* float64 Box-Muller calls log/sin/cos through libmvec (cpu/vecmath.h): within 4 ulp; its
+ * bits may differ between machines of different vector widths, never between ranks,
+ * splits or threads of one run. float32's own math (cpu/boxmuller.h) is the same anywhere. */
 
 /* Philox4x32-10 — Random123's philox4x32 with counter {b lo, b hi, call lo, call hi} and
  * key {seed lo, seed hi} — G blocks at a time, one per 32-bit lane. A round's 32x32->64-bit
@@ -245,7 +248,8 @@ HT_VEC_CLONES static void uniform_f64_blocks(const gen_ctx *c, uint64_t b0, int6
 }
 
 /* Box-Muller: a pair (u1 in (0, 1], u2 in [0, 1)) gives two normals. float32 takes its
- * uniforms from single words (u1 >= 2^-32 bounds |z| by 6.66): 4 values per block. */
+ * uniforms from single words (u1 >= 2^-32 bounds |z| by 6.66): 4 values per block, through
+ * cpu/boxmuller.h's own log and sincos, so the fused kernel's bits are these. */
 HT_VEC_CLONES static void normal_f32_blocks(const gen_ctx *c, uint64_t b0, int64_t nb,
                                             void *tile) {
   philox4x32_key_t key = c->key;
@@ -254,28 +258,10 @@ HT_VEC_CLONES static void normal_f32_blocks(const gen_ctx *c, uint64_t b0, int64
   for (int64_t g = 0; g < nb; g += G, t += 4 * G) {
     uint32_t w[4][G];
     c->philox(key, call, b0 + (uint64_t)g, w);
-    /* sin and cos in loops of their own: in one, GCC fuses them into a scalar sincosf */
-    float rad[2][G], theta[2][G], zc[2][G], zs[2][G];
-    for (int p = 0; p < 2; p++) {
-#pragma omp simd
-      for (int l = 0; l < G; l++) {
-        float u1 = ((float)w[2 * p][l] + 1.0f) * 0x1p-32f;
-        theta[p][l] = (float)TWO_PI * ((float)(w[2 * p + 1][l] >> 8) * 0x1p-24f);
-        rad[p][l] = sd * sqrtf(-2.0f * logf(u1));
-      }
-    }
-    for (int p = 0; p < 2; p++) {
-#pragma omp simd
-      for (int l = 0; l < G; l++) zc[p][l] = mean + rad[p][l] * cosf(theta[p][l]);
-    }
-    for (int p = 0; p < 2; p++) {
-#pragma omp simd
-      for (int l = 0; l < G; l++) zs[p][l] = mean + rad[p][l] * sinf(theta[p][l]);
-    }
 #pragma omp simd
     for (int l = 0; l < G; l++) {
-      t[4 * l] = zc[0][l], t[4 * l + 1] = zs[0][l];
-      t[4 * l + 2] = zc[1][l], t[4 * l + 3] = zs[1][l];
+      bm_pair(w[0][l], w[1][l], mean, sd, &t[4 * l], &t[4 * l + 1]);
+      bm_pair(w[2][l], w[3][l], mean, sd, &t[4 * l + 2], &t[4 * l + 3]);
     }
   }
 }
@@ -436,32 +422,16 @@ AVX512 static void uniform_f64_avx512(const gen_ctx *c, uint64_t b0, int64_t nb,
   });
 }
 
-#ifdef HT_HAVE_LIBMVEC
-/* libmvec's AVX-512 variants, the ones GCC calls from the clones' simd loops */
-__m512 _ZGVeN16v_logf(__m512);
-__m512 _ZGVeN16v_sinf(__m512);
-__m512 _ZGVeN16v_cosf(__m512);
-
-/* ng groups' normals: the math calls of all pairs one after another, so their latencies
- * (and vsqrtps's) overlap instead of chaining through each group's pair. */
+/* ng groups' normals: each step over all pairs before the next, so the latencies of the
+ * polynomials and vsqrtps overlap instead of chaining through one pair. */
 AVX512_INLINE void normal_f32_groups(const philox512_keys *k, uint64_t b, int ng, __m512 mean,
                                      __m512 sd, float *out) {
   __m512i x[2][4];
-  __m512 u1[4], th[4], rad[4], cs[4], sn[4];
+  __m512 rad[4], cs[4], sn[4];
   philox512(k, b, ng, x);
-  for (int i = 0; i < 2 * ng; i++) { /* pair i: words (2p, 2p + 1) of group q */
-    __m512i w0 = x[i / 2][2 * (i % 2)], w1 = x[i / 2][2 * (i % 2) + 1];
-    u1[i] = _mm512_mul_ps(_mm512_add_ps(_mm512_cvtepu32_ps(w0), _mm512_set1_ps(1.0f)),
-                          _mm512_set1_ps(0x1p-32f));
-    th[i] = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(w1, 8)),
-                                        _mm512_set1_ps(0x1p-24f)),
-                          _mm512_set1_ps((float)TWO_PI));
-  }
-  for (int i = 0; i < 2 * ng; i++) rad[i] = _ZGVeN16v_logf(u1[i]);
-  for (int i = 0; i < 2 * ng; i++)
-    rad[i] = _mm512_mul_ps(_mm512_sqrt_ps(_mm512_mul_ps(rad[i], _mm512_set1_ps(-2.0f))), sd);
-  for (int i = 0; i < 2 * ng; i++) cs[i] = _ZGVeN16v_cosf(th[i]);
-  for (int i = 0; i < 2 * ng; i++) sn[i] = _ZGVeN16v_sinf(th[i]);
+  for (int i = 0; i < 2 * ng; i++) /* pair i: words (2p, 2p + 1) of group q */
+    rad[i] = bm_rad512(x[i / 2][2 * (i % 2)], sd);
+  for (int i = 0; i < 2 * ng; i++) bm_sincos512(x[i / 2][2 * (i % 2) + 1], &cs[i], &sn[i]);
   for (int q = 0; q < ng; q++) /* values 4l + 2p (cos) and 4l + 2p + 1 (sin) of block l */
     store_interleaved(out + 64 * q,
                       _mm512_castps_si512(_mm512_fmadd_ps(rad[2 * q], cs[2 * q], mean)),
@@ -481,9 +451,6 @@ AVX512 static void normal_f32_avx512(const gen_ctx *c, uint64_t b0, int64_t nb, 
   for (; g < nb; g += 16, out += 64) normal_f32_groups(&keys, b0 + (uint64_t)g, 1, mean, sd, out);
 }
 #define NORMAL_F32_FUSED normal_f32_avx512
-#else
-#define NORMAL_F32_FUSED NULL
-#endif
 #define UNIFORM_F32_FUSED uniform_f32_avx512
 #define UNIFORM_F64_FUSED uniform_f64_avx512
 

@@ -162,6 +162,70 @@ describe("ht.random values", function()
     end
   end)
 
+  -- Since 2026-11-30 float32 normals use runtime/cpu/boxmuller.h's own log and sincos (the
+  -- stream's words and pairing are unchanged; values moved by a few ulp from libmvec's).
+  -- Pinned values: the scalar reference, bm_pair of Random123's philox4x32 words for seed
+  -- 42, call 0, blocks 0 and 1 (printed with %.9g by a C program calling both); equal at
+  -- every rank count and split, so the stream does not depend on either.
+  it("float32 randn's first values are the scalar reference's", function()
+    local ref = { -0.97018975, 0.194019035, -1.23562026, 1.92392731,
+                  -0.0731814876, 0.139137581, -1.10666502, 0.326683372 }
+    local want = flat(ht.array(ref, {dtype = "float32"}):totable()) -- rounded to float32
+    for _, o in ipairs { {}, {split = 0} } do
+      ht.random.seed(42)
+      assert.are.same(want, flat(ht.random.randn(8, o):totable()))
+    end
+    for _, split in ipairs { 0, 1, false } do -- 2 rows: ranks 2 and 3 own none with split 0
+      ht.random.seed(42)
+      local o = split and {split = split} or {}
+      assert.are.same(want, flat(ht.random.randn(2, 4, o):totable()))
+    end
+    ht.random.seed(42) -- normal(mean, std) is mean + std * the same draws, one fma each
+    local v = flat(ht.random.normal(3, 2, 8, {split = 0}):totable())
+    for i = 1, 8 do assert.is_true(math.abs(v[i] - (3 + 2 * want[i])) < 1e-6, "normal " .. i) end
+  end)
+
+  -- Phi(x) = erfc(-x / sqrt 2) / 2, erfc by Numerical Recipes' erfcc (relative error < 1.2e-7)
+  local function phi(x)
+    local z = math.abs(x) / math.sqrt(2)
+    local t = 1 / (1 + 0.5 * z)
+    local r = t * math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+      + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
+      + t * (-0.82215223 + t * 0.17087277)))))))))
+    return x >= 0 and 1 - r / 2 or r / 2
+  end
+
+  it("float32 randn: 1e6 draws pass moment, Kolmogorov-Smirnov and tail checks", function()
+    local N = 1000000
+    ht.random.seed(2026)
+    local x = ht.random.randn(N, {split = 0})
+    local v = flat(ht.sort(x):totable())
+    local s, s2, big, tail3, tail4 = 0, 0, 0, 0, 0
+    for i = 1, N do
+      local z = v[i]
+      assert(z == z and math.abs(z) <= 6.67, "draw " .. i .. " is " .. z) -- |z| <= sqrt(-2 ln 2^-32)
+      s, s2 = s + z, s2 + z * z
+      if math.abs(z) > 3 then tail3 = tail3 + 1 end
+      if math.abs(z) > 4 then tail4 = tail4 + 1 end
+    end
+    local m = s / N
+    local var = s2 / N - m * m
+    -- 5 sigma: the mean's sigma is 1/sqrt(N), the variance's sqrt(2/N)
+    assert.is_true(math.abs(m) < 5 / math.sqrt(N), "mean " .. m)
+    assert.is_true(math.abs(var - 1) < 5 * math.sqrt(2 / N), "variance " .. var)
+    -- KS statistic against Phi; 0.1% critical value scipy.stats.kstwobign.isf(0.001) = 1.94947
+    local d = 0
+    for i = 1, N do
+      local f = phi(v[i])
+      d = math.max(d, i / N - f, f - (i - 1) / N)
+    end
+    assert.is_true(d < 1.94947 / math.sqrt(N), "KS statistic " .. d)
+    -- P(|z| > 3) = 2 * scipy.stats.norm.sf(3) = 0.0026998, P(|z| > 4) = 6.3342e-05: 5 binomial sigma
+    local p3, p4 = 0.0026997960632601866, 6.334248366623973e-05
+    assert.is_true(math.abs(tail3 - N * p3) < 5 * math.sqrt(N * p3), "beyond 3 sigma " .. tail3)
+    assert.is_true(math.abs(tail4 - N * p4) < 5 * math.sqrt(N * p4), "beyond 4 sigma " .. tail4)
+  end)
+
   it("normal and uniform scale and shift", function()
     ht.random.seed(13)
     local m, s = mean_std(ht.random.normal(5, 0.5, n, {split = 0}))

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check_mpi.h"
+#include "cpu/boxmuller.h"
 #include "ops.h"
 
 typedef ht_array *(*gen_fn)(int ndim, const int64_t *shape, int split, ht_dtype t);
@@ -91,19 +92,18 @@ static ht_array *gen_unit(int ndim, const int64_t *shape, int split, ht_dtype t)
   return ht_random_uniform(t, ndim, shape, split, HT_CPU, 0.0, 1.0);
 }
 
-/* Bit-for-bit equality, except for normals in a sanitizer build: there the block loops call
- * scalar libm (instrumentation keeps GCC from vectorising them through libmvec, as Release
- * does), while the fused kernels always call libmvec, and the two differ in the last bits
- * (docs/reliability.md: randn is reproducible within one build). A permuted lane or a wrong
- * clamp moves values far more than the 1e-5 / 1e-12 relative allowed then. */
+/* Bit-for-bit equality, except for float64 normals in a sanitizer build: there the block
+ * loops call scalar libm (instrumentation keeps GCC from vectorising them through libmvec,
+ * as Release does), whose last bits differ (docs/reliability.md). float32 normals use
+ * cpu/boxmuller.h's exact operations and must match everywhere. A permuted lane or a wrong
+ * clamp moves values far more than the 1e-12 relative allowed then. */
 static bool same_values(const void *a, const void *b, int64_t n, ht_dtype t, bool normal) {
   const size_t bytes = (size_t)n * ht_dtype_size(t);
 #if defined(__SANITIZE_ADDRESS__)
-  if (normal) {
-    const double tol = t == HT_FLOAT32 ? 1e-5 : 1e-12;
+  if (normal && t == HT_FLOAT64) {
+    const double tol = 1e-12;
     for (int64_t k = 0; k < n; k++) {
-      double x = t == HT_FLOAT32 ? ((const float *)a)[k] : ((const double *)a)[k];
-      double y = t == HT_FLOAT32 ? ((const float *)b)[k] : ((const double *)b)[k];
+      double x = ((const double *)a)[k], y = ((const double *)b)[k];
       if (!(fabs(x - y) <= tol * fmax(1.0, fabs(x)))) return false;
     }
     return true;
@@ -137,6 +137,50 @@ START_TEST(fused_kernels_equal_block_loops) {
                         (long long)shapes[si][0], (long long)shapes[si][1], split);
           free(loop), free(fused);
         }
+}
+END_TEST
+
+/* |got - ref| in units of the last place of float32 at ref (ref = m 2^e, m in [1/2, 1)). */
+static double ulps32(float got, long double ref) {
+  if (ref == 0) return got == 0 ? 0 : 1e30;
+  int e;
+  frexpl(ref, &e);
+  return (double)(fabsl((long double)got - ref) / ldexpl(1.0L, e - 24));
+}
+
+/* float32 Box-Muller's own math (cpu/boxmuller.h) against long double logl/cosl/sinl:
+ * measured maxima log 0.82 ulp, cos and sin 1.68 ulp (all 2^24 angles), the pair 3.2 ulp. */
+START_TEST(boxmuller_math_within_ulps) {
+  const long double two_pi = 6.283185307179586476925286766559005768L;
+  double worst[3] = {0, 0, 0};
+  for (uint64_t w = 0; w < (UINT64_C(1) << 32); w += 9973) {
+    float u = bm_u1((uint32_t)w);
+    worst[0] = fmax(worst[0], ulps32(bm_logf(u), logl(u)));
+  }
+  ck_assert_float_eq(bm_logf(bm_u1(UINT32_MAX)), 0.0f); /* u1 = 1 */
+  ck_assert_float_eq(bm_u1(0), 0x1p-32f);
+  /* every 61st angle and all within 2^12 of a multiple of a quarter turn */
+  for (uint32_t m = 0; m < (1u << 24); m += (m + 4096) % (1u << 22) < 8192 ? 1 : 61) {
+    float c, s;
+    bm_sincos(m, &c, &s);
+    if (m % (1u << 22) == 0) { /* exactly 0 and +-1 */
+      const float cq[4] = {1, 0, -1, 0}, sq[4] = {0, 1, 0, -1};
+      ck_assert_msg(c == cq[m >> 22] && s == sq[m >> 22], "quarter turn %u: %g %g", m, c, s);
+      continue;
+    }
+    long double th = two_pi * m / 16777216.0L;
+    worst[1] = fmax(worst[1], fmax(ulps32(c, cosl(th)), ulps32(s, sinl(th))));
+  }
+  for (uint64_t k = 0; k < 400000; k++) { /* the pair: arbitrary words by a Weyl sequence */
+    uint32_t w0 = (uint32_t)(k * 0x9E3779B97F4A7C15u >> 32), w1 = (uint32_t)(k * 0xD1B54A32D192ED03u >> 32);
+    float zc, zs;
+    bm_pair(w0, w1, 0.0f, 1.0f, &zc, &zs);
+    long double r = sqrtl(-2 * logl(bm_u1(w0))), th = two_pi * (w1 >> 8) / 16777216.0L;
+    if ((w1 >> 8) % (1u << 22) == 0) continue; /* checked above */
+    worst[2] = fmax(worst[2], fmax(ulps32(zc, r * cosl(th)), ulps32(zs, r * sinl(th))));
+  }
+  ck_assert_msg(worst[0] <= 1 && worst[1] <= 2 && worst[2] <= 4,
+                "ulps: log %.3f, sincos %.3f, pair %.3f", worst[0], worst[1], worst[2]);
 }
 END_TEST
 
@@ -205,6 +249,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, normal_and_randint_same_for_every_split);
   tcase_add_test(tc, same_for_any_thread_count);
   tcase_add_test(tc, fused_kernels_equal_block_loops);
+  tcase_add_test(tc, boxmuller_math_within_ulps);
   tcase_add_test(tc, calls_advance_and_seed_restarts);
   tcase_add_test(tc, ranges_hold);
   tcase_add_test(tc, bad_arguments);
