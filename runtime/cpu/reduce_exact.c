@@ -11,6 +11,7 @@ static int omp_get_thread_num(void) { return 0; }
 #endif
 
 #include "binned.h"
+#include "binned_rows.h"
 #include "reduce.h"
 
 enum {
@@ -193,6 +194,30 @@ static void plain_item(const ht_rjob *j, wsp *ws, int64_t it, ht_xacc *xacc, dou
   }
 }
 
+/* Short float64 rows (sums, squared deviations) and float32 squared deviations (I == 1,
+ * one block per row) go eight rows at a time through the AVX-512 row kernel
+ * (cpu/binned_rows.c); a row it cannot hold in one fold takes exact_row. */
+static bool kernel_rows(const ht_rjob *j) {
+  const bool sq = j->op == HT_K_SQDEV;
+  return j->I == 1 && (j->t == HT_FLOAT64 || (j->t == HT_FLOAT32 && sq)) &&
+         j->R <= (sq ? 1024 : HT_XACC_BLOCK) && ht_xacc_rows_simd(-1) > 0;
+}
+
+/* Rows it * COLS .. (it + 1) * COLS (kernel_rows): added to xacc when given, else into out. */
+static void kernel_item(const ht_rjob *j, wsp *ws, int64_t it, ht_xacc *xacc, double *out) {
+  const int64_t o0 = it * COLS, nb = j->O - o0 < COLS ? j->O - o0 : COLS;
+  const bool sq = j->op == HT_K_SQDEV;
+  const char *v = (const char *)j->in + o0 * j->R * (int64_t)ht_dtype_size(j->t);
+  ht_xacc_rows_avx512(v, j->t == HT_FLOAT32, sq ? j->center + o0 : NULL, j->R, nb, ws->hi,
+                      ws->lo, ws->bad);
+  for (int64_t k = 0; k < nb; k++) {
+    if (ws->bad[k]) exact_row(j, ws, o0 + k, 0, j->R, xacc ? &xacc[o0 + k] : NULL,
+                              out ? &out[o0 + k] : NULL);
+    else if (xacc) ht_xacc_add(&xacc[o0 + k], ws->hi[k]), ht_xacc_add(&xacc[o0 + k], ws->lo[k]);
+    else out[o0 + k] = ws->hi[k] + ws->lo[k]; /* hi + lo is exact: rounded once */
+  }
+}
+
 static int threads_for(int64_t elements) {
 #ifdef _OPENMP
   if (omp_in_parallel()) return 1;
@@ -215,7 +240,7 @@ int ht_cpu_reduce_exact(const ht_rjob *j, ht_xacc *xacc, double *out) {
     return 0;
   }
   const int64_t items = I == 1 ? O : O * ((I + COLS - 1) / COLS);
-  const bool plain = plain_rows(j);
+  const bool plain = plain_rows(j), rows = !plain && kernel_rows(j);
   int nt = threads_for(O * R * I);
   int status = 0;
   if (nt == 1 || items >= nt) {
@@ -226,6 +251,9 @@ int ht_cpu_reduce_exact(const ht_rjob *j, ht_xacc *xacc, double *out) {
       if (ok && plain) {
 #pragma omp for schedule(static)
         for (int64_t it = 0; it < (O + COLS - 1) / COLS; it++) plain_item(j, &ws, it, xacc, out);
+      } else if (ok && rows) {
+#pragma omp for schedule(static)
+        for (int64_t it = 0; it < (O + COLS - 1) / COLS; it++) kernel_item(j, &ws, it, xacc, out);
       } else if (ok) {
 #pragma omp for schedule(static)
         for (int64_t it = 0; it < items; it++) exact_item(j, &ws, it, 0, R, xacc, out);
