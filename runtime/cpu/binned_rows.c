@@ -165,9 +165,10 @@ K void tile(const void *v, bool f32, bool sq, const double *cs, int64_t n, int64
   for (int k = 0; k < 8; k++) p[k] = (const char *)v + (r0 + (k < nr ? k : nr - 1)) * n * item;
   const __mmask8 rm = (__mmask8)((1u << nr) - 1);
   const __m512d c = sq ? _mm512_maskz_loadu_pd(rm, cs + r0) : _mm512_setzero_pd();
+  if (sq) _mm_prefetch((const char *)(cs + r0) + 512, _MM_HINT_T0); /* 8 tiles on */
   const int h = headroom(n), range = fold1_range(h);
   const int m0 = n < 8 ? (int)n : 8;
-  const char *nx = (const char *)v + (r0 + 8) * n * item; /* prefetched: may lie past the end */
+  const char *nx = (const char *)v + (r0 + 16) * n * item; /* prefetched: may lie past the end */
   __m512d x0[8];
   block(p, nx, f32, sq, _mm512_permutexvar_pd(IA, c), _mm512_permutexvar_pd(IB, c), 0, m0, x0);
   __m512i ga = _mm512_setzero_si512(), gb = ga;
