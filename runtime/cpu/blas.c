@@ -58,8 +58,7 @@ int ht_blas_gemm(ht_dtype t, bool transa, bool transb, int64_t m, int64_t n, int
   const size_t sz = t == HT_FLOAT32 ? 4 : 8;
   const int64_t mt = (m + GEMM_TM - 1) / GEMM_TM, nt = (n + GEMM_TN - 1) / GEMM_TN;
   const bool outer = !omp_in_parallel();
-  const int bt = outer ? openblas_get_num_threads() : 1;
-  if (bt > 1) openblas_set_num_threads(1);
+  const int bt = ht_blas_serial_begin();
 #pragma omp parallel for schedule(dynamic, 1) if (outer && mt * nt > 1)
   for (int64_t q = 0; q < mt * nt; q++) {
     const int64_t i0 = q / nt * GEMM_TM, j0 = q % nt * GEMM_TN;
@@ -70,26 +69,52 @@ int ht_blas_gemm(ht_dtype t, bool transa, bool transb, int64_t m, int64_t n, int
     gemm1(t, transa, transb, mb, nb, k, alpha, ap, lda, bp, ldb, beta,
           (char *)c + (size_t)(i0 * ldc + j0) * sz, ldc);
   }
-  if (bt > 1) openblas_set_num_threads(bt);
+  ht_blas_serial_end(bt);
   return 0;
 }
+
+static void syrk1(ht_dtype t, bool trans, int64_t n, int64_t k, double alpha, const void *a,
+                  int64_t lda, double beta, void *c, int64_t ldc) {
+  enum CBLAS_TRANSPOSE tr = trans ? CblasTrans : CblasNoTrans;
+  if (t == HT_FLOAT32)
+    cblas_ssyrk(CblasRowMajor, CblasUpper, tr, (int)n, (int)k, (float)alpha, a, (int)lda,
+                (float)beta, c, (int)ldc);
+  else
+    cblas_dsyrk(CblasRowMajor, CblasUpper, tr, (int)n, (int)k, alpha, a, (int)lda, beta, c,
+                (int)ldc);
+}
+
+/* The upper triangle as fixed SYRK_T x SYRK_T tiles of C, each a one-thread OpenBLAS call
+ * (SYRK on the diagonal, GEMM off it) over the OpenMP threads: OpenBLAS's threaded float32
+ * SYRK gave other bits at 2 threads (3000 x 200 x.T @ x, tests/cli/thread_edges.lua). A
+ * Gram matrix of at most SYRK_T columns is one call, the same bits as one thread before. */
+#define SYRK_T 128
 
 int ht_blas_syrk(ht_dtype t, bool trans, int64_t n, int64_t k, double alpha, const void *a,
                  int64_t lda, double beta, void *c, int64_t ldc) {
   if (dims_ok("syrk", n, k, lda)) return -1;
   if (n == 0) return 0;
-  enum CBLAS_TRANSPOSE tr = trans ? CblasTrans : CblasNoTrans;
-  switch (t) {
-  case HT_FLOAT32:
-    cblas_ssyrk(CblasRowMajor, CblasUpper, tr, (int)n, (int)k, (float)alpha, a, (int)lda,
-                (float)beta, c, (int)ldc);
-    return 0;
-  case HT_FLOAT64:
-    cblas_dsyrk(CblasRowMajor, CblasUpper, tr, (int)n, (int)k, alpha, a, (int)lda, beta, c,
-                (int)ldc);
-    return 0;
-  default: return bad_dtype("syrk", t);
+  if (t != HT_FLOAT32 && t != HT_FLOAT64) return bad_dtype("syrk", t);
+  const size_t sz = t == HT_FLOAT32 ? 4 : 8;
+  const int64_t nt = (n + SYRK_T - 1) / SYRK_T, tiles = nt * (nt + 1) / 2;
+  const bool outer = !omp_in_parallel();
+  const int bt = ht_blas_serial_begin();
+#pragma omp parallel for schedule(dynamic, 1) if (outer && tiles > 1)
+  for (int64_t q = 0; q < tiles; q++) {
+    int64_t bi = 0, r = q; /* q-th tile of the upper triangle, row by row */
+    while (r >= nt - bi) r -= nt - bi++;
+    const int64_t bj = bi + r, i0 = bi * SYRK_T, j0 = bj * SYRK_T;
+    const int64_t mb = n - i0 < SYRK_T ? n - i0 : SYRK_T;
+    const int64_t nb = n - j0 < SYRK_T ? n - j0 : SYRK_T;
+    char *cp = (char *)c + (size_t)(i0 * ldc + j0) * sz;
+    /* row i of op(A) is column i of A (trans) or row i of A */
+    const char *ai = (const char *)a + (size_t)(trans ? i0 : i0 * lda) * sz;
+    const char *aj = (const char *)a + (size_t)(trans ? j0 : j0 * lda) * sz;
+    if (bi == bj) syrk1(t, trans, mb, k, alpha, ai, lda, beta, cp, ldc);
+    else gemm1(t, trans, !trans, mb, nb, k, alpha, ai, lda, aj, lda, beta, cp, ldc);
   }
+  ht_blas_serial_end(bt);
+  return 0;
 }
 
 void ht_blas_symmetrize(ht_dtype t, int64_t n, void *c, int64_t ldc) {
@@ -100,39 +125,69 @@ void ht_blas_symmetrize(ht_dtype t, int64_t n, void *c, int64_t ldc) {
     }
 }
 
+/* y in fixed blocks of GEMV_B entries, each a one-thread OpenBLAS call over the OpenMP
+ * threads (each entry's sum whole, in OpenBLAS's one-thread order): OpenBLAS's threads may
+ * split the summed dimension of A^T x by the thread count. */
+#define GEMV_B 1024
+
 int ht_blas_gemv(ht_dtype t, bool trans, int64_t m, int64_t n, double alpha, const void *a,
                  int64_t lda, const void *x, int64_t incx, double beta, void *y, int64_t incy) {
   if (dims_ok("gemv", m, n, lda)) return -1;
+  if (t != HT_FLOAT32 && t != HT_FLOAT64) return bad_dtype("gemv", t);
   enum CBLAS_TRANSPOSE tr = trans ? CblasTrans : CblasNoTrans;
-  switch (t) {
-  case HT_FLOAT32:
-    cblas_sgemv(CblasRowMajor, tr, (int)m, (int)n, (float)alpha, a, (int)lda, x, (int)incx,
-                (float)beta, y, (int)incy);
-    return 0;
-  case HT_FLOAT64:
-    cblas_dgemv(CblasRowMajor, tr, (int)m, (int)n, alpha, a, (int)lda, x, (int)incx, beta, y,
-                (int)incy);
-    return 0;
-  default: return bad_dtype("gemv", t);
+  const size_t sz = t == HT_FLOAT32 ? 4 : 8;
+  const int64_t len = trans ? n : m, nb = (len + GEMV_B - 1) / GEMV_B; /* entries of y */
+  const bool outer = !omp_in_parallel();
+  const int bt = ht_blas_serial_begin();
+#pragma omp parallel for schedule(dynamic, 1) if (outer && nb > 1)
+  for (int64_t q = 0; q < nb; q++) {
+    const int64_t i0 = q * GEMV_B, b = len - i0 < GEMV_B ? len - i0 : GEMV_B;
+    const char *ap = (const char *)a + (size_t)(trans ? i0 : i0 * lda) * sz;
+    char *yp = (char *)y + (size_t)(i0 * incy) * sz;
+    if (t == HT_FLOAT32)
+      cblas_sgemv(CblasRowMajor, tr, trans ? (int)m : (int)b, trans ? (int)b : (int)n,
+                  (float)alpha, (const float *)ap, (int)lda, x, (int)incx, (float)beta,
+                  (float *)yp, (int)incy);
+    else
+      cblas_dgemv(CblasRowMajor, tr, trans ? (int)m : (int)b, trans ? (int)b : (int)n, alpha,
+                  (const double *)ap, (int)lda, x, (int)incx, beta, (double *)yp, (int)incy);
   }
+  ht_blas_serial_end(bt);
+  return 0;
 }
+
+/* Fixed blocks of DOT_B terms, each a one-thread OpenBLAS dot, added in order: OpenBLAS's
+ * threads split a long dot by the thread count. (Blocks past INT_MAX cannot occur.) */
+#define DOT_B 65536
 
 double ht_blas_dot(ht_dtype t, int64_t n, const void *x, int64_t incx, const void *y,
                    int64_t incy) {
-  /* split into INT_MAX pieces rather than refuse: a dot product streams */
   double s = 0;
   const size_t sz = ht_dtype_size(t);
+  const int bt = ht_blas_serial_begin();
   while (n > 0) {
-    int c = n > INT_MAX ? INT_MAX : (int)n;
+    int c = n > DOT_B ? DOT_B : (int)n;
     if (t == HT_FLOAT32) s += cblas_dsdot(c, x, (int)incx, y, (int)incy);
     else s += cblas_ddot(c, x, (int)incx, y, (int)incy);
     x = (const char *)x + (size_t)c * sz * (size_t)incx;
     y = (const char *)y + (size_t)c * sz * (size_t)incy;
     n -= c;
   }
+  ht_blas_serial_end(bt);
   return s;
 }
 
 int ht_blas_threads(void) { return openblas_get_num_threads(); }
 
 void ht_blas_set_threads(int n) { openblas_set_num_threads(n); }
+
+int ht_blas_serial_begin(void) {
+  if (omp_in_parallel()) return 0; /* inside a parallel region: its owner set it already */
+  const int bt = openblas_get_num_threads();
+  if (bt > 1) openblas_set_num_threads(1);
+  return bt;
+}
+
+void ht_blas_serial_end(int bt) {
+  if (bt > 1) openblas_set_num_threads(bt);
+}

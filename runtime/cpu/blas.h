@@ -31,5 +31,10 @@ double ht_blas_dot(ht_dtype t, int64_t n, const void *x, int64_t incx, const voi
  * made the k-means step 10x slower on a 2-core node. */
 int ht_blas_threads(void);
 void ht_blas_set_threads(int n);
+/* OpenBLAS on one thread until ht_blas_serial_end(the value returned), outside OpenMP
+ * regions (nothing inside one): the bits of a BLAS/LAPACK call then do not depend on the
+ * thread count. Every routine here and in lapack.c brackets its OpenBLAS calls so. */
+int ht_blas_serial_begin(void);
+void ht_blas_serial_end(int bt);
 
 #endif

@@ -276,4 +276,64 @@ do
   emit("kmeans inertia", km.inertia_)
 end
 
+-- BLAS and LAPACK at sizes where OpenBLAS threads (cpu/blas.c, cpu/lapack.c): x.T @ x
+-- (SYRK, tiles of 128 columns), matrix @ vector, dot, QR, SVD, hsvd, eigh, inv, solve.
+-- Before the fix float32 SYRK and every LAPACK result here changed at 2 threads.
+for si = 1, 2 do
+  local split = si == 1 and 0 or nil
+  local tag = "la " .. tostring(split)
+  local X = ht.random.randn(3000, 200, { split = split, dtype = F64 })
+  emit(tag .. " X.T@X f64", ht.matmul(X.T, X))
+  emit(tag .. " X.T@X f32", ht.matmul(X.T:astype(F32), X:astype(F32)))
+  local W = X[{ { 0, 300 } }]:astype(F32)
+  emit(tag .. " W@W.T f32", ht.matmul(W, W.T))
+  local A = ht.random.randn(700, 400, { split = split, dtype = F64 })
+  local v = ht.random.randn(400, { dtype = F64 })
+  local w = ht.random.randn(700, { split = split, dtype = F64 })
+  emit(tag .. " A@v f64", ht.matmul(A, v))
+  emit(tag .. " A@v f32", ht.matmul(A:astype(F32), v:astype(F32)))
+  emit(tag .. " w@A f64", ht.matmul(w, A))
+  emit(tag .. " dot f64", ht.dot(w, w):item())
+  local Q, R = ht.linalg.qr(A)
+  emit(tag .. " qr Q f64", Q)
+  emit(tag .. " qr R f64", R)
+  Q, R = ht.linalg.qr(A:astype(F32))
+  emit(tag .. " qr Q f32", Q)
+  emit(tag .. " qr R f32", R)
+  local B = A[{ { 0, 400 }, { 0, 300 } }]
+  local U, S, Vt = ht.linalg.svd(B)
+  emit(tag .. " svd U", U)
+  emit(tag .. " svd S", S)
+  emit(tag .. " svd Vt", Vt)
+  local Uh, Sh = ht.linalg.hsvd_rank(B, 20, { compute_sv = true })
+  emit(tag .. " hsvd U", Uh)
+  emit(tag .. " hsvd S", Sh)
+  local ew, ev = ht.linalg.eigh(ht.matmul(B.T, B))
+  emit(tag .. " eigh w", ew)
+  emit(tag .. " eigh V", ev)
+  local M = ht.random.randn(300, 300, { split = split, dtype = F64 }) + ht.eye(300) * 10
+  local b = ht.random.randn(300, 5, { split = split, dtype = F64 })
+  emit(tag .. " inv f64", ht.linalg.inv(M))
+  emit(tag .. " inv f32", ht.linalg.inv(M:astype(F32)))
+  emit(tag .. " solve f64", ht.linalg.solve(M, b))
+  emit(tag .. " solve_triangular f64", ht.linalg.solve_triangular(ht.triu(M), b))
+  -- exact: integer-valued X[i, j] = (200 i + j) % 7, G = X.T @ X across the tile edges
+  for _, dt in ipairs { F64, F32 } do
+    local K = (ht.arange(3000 * 200, { split = split, dtype = dt }) % 7):reshape(3000, 200)
+    local G = ht.matmul(K.T, K)
+    for _, ij in ipairs { { 0, 199 }, { 199, 0 }, { 127, 128 }, { 128, 127 }, { 150, 150 } } do
+      local want = 0
+      for r = 0, 2999 do want = want + (200 * r + ij[1]) % 7 * ((200 * r + ij[2]) % 7) end
+      expect(string.format("%s %s X.T@X int-valued [%d,%d]", tag, dt, ij[1], ij[2]),
+        G[ij]:item(), want)
+    end
+    expect(tag .. " " .. dt .. " A@ones", ht.matmul(K, ht.ones(200, { dtype = dt }))[2999]:item(),
+      (function()
+        local s = 0
+        for j = 0, 199 do s = s + (200 * 2999 + j) % 7 end
+        return s
+      end)())
+  end
+end
+
 print(failures == 0 and "ok" or "failed")
