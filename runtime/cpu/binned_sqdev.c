@@ -16,7 +16,7 @@
 
 /* Per column, the running fold of binned_spec.c with a check that suits terms >= 0: each
  * lane keeps S = s1 + (pieces so far), t = S + x, L += x - (t - S), S = t, with s1 = 1.5 *
- * 2^(E+h) guessed from the column's first eight terms plus MARGIN binades (E = g - 1022
+ * 2^(E+h) guessed from the sum of the column's first GUESS terms (E = g - 1022
  * for the biased exponent g). Squares are >= 0 (or NaN), so S only grows: when the last S
  * still lies below 2^(E+h+1) (its exponent is that of s1), every S and t lay in that
  * binade, so each x < 2^(E+h-1) <= S, t - S is exact (Sterbenz), x - (t - S) is the exact
@@ -26,11 +26,12 @@
  * above fold1_pass (cpu/binned.c). So the pass keeps only the smallest term (one min per
  * eight terms; a NaN or infinity leaves S non-finite, a zero or subnormal fails the range)
  * and hi + lo = (S - s1) + L is the column's exact sum whatever the constant: the same
- * bits as the generic path. A column that failed (its S left the binade, or the guess was
- * too high for its smallest term) is redone once with the lowest g its sum allows. */
+ * bits as the generic path. A group of 16 columns where one failed (its S left the binade,
+ * or the guess was too high for its smallest term) is redone once with the lowest g its
+ * sum allows. */
 /* AHEAD: how far ahead (bytes) the first pass over a tile asks for each row's lines; at 64
  * columns too (~10% against the hardware prefetcher alone at 131072 x 64). */
-enum { MARGIN = 3, AHEAD = 16384 };
+enum { GUESS = 32, AHEAD = 16384 };
 
 /* Eight terms at p (mask m: the columns present, the others 0): widened, then (x - c)^2.
  * x - c is an fma with 1 (the same rounding) so that it runs beside the adds. */
@@ -134,33 +135,42 @@ K void chunk(const char *v, bool f32, const double *cs, int64_t ld, int64_t rows
   int64_t g[64];
   memset(c, 0, sizeof c);
   memcpy(c, cs, (size_t)n * sizeof(double));
-  /* the guess: the largest term of each column's first eight rows, plus MARGIN */
+  /* the guess: the lowest g whose binade holds the sum of the column's first GUESS rows
+   * scaled to all rows, plus 2 binades spare (1 when those are all the rows) */
+  const int64_t first = rows < GUESS ? rows : GUESS;
+  const double scale = (double)rows / (double)first;
   for (int64_t k = 0; k < n; k += 8) {
     const __mmask8 mk = (__mmask8)(n - k >= 8 ? 0xff : (1u << (n - k)) - 1);
-    __m512i gm = _mm512_setzero_si512();
-    for (int64_t r = 0; r < rows && r < 8; r++)
-      gm = _mm512_max_epu64(gm, _mm512_castpd_si512(term8(v + (r * ld + k) * item, f32, mk, c + k)));
-    _mm512_storeu_si512(g + k, _mm512_srli_epi64(gm, 52));
+    __m512d t = _mm512_setzero_pd();
+    for (int64_t r = 0; r < first; r++) t = _mm512_add_pd(t, term8(v + (r * ld + k) * item, f32, mk, c + k));
+    _mm512_storeu_pd(S + k, _mm512_mul_pd(t, _mm512_set1_pd(scale)));
   }
-  for (int64_t l = 0; l < n; l++) g[l] = clamp((g[l] & 0x7ff) + MARGIN), s[l] = sigma(g[l], h);
+  for (int64_t l = 0; l < n; l++)
+    g[l] = clamp(bexp(S[l]) - h + (rows > first ? 3 : 2)), s[l] = sigma(g[l], h);
   for (int64_t l = n; l < 64; l++) s[l] = 0;
-  for (int tries = 0;; tries++) {
-    /* constant group counts and masks: the state stays in registers, no branch per row */
-    if (n == 64) pass(v, f32, ld, rows, 4, true, m, pf, s, c, S, L, mn);
-    else if (G == 4) pass(v, f32, ld, rows, 4, false, m, pf, s, c, S, L, mn);
-    else if (G == 3) pass(v, f32, ld, rows, 3, false, m, pf, s, c, S, L, mn);
-    else if (G == 2) pass(v, f32, ld, rows, 2, false, m, pf, s, c, S, L, mn);
-    else pass(v, f32, ld, rows, 1, false, m, pf, s, c, S, L, mn);
+  /* constant group counts and masks: the state stays in registers, no branch per row */
+  if (n == 64) pass(v, f32, ld, rows, 4, true, m, pf, s, c, S, L, mn);
+  else if (G == 4) pass(v, f32, ld, rows, 4, false, m, pf, s, c, S, L, mn);
+  else if (G == 3) pass(v, f32, ld, rows, 3, false, m, pf, s, c, S, L, mn);
+  else if (G == 2) pass(v, f32, ld, rows, 2, false, m, pf, s, c, S, L, mn);
+  else pass(v, f32, ld, rows, 1, false, m, pf, s, c, S, L, mn);
+  for (int q = 0; q < G; q++) {
+    const int64_t l0 = 16 * q, l1 = n < l0 + 16 ? n : l0 + 16;
     bool redo = false;
-    for (int64_t l = 0; l < n; l++) {
+    for (int64_t l = l0; l < l1; l++) {
       const int64_t es = bexp(S[l]), en = bexp(mn[l]);
       bad[l] = !(es == g[l] + h + 1 && en != 0 && g[l] - en <= range);
-      if (!bad[l] || tries || es == 0x7ff || en == 0) continue;
-      /* the lowest constant whose binade holds the column's sum (one binade spare) */
+      if (!bad[l] || es == 0x7ff || en == 0) continue;
+      /* the lowest g whose binade holds the column's sum (one binade spare) */
       const int64_t g2 = clamp(bexp(S[l] - s[l]) - h + 2);
       if (g2 != g[l] && g2 - en <= range) g[l] = g2, s[l] = sigma(g2, h), redo = true;
     }
-    if (!redo) break; /* a missed guess: the chunk once more with the true exponents */
+    if (!redo) continue;
+    /* a missed guess: the group once more with the new constants (the others unchanged) */
+    if (l1 - l0 == 16) pass(v + l0 * item, f32, ld, rows, 1, true, m, 0, s + l0, c + l0, S + l0, L + l0, mn + l0);
+    else pass(v + l0 * item, f32, ld, rows, 1, false, m, 0, s + l0, c + l0, S + l0, L + l0, mn + l0);
+    for (int64_t l = l0; l < l1; l++)
+      bad[l] = !(bexp(S[l]) == g[l] + h + 1 && bexp(mn[l]) != 0 && g[l] - bexp(mn[l]) <= range);
   }
   for (int64_t l = 0; l < n; l++) hi[l] = S[l] - s[l], lo[l] = L[l];
   (void)item;
