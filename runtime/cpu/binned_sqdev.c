@@ -173,7 +173,6 @@ K void chunk(const char *v, bool f32, const double *cs, int64_t ld, int64_t rows
       bad[l] = !(bexp(S[l]) == g[l] + h + 1 && bexp(mn[l]) != 0 && g[l] - bexp(mn[l]) <= range);
   }
   for (int64_t l = 0; l < n; l++) hi[l] = S[l] - s[l], lo[l] = L[l];
-  (void)item;
 }
 
 __attribute__((target("avx512f,avx512vl"), optimize("fp-contract=off"))) static void
