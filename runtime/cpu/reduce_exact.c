@@ -12,6 +12,7 @@ static int omp_get_thread_num(void) { return 0; }
 
 #include "binned.h"
 #include "binned_rows.h"
+#include "binned_sqdev.h"
 #include "reduce.h"
 
 enum {
@@ -135,8 +136,11 @@ static void exact_cols(const ht_rjob *j, wsp *ws, int64_t o, int64_t i0, int64_t
     int64_t ld = w;
     if (inplace) {
       v = (const char *)j->in + ((o * j->R + b) * j->I + i0) * (int64_t)item, ld = j->I;
-      ht_xacc_fold_cols_terms(v, j->t == HT_FLOAT32, c, ld, n, w, ws->hi, ws->lo, ws->bad,
-                              ws->fs);
+      /* squared deviations: the AVX-512 column kernel (cpu/binned_sqdev.c) where it runs */
+      if (!sq || !ht_xacc_sqdev_cols_avx512(v, j->t == HT_FLOAT32, c, ld, n, w, ws->hi,
+                                            ws->lo, ws->bad))
+        ht_xacc_fold_cols_terms(v, j->t == HT_FLOAT32, c, ld, n, w, ws->hi, ws->lo, ws->bad,
+                                ws->fs);
     } else {
       for (int64_t r = 0; r < n; r++) row_terms(j, o, b + r, i0, w, ws->v + r * w);
       ht_xacc_fold_cols(ws->v, ld, n, w, ws->hi, ws->lo, ws->bad, ws->fs);
