@@ -241,7 +241,7 @@ spec_cols(const void *restrict v, bool f32, bool sq, const double *restrict cs, 
     spec_cols(v, f32, sq, c, ld, rows, groups, hi, lo, bad);                              \
   }
 /* float32 squared deviations only: float64 columns (sums and squares) ran no faster than
- * the generic folds here (memory-bound at max(0)'s speed; docs/performance.md) */
+ * the generic folds here (memory-bound at max(0)'s speed; docs/performance-notes.md) */
 SPEC_COLS(spec_cols_sq_f32, float, true, true)
 #undef SPEC_COLS
 
