@@ -223,6 +223,14 @@ static void item(ht_dtype t, char *data, const char *in, const char *head, int64
   }
 }
 
+bool ht_cpu_cumsum_reads_input(ht_dtype t, int64_t n, int64_t inner) {
+  int nt = 1;
+#ifdef _OPENMP
+  nt = omp_in_parallel() ? 1 : omp_get_max_threads();
+#endif
+  return n >= 4 * HT_SCAN_BLOCK && inner >= 8 && (nt == 1 || t == HT_FLOAT64);
+}
+
 int ht_cpu_cumsum_blocked(ht_dtype t, void *data, const void *in, const void *head, int64_t h,
                           const ht_xacc *start, int64_t outer, int64_t n, int64_t inner,
                           int64_t g0) {
