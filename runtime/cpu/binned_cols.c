@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include "simd.h"
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
@@ -96,24 +98,18 @@ __attribute__((target("avx512f"))) static void cols_avx512(const float *v, int64
 /* 1: the kernel where the CPU has AVX-512; 0: off (tests compare); -1: not yet asked. */
 static int use = -1;
 
-static void detect(void) {
-#ifdef HAVE_COLS_AVX512
-  if (use < 0) use = __builtin_cpu_supports("avx512f") ? 1 : 0;
-#endif
-  if (use < 0) use = 0;
-}
-
 int ht_xacc_cols_simd(int on) {
-  detect();
-  const int was = use;
-  if (on >= 0) use = on;
-  return was;
+#ifdef HAVE_COLS_AVX512
+  return ht_simd_switch(&use, ht_cpu_avx512(), on);
+#else
+  return ht_simd_switch(&use, false, on);
+#endif
 }
 
 int64_t ht_xacc_plain_cols_avx512(const float *v, int64_t ld, int64_t rows, int64_t w,
                                   double *s, uint32_t *mx, uint32_t *mn) {
 #ifdef HAVE_COLS_AVX512
-  if (use < 0) detect(); /* set before threads call it by ht_xacc_cols_simd or a first call */
+  if (use < 0) ht_xacc_cols_simd(-1); /* set before threads call it, or by a first call */
   if (use > 0 && w > 0) {
     cols_avx512(v, ld, rows, w, s, mx, mn);
     return w;

@@ -5,6 +5,7 @@
 
 #include "binned.h"
 #include "binned_fold.h"
+#include "simd.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define HAVE_ROWS_AVX512 1
@@ -212,24 +213,18 @@ ROWS(rows_sq_f32, true, true)
 /* 1: the kernel where the CPU has AVX-512; 0: off (tests compare); -1: not yet asked. */
 static int use = -1;
 
-static void detect(void) {
-#ifdef HAVE_ROWS_AVX512
-  if (use < 0) use = __builtin_cpu_supports("avx512f") ? 1 : 0;
-#endif
-  if (use < 0) use = 0;
-}
-
 int ht_xacc_rows_simd(int on) {
-  detect();
-  const int was = use;
-  if (on >= 0) use = on;
-  return was;
+#ifdef HAVE_ROWS_AVX512
+  return ht_simd_switch(&use, ht_cpu_avx512(), on);
+#else
+  return ht_simd_switch(&use, false, on);
+#endif
 }
 
 int64_t ht_xacc_rows_avx512(const void *v, bool f32, const double *c, int64_t n,
                             int64_t rows, double *hi, double *lo, unsigned char *bad) {
 #ifdef HAVE_ROWS_AVX512
-  if (use < 0) detect(); /* set before threads call it by ht_xacc_rows_simd or a first call */
+  if (use < 0) ht_xacc_rows_simd(-1); /* set before threads call it, or by a first call */
   if (use > 0 && rows > 0 && n > 0 && n <= HT_XACC_BLOCK && (c || !f32)) {
     if (!c) rows_f64(v, NULL, n, rows, hi, lo, bad);
     else if (f32) rows_sq_f32(v, c, n, rows, hi, lo, bad);

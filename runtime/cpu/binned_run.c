@@ -3,6 +3,7 @@
  * (ht_xacc_fold_run_cols in cpu/binned.h; the folds' constants in binned_fold.h). */
 #include "binned.h"
 #include "binned_fold.h"
+#include "simd.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -190,11 +191,6 @@ __attribute__((target("avx512f"))) static int64_t fold_run8_f32_512(float *v, in
   return r;
 }
 
-static bool use_avx512(void) {
-  static int has = -1; /* a benign race: every thread stores the same value */
-  if (has < 0) has = __builtin_cpu_supports("avx512f") && !getenv("HEATLUA_NO_AVX512");
-  return has;
-}
 
 /* Columns [c0, c1) (multiples of 8) in tiles of RUN_TILE rows across all their groups,
  * so that the block is read in the order it lies in memory; a group that stops is left
@@ -219,7 +215,7 @@ __attribute__((target("avx2"))) static void fold_run_chunk(void *v, bool f32, in
     fub[l - c0] = ok ? (E > 127 ? INFINITY : ldexpf(1.0f, E)) : 0;
     flb[l - c0] = k > 127 ? INFINITY : ldexpf(1.0f, k < -126 ? -126 : k);
   }
-  const bool w512 = use_avx512();
+  const bool w512 = ht_cpu_avx512();
   for (int64_t r0 = 0; r0 < rows; r0 += RUN_TILE) {
     const int64_t r1 = rows - r0 < RUN_TILE ? rows : r0 + RUN_TILE;
     /* the rows RUN_AHEAD on asked for (past the block too: the next one follows): the

@@ -7,6 +7,7 @@
 
 #include "binned.h"
 #include "binned_fold.h"
+#include "simd.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define HAVE_SQDEV_AVX512 1
@@ -194,28 +195,23 @@ sqdev_f64(const void *v, const double *c, int64_t ld, int64_t rows, int64_t w, d
 }
 #endif
 
-/* 1: the kernel where the CPU has AVX-512; 0: off (tests compare); -1: not yet asked. */
+/* 1: the kernel where the CPU has AVX-512 (F and VL); 0: off (tests compare); -1: not yet
+ * asked. */
 static int use = -1;
 
-static void detect(void) {
-#ifdef HAVE_SQDEV_AVX512
-  if (use < 0) use = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
-#endif
-  if (use < 0) use = 0;
-}
-
 int ht_xacc_sqdev_simd(int on) {
-  detect();
-  const int was = use;
-  if (on >= 0) use = on;
-  return was;
+#ifdef HAVE_SQDEV_AVX512
+  return ht_simd_switch(&use, ht_cpu_avx512vl(), on);
+#else
+  return ht_simd_switch(&use, false, on);
+#endif
 }
 
 int64_t ht_xacc_sqdev_cols_avx512(const void *v, bool f32, const double *c, int64_t ld,
                                   int64_t rows, int64_t w, double *hi, double *lo,
                                   unsigned char *bad) {
 #ifdef HAVE_SQDEV_AVX512
-  if (use < 0) detect(); /* set before threads call it by ht_xacc_sqdev_simd or a first call */
+  if (use < 0) ht_xacc_sqdev_simd(-1); /* set before threads call it, or by a first call */
   if (use > 0 && w > 0 && rows > 0 && rows <= HT_XACC_BLOCK) {
     if (f32) sqdev_f32(v, c, ld, rows, w, hi, lo, bad);
     else sqdev_f64(v, c, ld, rows, w, hi, lo, bad);

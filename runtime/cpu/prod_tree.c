@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simd.h"
 #include "vecmath.h"
 
 #ifdef _OPENMP
@@ -202,24 +203,12 @@ __attribute__((target("avx512f,avx512vl"))) static void node_rows_avx512(
 /* 0: the generic path only (tests compare the two); 1: the SIMD kernel where it runs. */
 static int use_simd = -1;
 
-/* Whether the row kernel's masked loads (AVX-512VL) are there too. */
-static int has_vl = 0;
-
-static void simd_detect(void) {
-#ifdef HT_PROD_AVX512
-  if (use_simd < 0) {
-    use_simd = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    has_vl = use_simd && __builtin_cpu_supports("avx512vl");
-  }
-#endif
-  if (use_simd < 0) use_simd = 0;
-}
-
 int ht_prod_simd(int on) {
-  simd_detect();
-  const int was = use_simd;
-  if (on >= 0) use_simd = on;
-  return was;
+#ifdef HT_PROD_AVX512
+  return ht_simd_switch(&use_simd, ht_cpu_avx512(), on);
+#else
+  return ht_simd_switch(&use_simd, false, on);
+#endif
 }
 
 /* One output's 2^lev consecutive values at p (I == 1): the AVX-512 kernel for full nodes
@@ -295,7 +284,8 @@ static void node_part(const ht_rjob *j, int64_t o, int64_t i0, int64_t w, int64_
   const char *base = (const char *)j->in + ((o * j->R + r0) * I + i0) * item;
   if (I == 1) *v = node_1d(j->t, base, lev);
 #ifdef HT_PROD_AVX512
-  else if (lev >= 4 && use_simd > 0 && has_vl) node_rows_avx512(j->t, base, I, w, lev, v);
+  else if (lev >= 4 && use_simd > 0 && ht_cpu_avx512vl())
+    node_rows_avx512(j->t, base, I, w, lev, v);
 #endif
   else node_rows(j->t, base, I, w, lev, v);
 }
@@ -306,7 +296,7 @@ static void node_part(const ht_rjob *j, int64_t o, int64_t i0, int64_t w, int64_
 void ht_cpu_prod_node(const ht_rjob *j, int64_t r0, int64_t level, double *val) {
   const int64_t I = j->I, tiles = (I + TILE - 1) / TILE, items = j->O * tiles;
   int nt = 1;
-  simd_detect(); /* before the threads read it */
+  ht_prod_simd(-1); /* before the threads read it */
 #ifdef _OPENMP
   if (j->O * I * ((int64_t)1 << level) >= PROD_GRAIN && !omp_in_parallel())
     nt = omp_get_max_threads();

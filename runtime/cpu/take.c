@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../iter.h"
+#include "simd.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -251,9 +252,8 @@ run_avx512(size_t es, int64_t n, const char *s, const bool *m, char *d, int64_t 
 static bool have_avx512(void) {
   static int has = -1;
   if (has < 0)
-    has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("popcnt") &&
-          !getenv("HEATLUA_NO_AVX512");
+    has = ht_cpu_avx512vl() && __builtin_cpu_supports("avx512bw") &&
+          __builtin_cpu_supports("popcnt");
   return has;
 }
 #endif
