@@ -4,6 +4,8 @@
  * when there are too few of them, slices of the reduced range R. */
 #include "reduce.h"
 
+#include "arg_rows.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,6 +474,16 @@ KINLINE void rows_arg_body(bool is_max, ht_dtype t, const ht_rjob *j, int64_t o0
   const int64_t R = j->R;
   const ht_kop ext = is_max ? HT_K_MAX : HT_K_MIN;
   int64_t o = o0;
+  if (t == HT_FLOAT32 && r1 - r0 <= HT_ARG_ROWS_MAX && r1 > r0) /* AVX-512, cpu/arg_rows.c */
+    while (o < o1) {
+      ht_argacc part[64];
+      const int64_t m = o1 - o < 64 ? o1 - o : 64;
+      if (!ht_arg_rows_avx512(is_max, (const float *)in + o * R + r0, R, r1 - r0, m, r0, part))
+        break;
+      for (int64_t q = 0; q < m; q++)
+        if (arg_takes(is_max, true, &acc[o + q - o0], &part[q])) acc[o + q - o0] = part[q];
+      o += m;
+    }
   if (t == HT_FLOAT32 && r1 - r0 < ARG_ROWS4) {
     for (; o + 8 <= o1; o += 8) {
       ht_argacc part[8];

@@ -3,6 +3,8 @@
  * cpu/binned.c keep up to date a block at a time. */
 #include "scan.h"
 
+#include "reduce.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,18 +225,84 @@ static void item(ht_dtype t, char *data, const char *in, const char *head, int64
   }
 }
 
-bool ht_cpu_cumsum_reads_input(ht_dtype t, int64_t n, int64_t inner) {
-  int nt = 1;
+static int threads(void) {
 #ifdef _OPENMP
-  nt = omp_in_parallel() ? 1 : omp_get_max_threads();
+  return omp_in_parallel() ? 1 : omp_get_max_threads();
+#else
+  return 1;
 #endif
-  return n >= 4 * HT_SCAN_BLOCK && inner >= 8 && (nt == 1 || t == HT_FLOAT64);
+}
+
+/* Whether the threads take row ranges (cut at block starts) rather than column tiles:
+ * where the columns make fewer work items than threads (64 columns are one item) and
+ * each thread gets several blocks. Narrow column tiles of a row-major chunk read
+ * partial cache lines and cost float32 2x; row ranges keep whole rows. */
+static bool split_rows(int64_t outer, int64_t n, int64_t inner, int nt) {
+  return nt > 1 && outer == 1 && (inner + COLS - 1) / COLS < nt &&
+         n >= (int64_t)nt * 4 * HT_SCAN_BLOCK;
+}
+
+bool ht_cpu_cumsum_reads_input(ht_dtype t, int64_t outer, int64_t n, int64_t inner) {
+  const int nt = threads();
+  return n >= 4 * HT_SCAN_BLOCK && inner >= 8 &&
+         (nt == 1 || t == HT_FLOAT64 || split_rows(outer, n, inner, nt));
+}
+
+/* outer == 1, rows cut among nt threads at global block starts: the exact sums of the
+ * rows before each cut first (every thread reading a part, ht_cpu_reduce_exact), then
+ * each range scanned on its own from its exact start. Every block restarts from its
+ * correctly rounded exact prefix, so the cuts leave the bits alone; the price is one
+ * more read of the rows before the last cut. */
+static int cumsum_row_ranges(ht_dtype t, void *data, const void *in, const void *head,
+                             int64_t h, const ht_xacc *start, int64_t n, int64_t inner,
+                             int64_t g0, int nt) {
+  const int64_t item = (int64_t)ht_dtype_size(t);
+  int64_t cut[nt + 1];
+  cut[0] = 0, cut[nt] = n;
+  for (int k = 1; k < nt; k++) {
+    const int64_t g = g0 + n * k / nt, b = (g + HT_SCAN_BLOCK - 1) / HT_SCAN_BLOCK;
+    const int64_t c = b * HT_SCAN_BLOCK - g0;
+    cut[k] = c < cut[k - 1] ? cut[k - 1] : c > n ? n : c;
+  }
+  /* pre[(k-1)*inner + l]: the exact sum of column l's rows [0, cut[k]) plus start */
+  ht_xacc *pre = malloc((size_t)nt * (size_t)inner * sizeof(ht_xacc));
+  if (!pre) return -1;
+  ht_xacc *seg = pre + (size_t)(nt - 1) * (size_t)inner;
+  const char *src = in ? in : data;
+  for (int k = 1; k < nt; k++) {
+    ht_xacc *p = pre + (size_t)(k - 1) * (size_t)inner;
+    ht_rjob j = {.op = HT_K_SUM, .t = t, .f64 = true, .in = src + cut[k - 1] * inner * item,
+                 .O = 1, .R = cut[k] - cut[k - 1], .I = inner};
+    if (ht_cpu_reduce_exact(&j, seg, NULL)) return free(pre), -1;
+    for (int64_t l = 0; l < inner; l++) {
+      if (k > 1) p[l] = p[l - inner];
+      else if (start) p[l] = start[l], ht_xacc_normalize(&p[l]);
+      else ht_xacc_zero(&p[l]);
+      ht_xacc_merge(&p[l], &seg[l]);
+      ht_xacc_normalize(&p[l]);
+    }
+  }
+  int status = 0;
+#pragma omp parallel for num_threads(nt) schedule(static, 1) reduction(| : status)
+  for (int k = 0; k < nt; k++) {
+    const int64_t off = cut[k] * inner * item;
+    if (cut[k + 1] > cut[k])
+      status |= ht_cpu_cumsum_blocked(t, (char *)data + off, in ? (const char *)in + off : NULL,
+                                      k ? NULL : head, k ? 0 : h,
+                                      k ? pre + (size_t)(k - 1) * (size_t)inner : start, 1,
+                                      cut[k + 1] - cut[k], inner, g0 + cut[k]) != 0;
+  }
+  free(pre);
+  return status ? -1 : 0;
 }
 
 int ht_cpu_cumsum_blocked(ht_dtype t, void *data, const void *in, const void *head, int64_t h,
                           const ht_xacc *start, int64_t outer, int64_t n, int64_t inner,
                           int64_t g0) {
   if (outer == 0 || inner == 0 || n == 0) return 0;
+  const int nth = threads();
+  if (split_rows(outer, n, inner, nth))
+    return cumsum_row_ranges(t, data, in, head, h, start, n, inner, g0, nth);
   /* columns per item: COLS, or fewer (a multiple of 8) so that every thread has columns
    * when outer is small; each column's folds and runs do not depend on its neighbours, so
    * the tiling leaves the bits alone */

@@ -27,10 +27,9 @@ int ht_cpu_cumsum_blocked(ht_dtype t, void *data, const void *in, const void *he
  * than run in place over a whole copy: where blocks of 8 or more columns are folded and
  * run in one pass (axis 0 of a matrix). Short rows (1-d, along the last axis) keep the
  * whole copy: their small copies' stores would miss the cache one by one. So does float32
- * at 2+ threads: its threads take narrow column tiles, and reading those straight from a
- * row-major input was 2x slower than the threaded whole copy (65536 x 64 float32 at
- * OMP_NUM_THREADS=2: 1.38-1.41 ms against 0.67-0.70), where float64 gains (1.85-1.90
- * against 2.31-2.40). */
-bool ht_cpu_cumsum_reads_input(ht_dtype t, int64_t n, int64_t inner);
+ * at 2+ threads when the threads take narrow column tiles (outer > 1): reading those
+ * straight from a row-major input was 2x slower than the threaded whole copy; with
+ * outer == 1 the threads take row ranges of whole rows instead (scan.c, split_rows). */
+bool ht_cpu_cumsum_reads_input(ht_dtype t, int64_t outer, int64_t n, int64_t inner);
 
 #endif

@@ -161,7 +161,7 @@ static ht_array *scan(const char *fn, bool prod, const ht_array *a, int axis, ht
   /* float cumsum along axis 0 of a matrix reads a contiguous input of its dtype itself */
   const bool blocked = !prod && (t == HT_FLOAT32 || t == HT_FLOAT64);
   const bool direct = blocked && a->dtype == t && ht_array_is_contiguous(a) &&
-                      ht_cpu_cumsum_reads_input(t, n, inner);
+                      ht_cpu_cumsum_reads_input(t, outer, n, inner);
   ht_array *out = ht_array_empty_counts(t, a->ndim, a->gshape, a->split, a->counts, a->device);
   if (!out || (!direct && ht_copy_into(out, a))) return ht_array_free(out), NULL;
   if (blocked) {

@@ -1,4 +1,4 @@
--- argmin/argmax of float32 rows along axis 1 (the eight-rows-at-a-time kernel, its four-row
+-- argmin/argmax of float32 rows along axis 1 (the AVX-512 kernel of rows up to 64, the eight-rows-at-a-time kernel, its four-row
 -- and scalar tails), with NaN (the first NaN wins), ties and -0.0 (the first wins), rows
 -- of length 1, 7, 8, 9 and 64, split along either axis, ranks with no rows and unbalanced
 -- counts. Expected values from NumPy 2.4 on the matrix M(n) below (the expression is beside).
@@ -63,6 +63,34 @@ local want = {
   },
 }
 
+-- M(n).argmin(axis=1) and .argmax(axis=1) for n = 16, 17, 33, 63, 65 (around the AVX-512
+-- kernel's 16-element vectors and its 64-element limit): NumPy 2.4 gives M(64)'s indices
+-- with row 3's first NaN at n - 1 (the rows' extremes all lie in their first 11 columns).
+for _, n in ipairs { 16, 17, 33, 63, 65 } do
+  local mn, mx = {}, {}
+  for i, v in ipairs(want[64].min) do mn[i] = i == 4 and n - 1 or v end
+  for i, v in ipairs(want[64].max) do mx[i] = i == 4 and n - 1 or v end
+  want[n] = { min = mn, max = mx }
+end
+
+-- B, in NumPy: B = np.full((6, 40), 1.0, np.float32)
+--   B[0, :] = inf; B[0, 5] = -inf; B[0, 17] = -inf; B[1, :] = inf; B[2, :] = -inf
+--   B[3, 20] = inf; B[3, 30] = nan; B[3, 39] = -inf
+--   B[4, :] = 3; B[4, 16] = -0.0; B[4, 32] = 0.0; B[5, 39] = 0.5; B[5, 0] = 1.5; B[5, 23] = 1.5
+local function B()
+  local inf, t = math.huge, {}
+  for i = 1, 6 do
+    t[i] = {}
+    for k = 1, 40 do t[i][k] = 1.0 end
+  end
+  for k = 1, 40 do t[1][k], t[2][k], t[3][k], t[5][k] = inf, inf, -inf, 3 end
+  t[1][6], t[1][18] = -inf, -inf
+  t[4][21], t[4][31], t[4][40] = inf, nan, -inf
+  t[5][17], t[5][33] = -0.0, 0.0
+  t[6][40], t[6][1], t[6][24] = 0.5, 1.5, 1.5
+  return t
+end
+
 local function tail(t, from)
   local r = {}
   for i = from + 1, #t do r[#r + 1] = t[i] end
@@ -70,7 +98,7 @@ local function tail(t, from)
 end
 
 describe("argmin and argmax of float32 rows along axis 1", function()
-  for _, n in ipairs { 1, 7, 8, 9, 64 } do
+  for _, n in ipairs { 1, 7, 8, 9, 16, 17, 33, 63, 64, 65 } do
     for _, split in ipairs { false, 0, 1 } do
       it("match NumPy for rows of " .. n .. ", split " .. tostring(split), function()
         local x = ht.array(M(n), { dtype = "float32", split = split or nil })
@@ -84,6 +112,14 @@ describe("argmin and argmax of float32 rows along axis 1", function()
         end
       end)
     end
+  end
+
+  for _, split in ipairs { false, 0, 1 } do
+    it("match NumPy on infinities, a NaN after them and signed zeros, split " .. tostring(split), function()
+      local x = ht.array(B(), { dtype = "float32", split = split or nil })
+      T.assert_equal(x:argmin(1), { 5, 0, 0, 30, 16, 39 }) -- B.argmin(axis=1)
+      T.assert_equal(x:argmax(1), { 0, 0, 0, 30, 0, 0 })   -- B.argmax(axis=1)
+    end)
   end
 
   it("match NumPy on rows left unbalanced by a slice along the split axis", function()
