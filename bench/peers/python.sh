@@ -39,17 +39,22 @@ bench_mpi4py_ok() {
 }
 
 # Heat into the venv: CPU-only torch from PyTorch's index first (about 200 MB to download,
-# under 1 GB on disk), PyPI's torch (with CUDA, about 3 GB) when that index is unreachable.
+# under 1 GB on disk), PyPI's torch (with CUDA, about 5 GB on disk) when that index is unreachable.
 # A failure leaves a marker so later runs do not download again (remove it to retry).
 bench_install_heat() {
   local venv=$1 py=$1/bin/python log=$1/pip.log
-  bench_note "installing Heat into $venv (torch, mpi4py, h5py: CPU-only torch is about 200 MB to download and 1 GB on disk, PyPI's CUDA torch about 3 GB; skip with BENCH_NO_INSTALL=1 or --peers numpy)"
-  if bench_pip "$py" "$log" --retries 1 --timeout 20 "heat[hdf5]" mpi4py \
-    --index-url https://download.pytorch.org/whl/cpu \
-    --extra-index-url "${PIP_INDEX_URL:-https://pypi.org/simple}"; then
-    bench_note "Heat installed with CPU-only torch from download.pytorch.org"
-  elif bench_pip "$py" "$log" "heat[hdf5]" mpi4py; then
-    bench_note "Heat installed with PyPI's torch (download.pytorch.org/whl/cpu was not reachable)"
+  bench_note "installing Heat into $venv (torch, mpi4py, h5py: CPU-only torch is about 200 MB to download and 1 GB on disk, PyPI's torch with CUDA about 5 GB; skip with BENCH_NO_INSTALL=1 or --peers numpy)"
+  local cpu=https://download.pytorch.org/whl/cpu ok=1
+  # pip only warns about an index it cannot reach, so ask first which torch it will get
+  if BENCH_URL=$cpu/torch/ "$py" -c 'import os, urllib.request as u; u.urlopen(os.environ["BENCH_URL"], timeout=10).close()' 2>/dev/null; then
+    bench_pip "$py" "$log" "heat[hdf5]" mpi4py --index-url "$cpu" \
+      --extra-index-url "${PIP_INDEX_URL:-https://pypi.org/simple}" || ok=0
+  else
+    bench_note "$cpu is not reachable: PyPI's torch (with CUDA, about 5 GB on disk) instead"
+    bench_pip "$py" "$log" "heat[hdf5]" mpi4py || ok=0
+  fi
+  if [ "$ok" = 1 ]; then
+    bench_note "Heat installed: $("$py" -c 'import heat, torch; print("heat", heat.__version__, "torch", torch.__version__)' 2>&1 | tail -1)"
   else
     bench_note "installing Heat failed (see $log; rm $venv/heat-install-failed to retry)"
     : >"$venv/heat-install-failed"
