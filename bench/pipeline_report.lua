@@ -1,5 +1,5 @@
 -- The table of bench/pipeline: stage times of heatlua at each rank count next to
--- scikit-learn with ratios, peak memory and quality; the bytes each rank sends per stage;
+-- scikit-learn and Heat with ratios, peak memory and quality; the bytes each rank sends per stage;
 -- and the alpha-beta extrapolation of the communication to 64 and 1024 ranks.
 -- usage: heatlua bench/pipeline_report.lua RESULTS.jsonl
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
@@ -16,34 +16,44 @@ for line in io.lines(arg[1]) do
 end
 local stages = { "load + hstack", "scale", "hsvd_rtol", "k-means fit + predict",
                  "Lasso fit + predict" }
-table.sort(runs, function(a, b)
-  if (a.peer == "heatlua") ~= (b.peer == "heatlua") then return a.peer == "heatlua" end
+local peer_order = { heatlua = 1, ["scikit-learn"] = 2, heat = 3 }
+table.sort(runs, function(a, b) -- heatlua by rank count, scikit-learn, Heat by rank count
+  local pa, pb = peer_order[a.peer] or 4, peer_order[b.peer] or 4
+  if pa ~= pb then return pa < pb end
   return a.nprocs < b.nprocs
 end)
-local sk
-for _, r in ipairs(runs) do if r.peer == "scikit-learn" then sk = r end end
+-- ratio columns: scikit-learn / heatlua at each heatlua rank count, Heat / heatlua at the same
+-- rank count (above 1: heatlua is faster)
+local sk, heatlua_at, heat_at = nil, {}, {}
+for _, r in ipairs(runs) do
+  if r.peer == "scikit-learn" then sk = r end
+  if r.peer == "heatlua" then heatlua_at[r.nprocs] = r end
+  if r.peer == "heat" then heat_at[r.nprocs] = r end
+end
+local ratios = {}
+for _, r in ipairs(runs) do
+  if r.peer == "heatlua" then
+    if sk then ratios[#ratios + 1] = { "sk/hl x" .. r.nprocs, sk, r } end
+    if heat_at[r.nprocs] then ratios[#ratios + 1] = { "Heat/hl x" .. r.nprocs, heat_at[r.nprocs], r } end
+  end
+end
 local function name(r) return string.format("%s x%d", r.peer, r.nprocs) end
 local function fmt(v, f) return v and string.format(f or "%.3f", v) or "-" end
 
 if #runs > 0 then
   local r0 = runs[1]
-  print(string.format("pipeline on %d rows x %d features (seconds; ratio = scikit-learn / heatlua)",
+  print(string.format("pipeline on %d rows x %d features (seconds; ratio = peer / heatlua: above 1 heatlua is faster)",
     r0.rows, r0.features))
   local head = { string.format("%-24s", "stage") }
   for _, r in ipairs(runs) do head[#head + 1] = string.format("%16s", name(r)) end
-  for _, r in ipairs(runs) do
-    if sk and r ~= sk then head[#head + 1] = string.format("%10s", "ratio x" .. r.nprocs) end
-  end
+  for _, q in ipairs(ratios) do head[#head + 1] = string.format("%11s", q[1]) end
   print(table.concat(head, " "))
   local function row(label, get)
     local cells = { string.format("%-24s", label) }
     for _, r in ipairs(runs) do cells[#cells + 1] = string.format("%16s", fmt(get(r))) end
-    for _, r in ipairs(runs) do
-      if sk and r ~= sk then
-        local a, b = get(sk), get(r)
-        cells[#cells + 1] = string.format("%10s", (a and b and b > 0) and
-          string.format("%.1f", a / b) or "-")
-      end
+    for _, q in ipairs(ratios) do
+      local a, b = get(q[2]), get(q[3])
+      cells[#cells + 1] = string.format("%11s", (a and b and b > 0) and string.format("%.1f", a / b) or "-")
     end
     print(table.concat(cells, " "))
   end
@@ -64,6 +74,9 @@ if #runs > 0 then
     print(string.format("  %-16s PCA rank %s (error %s), k-means ARI %s (inertia %s, %s iter), " ..
       "Lasso MSE %s", name(r), fmt(r.pca_rank, "%d"), fmt(r.pca_error, "%.4f"), fmt(r.ari, "%.4f"),
       fmt(r.inertia, "%.6g"), fmt(r.kmeans_iter, "%d"), fmt(r.mse, "%.6g")))
+  end
+  for _, r in ipairs(runs) do
+    if r.peer_version then print(string.format("  %-16s %s; %s", name(r), r.peer_version, r.peer_threads or "")) end
   end
 end
 

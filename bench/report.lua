@@ -184,11 +184,26 @@ for _, op in ipairs(ops) do
     end
   end
 end
-if #heat_rows > 0 then
+local function section(title, lines) -- a titled block of lines, when there are any
+  if #lines == 0 then return end
   say ""
-  say "Heat peer (same kernels under mpirun): time ms, peak MiB/rank"
-  for _, l in ipairs(heat_rows) do say("%s", l) end
+  say("%s", title)
+  for _, l in ipairs(lines) do say("%s", l) end
 end
+section("Heat peer (same kernels under mpirun): time ms, peak MiB/rank", heat_rows)
+-- each peer's version and threads as it ran (one line per peer and rank count)
+local peer_lines, seen_peer = {}, {}
+for _, r in ipairs(records) do
+  if peer[r.bench] and r.peer_version then
+    local key = r.bench .. ":" .. (r.ranks or 1)
+    if not seen_peer[key] then
+      seen_peer[key] = true
+      peer_lines[#peer_lines + 1] = string.format("  %-6s %d rank(s): %s; %s", r.bench, r.ranks or 1,
+        r.peer_version, r.peer_threads or "threads not recorded")
+    end
+  end
+end
+section("peers as they ran (version; threads per process)", peer_lines)
 
 local startup = {}
 for _, r in ipairs(records) do if r.bench == "startup" then startup[#startup + 1] = r end end

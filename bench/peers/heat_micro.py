@@ -1,4 +1,6 @@
-"""The Heat peer of bench/micro.lua: the same kernels on torch tensors under mpirun.
+"""The Heat peer of bench/micro.lua: the same kernels on the same shapes, float32 split along
+rows, under mpirun (each rank BENCH_THREADS torch threads); each call's time includes what
+heatlua's includes (the result materialised on every rank, no lazy work left).
 usage: mpirun -n P python3 heat_micro.py SIZE REPS OUT.jsonl [ops]"""
 import os
 import sys
@@ -11,7 +13,10 @@ from common import COLS, F32, GEMM, Bench
 
 size, reps, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 comm = ht.MPI_WORLD
-torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+torch.set_num_threads(int(os.environ.get("BENCH_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))))
+threads = "torch %d intra-op, %d inter-op threads; OMP_NUM_THREADS=%s, MKL_NUM_THREADS=%s" % (
+    torch.get_num_threads(), torch.get_num_interop_threads(), os.environ.get("OMP_NUM_THREADS", "unset"),
+    os.environ.get("MKL_NUM_THREADS", "unset"))
 
 
 def allgather(values):
@@ -20,7 +25,8 @@ def allgather(values):
 
 b = Bench("heat", size, reps, out, only=sys.argv[4] if len(sys.argv) > 4 else None,
           rank=comm.rank, nprocs=comm.size, barrier=comm.Barrier, allgather=allgather,
-          extra={"peer_version": "heat %s, torch %s" % (ht.__version__, torch.__version__)})
+          extra={"peer_version": "heat %s, torch %s" % (ht.__version__, torch.__version__),
+                 "peer_threads": threads})
 R, C, N = b.rows, COLS, b.n
 ht.random.seed(1)
 x = ht.random.rand(R, C, split=0, dtype=ht.float32)
@@ -52,6 +58,20 @@ G = GEMM[size]
 ga = ht.random.rand(G, G, split=0, dtype=ht.float32)
 gb = ht.random.rand(G, G, split=None, dtype=ht.float32)
 b.measure("matmul", lambda: ht.matmul(ga, gb), flops=2 * G ** 3, probe="sgemm")
+# the matrix products of micro.lua: a replicated square product, the split inner dimension
+# (split 1 @ split 0), float64, and the Gram matrix x.T @ x of the rows x 64 array
+M = {"tiny": 256, "small": 2048, "medium": 4096}[size]
+sa = ht.random.rand(M, M, dtype=ht.float32)
+sb = ht.random.rand(M, M, dtype=ht.float32)
+b.measure("matmul_local", lambda: ht.matmul(sa, sb), flops=2 * M ** 3, probe="sgemm")
+da, db = sa.astype(ht.float64), sb.astype(ht.float64)
+b.measure("matmul_local_f64", lambda: ht.matmul(da, db), flops=2 * M ** 3, probe="dgemm")
+del da, db, sa, sb
+ia = ht.random.rand(M, M, split=1, dtype=ht.float32)
+ib = ht.random.rand(M, M, split=0, dtype=ht.float32)
+b.measure("matmul_inner", lambda: ht.matmul(ia, ib), flops=2 * M ** 3, probe="sgemm")
+del ia, ib
+b.measure("gram", lambda: ht.matmul(x.T, x), flops=R * C * C, probe="ssyrk")
 b.measure("getitem_rows", lambda: x[1:R - 1].copy(), bytes=2 * (R - 2) * C * F32, probe="copy")
 b.measure("getitem_mask", lambda: x[x > 0.5], bytes=(2 * N + N // 2) * F32, probe="copy")
 b.measure("hstack", lambda: ht.hstack([x, y]), bytes=4 * N * F32, probe="copy")

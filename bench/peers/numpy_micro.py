@@ -9,8 +9,19 @@ import numpy as np
 from common import COLS, F32, GEMM, Bench
 
 size, reps, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+
+
+def blas_threads():
+    try:
+        from threadpoolctl import threadpool_info
+        return ", ".join("%s %s threads" % (i.get("internal_api"), i.get("num_threads"))
+                         for i in threadpool_info())
+    except ImportError:
+        return "OMP_NUM_THREADS=%s (no threadpoolctl)" % os.environ.get("OMP_NUM_THREADS", "unset")
+
+
 b = Bench("numpy", size, reps, out, only=sys.argv[4] if len(sys.argv) > 4 else None,
-          extra={"peer_version": "numpy " + np.__version__})
+          extra={"peer_version": "numpy " + np.__version__, "peer_threads": blas_threads()})
 R, C, N = b.rows, COLS, b.n
 rng = np.random.default_rng(1)
 x = rng.random((R, C), dtype=np.float32)
@@ -41,6 +52,14 @@ G = GEMM[size]
 ga = rng.random((G, G), dtype=np.float32)
 gb = rng.random((G, G), dtype=np.float32)
 b.measure("matmul", lambda: ga @ gb, flops=2 * G ** 3, probe="sgemm")
+M = {"tiny": 256, "small": 2048, "medium": 4096}[size]
+sa = rng.random((M, M), dtype=np.float32)
+sb = rng.random((M, M), dtype=np.float32)
+b.measure("matmul_local", lambda: sa @ sb, flops=2 * M ** 3, probe="sgemm")
+da, db = sa.astype(np.float64), sb.astype(np.float64)
+b.measure("matmul_local_f64", lambda: da @ db, flops=2 * M ** 3, probe="dgemm")
+del da, db, sa, sb
+b.measure("gram", lambda: x.T @ x, flops=R * C * C, probe="ssyrk")
 b.measure("getitem_rows", lambda: x[1:R - 1].copy(), bytes=2 * (R - 2) * C * F32, probe="copy")
 b.measure("getitem_mask", lambda: x[x > 0.5], bytes=(2 * N + N // 2) * F32, probe="copy")
 b.measure("hstack", lambda: np.hstack([x, y]), bytes=4 * N * F32, probe="copy")
