@@ -12,8 +12,6 @@
 #include "../../runtime/summary.h"
 #include "lht.h"
 
-typedef struct { ht_array *a; } lht_udata;
-
 /* ---- the GC's view of C memory (Torch7's THSetGCHandler): a full collection whenever
  * the bytes held by arrays pass a limit that grows with the live set ---- */
 static int64_t gc_limit, gc_floor = (int64_t)256 << 20;
@@ -29,17 +27,35 @@ void lht_pusharray(lua_State *L, ht_array *a) {
   if (!a) lht_raise(L);
   lht_udata *u = lua_newuserdata(L, sizeof *u);
   u->a = a;
+  u->pend = NULL;
   luaL_getmetatable(L, LHT_ARRAY);
   lua_setmetatable(L, -2);
   maybe_collect(L);
 }
 
+ht_array *lht_peekarray(lua_State *L, int idx, lht_udata **out) {
+  lht_udata *u = luaL_testudata(L, idx, LHT_ARRAY);
+  if (out) *out = u;
+  return u ? u->a : NULL;
+}
+
 ht_array *lht_toarray(lua_State *L, int idx) {
   lht_udata *u = luaL_testudata(L, idx, LHT_ARRAY);
+  if (u && u->pend) lht_fuse_read(L, u);
   return u ? u->a : NULL;
 }
 
 ht_array *lht_checkarray(lua_State *L, int idx) {
+  lht_udata *u = luaL_testudata(L, idx, LHT_ARRAY);
+  if (!u) luaL_typerror(L, idx, "array");
+  if (u->pend) lht_fuse_read(L, u);
+  if (!u->a) luaL_error(L, "ht: array was freed");
+  return u->a;
+}
+
+/* The header of the array at idx, deferred or not (metadata only): for x.shape and #x,
+ * which must not compute, since they are not collective. */
+static ht_array *check_meta(lua_State *L, int idx) {
   lht_udata *u = luaL_testudata(L, idx, LHT_ARRAY);
   if (!u) luaL_typerror(L, idx, "array");
   if (!u->a) luaL_error(L, "ht: array was freed");
@@ -329,7 +345,7 @@ static int push_property(lua_State *L, const ht_array *a, const char *k) {
     int p = ht_comm_size();
     if (a->split < 0) lua_pushnil(L);
     else push_shape(L, p, a->counts);
-  } else if (!strcmp(k, "T")) lht_pusharray(L, ht_transpose(a, NULL)); /* a view */
+  } else if (!strcmp(k, "T")) lht_pusharray(L, ht_transpose(lht_checkarray(L, 1), NULL)); /* a view */
   else return 0;
   return 1;
 }
@@ -360,7 +376,7 @@ static int mt_compare(lua_State *L) {
 }
 
 static int mt_index(lua_State *L) {
-  ht_array *a = lht_checkarray(L, 1);
+  ht_array *a = check_meta(L, 1);
   if (lua_type(L, 2) == LUA_TSTRING) {
     lht_push_methods(L);
     lua_pushvalue(L, 2);
@@ -395,13 +411,14 @@ static int mt_newindex(lua_State *L) {
 
 static int mt_gc(lua_State *L) {
   lht_udata *u = luaL_checkudata(L, 1, LHT_ARRAY);
+  if (u->pend) lht_fuse_gc(L, u); /* drops a deferred op, never computes it */
   ht_array_free(u->a); /* local memory only: never anything collective in __gc */
   u->a = NULL;
   return 0;
 }
 
 static int mt_len(lua_State *L) {
-  ht_array *a = lht_checkarray(L, 1);
+  ht_array *a = check_meta(L, 1);
   if (a->ndim == 0) return luaL_error(L, "ht.Array: len() of a 0-d array");
   lua_pushnumber(L, (lua_Number)a->gshape[0]);
   return 1;
@@ -501,6 +518,8 @@ void lht_open_array(lua_State *L) {
   lua_setfield(L, -2, "__methods");
   lua_pushcfunction(L, mt_index);
   lua_setfield(L, -2, "__index");
+  lht_fuse_exempt(mt_index); /* x.shape and x:method need no forcing; getitem is forced */
+  lht_fuse_exempt(mt_len);
   lua_pushcfunction(L, mt_newindex);
   lua_setfield(L, -2, "__newindex");
   lua_pushcfunction(L, mt_gc);

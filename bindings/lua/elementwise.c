@@ -56,6 +56,15 @@ static int l_binary(lua_State *L) {
     lht_check_keys(L, opts, fn, keys);
   }
   lua_settop(L, 3);
+  /* without out= the call may be deferred or fused (fuse.c); else it settles first */
+  int has_out = 0;
+  if (opts) {
+    lua_getfield(L, opts, "out");
+    has_out = !lua_isnil(L, -1);
+    lua_settop(L, 3);
+  }
+  if (!has_out && lht_fuse_binary(L, op)) return 1;
+  lht_fuse_settle(L, has_out);
   operand_pair(L, 1, fn, &x, &y);
   if (op == HT_POW) check_int_power(L, x, y);
   const int out = lht_opt_out(L, opts, fn);
@@ -83,6 +92,8 @@ static int l_binary_inplace(lua_State *L) {
 static int l_unary(lua_State *L) {
   ht_unop op = (ht_unop)lua_tointeger(L, lua_upvalueindex(1));
   const char *fn = ht_unop_name(op);
+  if (lua_gettop(L) <= 1 && op != HT_ROUND && lht_fuse_unary(L, op)) return 1;
+  lht_fuse_settle(L, lua_gettop(L) > 1); /* out= writes */
   if (op == HT_ROUND) { /* round(x, decimals) or round(x, {decimals = d}) */
     static const char *const keys[] = {"decimals", NULL};
     int opts = lht_opts(L, 2);
@@ -196,6 +207,9 @@ static void set_op(lua_State *L, int t1, int t2, const char *name, lua_CFunction
 
 void lht_open_elementwise(lua_State *L) {
   int core = lua_gettop(L);
+  lht_fuse_exempt(l_binary); /* they defer, fuse or settle themselves */
+  lht_fuse_exempt(l_unary);
+  lht_fuse_exempt(l_unm);
   lht_push_methods(L);
   int methods = lua_gettop(L);
   lht_push_metatable(L);

@@ -12,10 +12,18 @@
 #define LHT_ARRAY "heat.Array"
 
 /* ---- array userdata (array.c) ---- */
+/* pend: a deferred elementwise result whose buffer is not computed yet (fuse.c). */
+typedef struct lht_udata {
+  ht_array *a;
+  struct lht_pending *pend;
+} lht_udata;
 /* Pushes a new userdata owning a; if a is NULL raises the runtime's error (lht_raise). */
 void lht_pusharray(lua_State *L, ht_array *a);
 ht_array *lht_toarray(lua_State *L, int idx);     /* NULL if not an array */
 ht_array *lht_checkarray(lua_State *L, int idx);  /* argument error if not */
+/* The array at idx without computing a deferred one (its header: metadata only, buf NULL
+ * while pending); *u gets the userdata when u is not NULL. NULL if not an array. */
+ht_array *lht_peekarray(lua_State *L, int idx, lht_udata **u);
 /* Raises ht_errmsg() as a Lua error, prefixed "ht." (runtime messages start with the
  * function name: "add: shapes (3,) and (4,) cannot be broadcast"). */
 int lht_raise(lua_State *L);
@@ -105,6 +113,17 @@ void lht_open_decomp(lua_State *L);       /* decomp.c: _qr, _svd, _eigh, _hsvd, 
 void lht_open_spatial(lua_State *L);      /* spatial.c: distances and k-means kernels */
 void lht_open_ml(lua_State *L);           /* ml.c: the estimators' column statistics */
 void lht_open_check(lua_State *L);        /* check.c: call sites for collective checking */
+void lht_open_fuse(lua_State *L);         /* fuse.c: deferred elementwise producers */
+/* fuse.c: the elementwise calls defer or fuse (1: result pushed, 0: go eager); every other
+ * entry settles first (the trampolines lht_fuse_wrap puts around the module's C functions,
+ * except the exempt ones, which call lht_fuse_settle themselves); lht_toarray reads. */
+int lht_fuse_binary(lua_State *L, ht_binop op);
+int lht_fuse_unary(lua_State *L, ht_unop op);
+void lht_fuse_settle(lua_State *L, int writes);
+void lht_fuse_read(lua_State *L, lht_udata *u);
+void lht_fuse_gc(lua_State *L, lht_udata *u);
+void lht_fuse_exempt(lua_CFunction f);
+void lht_fuse_wrap(lua_State *L, int core);
 /* A lua_CFunction: runs the functions registered with core.atexit, in order (module.c). */
 int lht_run_atexit(lua_State *L);
 /* Each lht_open_* is called with the heat.core module table on top of the stack and

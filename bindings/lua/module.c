@@ -138,5 +138,7 @@ int luaopen_heat_core(lua_State *L) {
   lht_open_spatial(L);
   lht_open_ml(L);
   lht_open_check(L);
+  lht_open_fuse(L);
+  lht_fuse_wrap(L, lua_gettop(L)); /* last: every C function registered above */
   return 1;
 }

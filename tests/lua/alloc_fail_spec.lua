@@ -7,6 +7,8 @@ local T = require "heat.testing"
 local core = require "heat.core"
 
 local p = ht.nprocs()
+-- the eager results' policy: deferred ones (x + x) fail when used (fuse_spec.lua)
+core._fuse { enabled = false }
 local N = 262144 -- float32 elements: 1 MiB, the size from which results are agreed
 
 -- Arms the failure on rank r, runs fn under pcall, and checks the message on every rank.

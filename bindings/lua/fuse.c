@@ -1,0 +1,352 @@
+/* Deferred elementwise producers and the consumer that fuses them (issue 14): the pending
+ * slot, the detached list, forcing, and the trampoline every other binding entry runs in.
+ *
+ * Invariant. A pending array P holds its op and registry references to its operands'
+ * userdata; its header (shape, split, counts, dtype) is real, its buffer is NULL. P's value
+ * is op(operands) as they were when P was made, so P must be computed before any operand is
+ * written. Writing an array takes a binding call that names it (an argument, or a field of
+ * a table argument such as {out = x}); reading P's data takes a binding call that passes P.
+ *  - The slot holds the newest P not yet consumed. Every binding entry except the
+ *    elementwise calls (which consume or replace it) and x.name lookups forces it first.
+ *  - A consumer (an eligible elementwise call with the slot's P as an operand) computes
+ *    its result in one pass from P's operands and moves P to the detached list, still
+ *    pending: P may still be referenced (local t = x*3; z = y + t; print(t)).
+ *  - Every entry that may write (any but elementwise calls without out= and x.name) forces
+ *    each detached P one of whose operands shares storage with an array it is given.
+ *  - lht_toarray forces a pending P it is asked for (a read).
+ * Forcing is local (no collective), because the GC frees a dead P at different moments on
+ * different ranks, so whether a dead P is still there to force differs between ranks. A
+ * live P is forced at the same program point everywhere; its first read then agrees on
+ * the outcome (ht_comm_agree), so an allocation that failed on one rank raises
+ * "ht.<op> (deferred): ..." on every rank together. __gc never forces: it drops P. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../runtime/comm.h"
+#include "../../runtime/fuse.h"
+#include "lht.h"
+
+enum { PENDING, DONE, FAILED }; /* DONE/FAILED: forced, its first read agrees */
+
+typedef struct lht_pending {
+  ht_ew_stage st; /* in[k] point into the referenced userdata's arrays */
+  int ref[2];     /* registry references of the operands' userdata */
+  int state;
+  int detached;   /* on the detached list */
+  char err[300];
+} lht_pending;
+
+static int fuse_on = 1;
+static int64_t min_bytes = (int64_t)256 << 10;
+static lht_udata *slot;
+static lht_udata **detached;
+static int ndetached, cap_detached;
+static double n_deferred, n_fused, n_forced;
+
+/* ---- bookkeeping ---- */
+
+static void unlist(lht_udata *u) {
+  if (slot == u) slot = NULL;
+  if (!u->pend->detached) return;
+  for (int i = 0; i < ndetached; i++)
+    if (detached[i] == u) {
+      detached[i] = detached[--ndetached];
+      break;
+    }
+  u->pend->detached = 0;
+}
+
+static void drop_refs(lua_State *L, lht_pending *p) {
+  for (int k = 0; k < 2; k++) luaL_unref(L, LUA_REGISTRYINDEX, p->ref[k]), p->ref[k] = LUA_NOREF;
+}
+
+static int push_detached(lht_udata *u) {
+  if (ndetached == cap_detached) {
+    int cap = cap_detached ? 2 * cap_detached : 64;
+    lht_udata **d = realloc(detached, sizeof *d * (size_t)cap);
+    if (!d) return -1;
+    detached = d, cap_detached = cap;
+  }
+  detached[ndetached++] = u;
+  u->pend->detached = 1;
+  return 0;
+}
+
+/* Computes a pending P into its own buffer, locally; a failure is kept for P's first read. */
+static void force_local(lua_State *L, lht_udata *u) {
+  lht_pending *p = u->pend;
+  if (p->state != PENDING) return;
+  unlist(u);
+  if (ht_ew_force(&p->st, u->a)) {
+    p->state = FAILED;
+    strncpy(p->err, ht_errmsg(), sizeof p->err - 1);
+  } else {
+    p->state = DONE;
+  }
+  n_forced++;
+  drop_refs(L, p);
+}
+
+void lht_fuse_read(lua_State *L, lht_udata *u) {
+  lht_pending *p = u->pend;
+  force_local(L, u);
+  const int failed = p->state == FAILED;
+  char err[300];
+  memcpy(err, p->err, sizeof err);
+  free(p);
+  u->pend = NULL;
+  if (failed) {
+    ht_buffer_release(u->a->buf);
+    u->a->buf = NULL;
+    ht_array_free(u->a);
+    u->a = NULL;
+  }
+  if (ht_comm_agree(failed ? ht_error("%s", err) : 0)) lht_raise(L);
+}
+
+void lht_fuse_gc(lua_State *L, lht_udata *u) {
+  unlist(u);
+  drop_refs(L, u->pend);
+  free(u->pend);
+  u->pend = NULL;
+}
+
+/* ---- the entries ---- */
+
+/* The storage of array arguments, and of arrays one level inside table arguments (the
+ * first 256 fields: options tables and lists of arrays). */
+static int collect_bufs(lua_State *L, const ht_buffer **bufs, int cap) {
+  int n = 0, top = lua_gettop(L);
+  for (int i = 1; i <= top && n < cap; i++) {
+    const ht_array *a = lht_peekarray(L, i, NULL);
+    if (a) {
+      if (a->buf) bufs[n++] = a->buf;
+    } else if (lua_type(L, i) == LUA_TTABLE) {
+      int seen = 0;
+      lua_pushnil(L);
+      while (n < cap && seen++ < 256 && lua_next(L, i)) {
+        const ht_array *b = lht_peekarray(L, -1, NULL);
+        if (b && b->buf) bufs[n++] = b->buf;
+        lua_pop(L, 1);
+      }
+      if (n >= cap || seen > 256) lua_settop(L, top);
+    }
+  }
+  return n;
+}
+
+void lht_fuse_settle(lua_State *L, int writes) {
+  if (slot) force_local(L, slot);
+  if (!writes || ndetached == 0) return;
+  const ht_buffer *bufs[64];
+  int nb = collect_bufs(L, bufs, 64);
+  for (int i = 0; i < ndetached; i++) {
+    lht_pending *p = detached[i]->pend;
+    int hit = 0;
+    for (int k = 0; k < 2 && !hit; k++)
+      for (int j = 0; j < nb && !hit; j++) hit = p->st.in[k] && p->st.in[k]->buf == bufs[j];
+    if (hit) force_local(L, detached[i]), i = -1; /* unlisted: the list changed, rescan */
+  }
+}
+
+/* An array operand for the op at idx, without forcing: the slot's P returns NULL with *isp
+ * set; another pending array is read (forced); a number becomes a 0-d array of `other`'s
+ * dtype (NEP 50) in its stack slot. Returns NULL (not *isp) for anything else. */
+static const ht_array *peek_operand(lua_State *L, int idx, const ht_array *other,
+                                    const char *fn, int *isp) {
+  lht_udata *u;
+  const ht_array *a = lht_peekarray(L, idx, &u);
+  *isp = 0;
+  if (a && u->pend && u == slot) return *isp = 1, NULL;
+  if (a) return lht_toarray(L, idx);
+  if (lua_type(L, idx) != LUA_TNUMBER || !other) return NULL;
+  return lht_arg_operand(L, idx, other->dtype, fn);
+}
+
+/* Makes the pending result of s (operands at stack idx[k]) and pushes it. */
+static void push_pending(lua_State *L, const ht_ew_stage *s, const int *idx) {
+  lht_pending *p = calloc(1, sizeof *p);
+  if (!p) luaL_error(L, "ht.%s: out of memory", ht_ew_stage_name(s));
+  p->st = *s;
+  p->ref[0] = p->ref[1] = LUA_NOREF;
+  ht_array *h = ht_ew_header(s);
+  lht_pusharray(L, h);
+  lht_udata *u = lua_touserdata(L, -1);
+  u->pend = p;
+  for (int k = 0; k < (s->unary ? 1 : 2); k++) {
+    lua_pushvalue(L, idx[k]);
+    p->ref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+  slot = u;
+  n_deferred++;
+}
+
+/* The elementwise call s (operands at idx; prev[k] whether operand k is the slot's P):
+ * fused onto the slot, deferred, or 0 for the eager path. */
+static int defer_or_fuse(lua_State *L, ht_ew_stage *s, const int *idx, const int *isp) {
+  const int nin = s->unary ? 1 : 2;
+  int consumer = 0;
+  for (int k = 0; k < nin; k++) consumer |= isp[k];
+  if (consumer) {
+    lht_udata *u = slot;
+    if (!ht_ew_fusable(s, u->a, min_bytes)) return 0;
+    ht_array *r = ht_ew_fused(&u->pend->st, s);
+    if (!r) return lht_raise(L);
+    slot = NULL;
+    if (push_detached(u)) force_local(L, u);
+    lht_pusharray(L, r);
+    n_fused++;
+    return 1;
+  }
+  if (!ht_ew_fusable(s, NULL, min_bytes)) return 0;
+  push_pending(L, s, idx);
+  return 1;
+}
+
+int lht_fuse_binary(lua_State *L, ht_binop op) {
+  if (!fuse_on) return 0;
+  const char *fn = ht_binop_name(op);
+  int isp[2], idx[2] = {1, 2};
+  ht_ew_stage s = {.unary = false, .op = op};
+  /* the array operand first, so a number next to it takes its dtype */
+  int first = lht_peekarray(L, 1, NULL) ? 0 : 1;
+  s.in[first] = peek_operand(L, idx[first], NULL, fn, &isp[first]);
+  if (!s.in[first] && !isp[first]) return 0;
+  const ht_array *like = isp[first] ? slot->a : s.in[first];
+  s.in[1 - first] = peek_operand(L, idx[1 - first], like, fn, &isp[1 - first]);
+  if (!s.in[1 - first] && !isp[1 - first]) return 0;
+  if (!isp[0] && !isp[1] && slot) force_local(L, slot); /* a new producer replaces it */
+  return defer_or_fuse(L, &s, idx, isp);
+}
+
+int lht_fuse_unary(lua_State *L, ht_unop op) {
+  if (!fuse_on) return 0;
+  int isp[2] = {0, 0}, idx[2] = {1, 1};
+  ht_ew_stage s = {.unary = true, .op = op};
+  if (!lht_peekarray(L, 1, NULL)) return 0;
+  s.in[0] = peek_operand(L, 1, NULL, ht_unop_name(op), &isp[0]);
+  if (!isp[0] && slot) force_local(L, slot);
+  return defer_or_fuse(L, &s, idx, isp);
+}
+
+/* ---- the trampoline ---- */
+
+/* A wrapped C function keeps its own upvalues first and gets its C function last: it runs
+ * in the trampoline's frame, so error positions and names stay those of the caller. */
+#define TRAMPOLINE(n)                                                        \
+  static int trampoline##n(lua_State *L) {                                   \
+    lua_CFunction f = *(lua_CFunction *)lua_touserdata(L, lua_upvalueindex(n + 1)); \
+    lht_fuse_settle(L, 1);                                                   \
+    return f(L);                                                             \
+  }
+TRAMPOLINE(0)
+TRAMPOLINE(1)
+TRAMPOLINE(2)
+
+static lua_CFunction exempt[16];
+static int nexempt;
+
+void lht_fuse_exempt(lua_CFunction f) {
+  if (nexempt < 16) exempt[nexempt++] = f;
+}
+
+static int is_exempt(lua_CFunction f) {
+  for (int i = 0; i < nexempt; i++)
+    if (exempt[i] == f) return 1;
+  return 0;
+}
+
+/* Replaces the C function at the top of the stack with its trampoline. */
+static void wrap_top(lua_State *L) {
+  lua_CFunction f = lua_tocfunction(L, -1);
+  int fi = lua_gettop(L), n = 0;
+  if (!f || is_exempt(f)) return;
+  while (lua_getupvalue(L, fi, n + 1)) n++;
+  if (n > 2) luaL_error(L, "heat.core: a C closure with %d upvalues cannot be wrapped", n);
+  *(lua_CFunction *)lua_newuserdata(L, sizeof f) = f;
+  static const lua_CFunction tramps[] = {trampoline0, trampoline1, trampoline2};
+  lua_pushcclosure(L, tramps[n], n + 1);
+  lua_replace(L, fi);
+}
+
+/* Queries that touch no array and write nothing: the profiler and timing loops call them
+ * between a producer and its consumer, which must still fuse. */
+static int is_query(lua_State *L, int k) {
+  static const char *const names[] = {"rank", "nprocs", "wtime", "_bytes_sent", "_bytes_live", NULL};
+  if (lua_type(L, k) != LUA_TSTRING) return 0;
+  for (const char *const *n = names; *n; n++)
+    if (!strcmp(lua_tostring(L, k), *n)) return 1;
+  return 0;
+}
+
+/* Wraps the C functions of the table at t, its subtables and their metatables. */
+static void wrap_table(lua_State *L, int t, int seen) {
+  lua_pushvalue(L, t);
+  lua_rawget(L, seen);
+  if (!lua_isnil(L, -1)) return (void)lua_pop(L, 1);
+  lua_pop(L, 1);
+  lua_pushvalue(L, t);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, seen);
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    int v = lua_gettop(L);
+    if (lua_iscfunction(L, v) && !is_query(L, v - 1) &&
+        !(lua_type(L, v - 1) == LUA_TSTRING && !strcmp(lua_tostring(L, v - 1), "__gc"))) {
+      wrap_top(L);
+      lua_pushvalue(L, v - 1);
+      lua_pushvalue(L, v);
+      lua_rawset(L, t);
+    } else if (lua_istable(L, v)) {
+      wrap_table(L, v, seen);
+    }
+    if (lua_getmetatable(L, v)) {
+      if (lua_istable(L, -1)) wrap_table(L, lua_gettop(L), seen);
+      lua_pop(L, 1);
+    }
+    lua_settop(L, v - 1);
+  }
+}
+
+void lht_fuse_wrap(lua_State *L, int core) {
+  lua_newtable(L);
+  wrap_table(L, core, lua_gettop(L));
+  lua_pop(L, 1);
+}
+
+/* core._fuse([x | opts]): the counters {deferred, fused, forced}, and with an array x its
+ * state ("pending", "detached" or nil); opts {enabled = b, min_bytes = n} sets them (tests
+ * and benchmarks; HEATLUA_NO_FUSE=1 starts disabled). Never forces. */
+static int l_fuse(lua_State *L) {
+  lht_udata *u;
+  if (lht_peekarray(L, 1, &u)) {
+    if (!u->pend || u->pend->state != PENDING) lua_pushnil(L);
+    else lua_pushstring(L, u->pend->detached ? "detached" : "pending");
+    return 1;
+  }
+  if (lua_istable(L, 1)) {
+    static const char *const keys[] = {"enabled", "min_bytes", NULL};
+    lht_check_keys(L, 1, "_fuse", keys);
+    lua_getfield(L, 1, "enabled");
+    if (!lua_isnil(L, -1)) {
+      if (slot) force_local(L, slot);
+      fuse_on = lua_toboolean(L, -1);
+    }
+    min_bytes = (int64_t)lht_opt_number(L, 1, "min_bytes", (double)min_bytes);
+  }
+  lua_createtable(L, 0, 5);
+  lua_pushnumber(L, n_deferred), lua_setfield(L, -2, "deferred");
+  lua_pushnumber(L, n_fused), lua_setfield(L, -2, "fused");
+  lua_pushnumber(L, n_forced), lua_setfield(L, -2, "forced");
+  lua_pushboolean(L, fuse_on), lua_setfield(L, -2, "enabled");
+  lua_pushnumber(L, (double)min_bytes), lua_setfield(L, -2, "min_bytes");
+  return 1;
+}
+
+void lht_open_fuse(lua_State *L) {
+  const char *env = getenv("HEATLUA_NO_FUSE");
+  if (env && *env && strcmp(env, "0")) fuse_on = 0;
+  lht_fuse_exempt(l_fuse);
+  lua_pushcfunction(L, l_fuse);
+  lua_setfield(L, -2, "_fuse");
+}
