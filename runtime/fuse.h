@@ -22,12 +22,12 @@ const char *ht_ew_stage_name(const ht_ew_stage *s);
  * scalars beside them), and the largest rank's block at least min_bytes. Depends on
  * metadata only, so every rank decides alike. */
 bool ht_ew_fusable(const ht_ew_stage *s, const ht_array *prev, int64_t min_bytes);
-/* The result of s as a header without storage (buf NULL): shape, split, counts, dtype. */
-ht_array *ht_ew_header(const ht_ew_stage *s);
-/* Computes s into hdr (from ht_ew_header), allocating its buffer here, locally: no
- * collective, so it may run at a moment that differs between ranks. 0, or -1 with
- * "<op> (deferred): out of memory ..." set. */
-int ht_ew_force(const ht_ew_stage *s, ht_array *hdr);
+/* The storage of s's result, allocated as an eager result is (agreed when large, so
+ * collective: every rank makes the deferred call at the same point), not yet computed. */
+ht_array *ht_ew_result(const ht_ew_stage *s);
+/* Computes s into out (from ht_ew_result), locally: no collective and no allocation, so it
+ * cannot fail and may run at a moment that differs between ranks. */
+void ht_ew_force(const ht_ew_stage *s, ht_array *out);
 /* cons applied to prod's value (cons's NULL inputs) in one pass, into a new array
  * (allocation agreed, so collective): prod's value never exists in full. */
 ht_array *ht_ew_fused(const ht_ew_stage *prod, const ht_ew_stage *cons);

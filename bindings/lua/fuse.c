@@ -2,7 +2,8 @@
  * slot, the detached list, forcing, and the trampoline every other binding entry runs in.
  *
  * Invariant. A pending array P holds its op and registry references to its operands'
- * userdata; its header (shape, split, counts, dtype) is real, its buffer is NULL. P's value
+ * userdata; its array is allocated as the eager result would be (agreed when large, at the
+ * call, on every rank) but not yet computed. P's value
  * is op(operands) as they were when P was made, so P must be computed before any operand is
  * written. Writing an array takes a binding call that names it (an argument, or a field of
  * a table argument such as {out = x}); reading P's data takes a binding call that passes P.
@@ -14,11 +15,11 @@
  *  - Every entry that may write (any but elementwise calls without out= and x.name) forces
  *    each detached P one of whose operands shares storage with an array it is given.
  *  - lht_toarray forces a pending P it is asked for (a read).
- * Forcing is local (no collective), because the GC frees a dead P at different moments on
- * different ranks, so whether a dead P is still there to force differs between ranks. A
- * live P is forced at the same program point everywhere; its first read then agrees on
- * the outcome (ht_comm_agree), so an allocation that failed on one rank raises
- * "ht.<op> (deferred): ..." on every rank together. __gc never forces: it drops P. */
+ * Forcing is local (no collective) and cannot fail (no allocation): the GC frees a dead P
+ * at different moments on different ranks, and a live P may be read on one rank alone (a
+ * replicated array), so nothing may depend on when or where P is computed. Errors (out of
+ * memory) are those of the eager call, raised by it on every rank together.
+ * __gc never forces: it drops P. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,14 +27,10 @@
 #include "../../runtime/fuse.h"
 #include "lht.h"
 
-enum { PENDING, DONE, FAILED }; /* DONE/FAILED: forced, its first read agrees */
-
 typedef struct lht_pending {
   ht_ew_stage st; /* in[k] point into the referenced userdata's arrays */
   int ref[2];     /* registry references of the operands' userdata */
-  int state;
   int detached;   /* on the detached list */
-  char err[300];
 } lht_pending;
 
 static int fuse_on = 1;
@@ -72,37 +69,18 @@ static int push_detached(lht_udata *u) {
   return 0;
 }
 
-/* Computes a pending P into its own buffer, locally; a failure is kept for P's first read. */
+/* Computes a pending P into its buffer, locally, and makes it an ordinary array. */
 static void force_local(lua_State *L, lht_udata *u) {
   lht_pending *p = u->pend;
-  if (p->state != PENDING) return;
   unlist(u);
-  if (ht_ew_force(&p->st, u->a)) {
-    p->state = FAILED;
-    strncpy(p->err, ht_errmsg(), sizeof p->err - 1);
-  } else {
-    p->state = DONE;
-  }
+  ht_ew_force(&p->st, u->a);
   n_forced++;
   drop_refs(L, p);
-}
-
-void lht_fuse_read(lua_State *L, lht_udata *u) {
-  lht_pending *p = u->pend;
-  force_local(L, u);
-  const int failed = p->state == FAILED;
-  char err[300];
-  memcpy(err, p->err, sizeof err);
   free(p);
   u->pend = NULL;
-  if (failed) {
-    ht_buffer_release(u->a->buf);
-    u->a->buf = NULL;
-    ht_array_free(u->a);
-    u->a = NULL;
-  }
-  if (ht_comm_agree(failed ? ht_error("%s", err) : 0)) lht_raise(L);
 }
+
+void lht_fuse_read(lua_State *L, lht_udata *u) { force_local(L, u); }
 
 void lht_fuse_gc(lua_State *L, lht_udata *u) {
   unlist(u);
@@ -165,12 +143,11 @@ static const ht_array *peek_operand(lua_State *L, int idx, const ht_array *other
 
 /* Makes the pending result of s (operands at stack idx[k]) and pushes it. */
 static void push_pending(lua_State *L, const ht_ew_stage *s, const int *idx) {
+  lht_pusharray(L, ht_ew_result(s)); /* raises, on every rank, as the eager call would */
   lht_pending *p = calloc(1, sizeof *p);
-  if (!p) luaL_error(L, "ht.%s: out of memory", ht_ew_stage_name(s));
+  if (!p) ht_fatal("%s: out of memory (%zu bytes)", ht_ew_stage_name(s), sizeof *p);
   p->st = *s;
   p->ref[0] = p->ref[1] = LUA_NOREF;
-  ht_array *h = ht_ew_header(s);
-  lht_pusharray(L, h);
   lht_udata *u = lua_touserdata(L, -1);
   u->pend = p;
   for (int k = 0; k < (s->unary ? 1 : 2); k++) {
@@ -320,7 +297,7 @@ void lht_fuse_wrap(lua_State *L, int core) {
 static int l_fuse(lua_State *L) {
   lht_udata *u;
   if (lht_peekarray(L, 1, &u)) {
-    if (!u->pend || u->pend->state != PENDING) lua_pushnil(L);
+    if (!u->pend) lua_pushnil(L);
     else lua_pushstring(L, u->pend->detached ? "detached" : "pending");
     return 1;
   }

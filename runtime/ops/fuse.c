@@ -73,13 +73,10 @@ bool ht_ew_fusable(const ht_ew_stage *s, const ht_array *prev, int64_t min_bytes
   return n * (int64_t)ht_dtype_size(ref->dtype) >= min_bytes;
 }
 
-ht_array *ht_ew_header(const ht_ew_stage *s) {
-  ht_array *h = ht_array_view(full_operand(s, NULL));
-  ht_buffer_release(h->buf);
-  h->buf = NULL;
-  h->offset = 0;
-  ht_contiguous_strides(h->ndim, h->lshape, h->strides);
-  return h;
+ht_array *ht_ew_result(const ht_ew_stage *s) {
+  const ht_array *like = full_operand(s, NULL);
+  return ht_array_new_agreed(ht_ew_stage_name(s), like->dtype, like->ndim, like->gshape,
+                             like->split, like->counts, HT_CPU);
 }
 
 /* Runs stages st[0..n-1] over elements [lo, hi) of out's chunk, block by block: a stage's
@@ -134,16 +131,7 @@ static void run_chain(int n, const ht_ew_stage *st, ht_array *out) {
   ht_iter_run(&it, chain_piece, &c);
 }
 
-int ht_ew_force(const ht_ew_stage *s, ht_array *hdr) {
-  hdr->buf = ht_buffer_new(ht_array_lsize(hdr) * (int64_t)ht_dtype_size(hdr->dtype), HT_CPU);
-  if (!hdr->buf) {
-    char msg[400];
-    snprintf(msg, sizeof msg, "%s", ht_errmsg());
-    return ht_error("%s (deferred): %s", ht_ew_stage_name(s), msg);
-  }
-  run_chain(1, s, hdr);
-  return 0;
-}
+void ht_ew_force(const ht_ew_stage *s, ht_array *out) { run_chain(1, s, out); }
 
 ht_array *ht_ew_fused(const ht_ew_stage *prod, const ht_ew_stage *cons) {
   const ht_array *like = full_operand(prod, NULL);

@@ -196,15 +196,29 @@ describe("fused elementwise", function()
     T.assert_equal(y[{ { 11, 14 } }], { 1.5, (947 - 500) / 37 + 1, (866 - 500) / 37 + 1 })
   end)
 
-  it("raises an allocation failure while forcing on every rank, naming the op", function()
+  it("raises an allocation failure at the deferred call itself, on every rank", function()
     core._fuse { min_bytes = MIN }
     local x = ht.ones({ P * 2 ^ 17 + 3 }, { dtype = ht.float64, split = 0 }) -- >= 1 MiB a rank
-    core._fail_alloc(P - 1, 1, 2 ^ 20) -- a binding call: it would force a pending t
+    core._fail_alloc(P - 1, 1, 2 ^ 20) -- the last rank's next allocation of 1 MiB or more
+    T.assert_error(function() return x * 3 end, "ht.mul: out of memory")
+    core._fail_alloc(P - 1, 0)
     local t = x * 3
     assert.are.equal("pending", core._fuse(t))
-    T.assert_error(function() return t:sum() end, "ht.mul (deferred): out of memory")
-    core._fail_alloc(P - 1, 0)
-    T.assert_equal((x * 3):sum(), 3 * (P * 2 ^ 17 + 3))
+    T.assert_equal(t:sum(), 3 * (P * 2 ^ 17 + 3)) -- 3 * the element count, exactly
+  end)
+
+  it("computes a replicated pending array read on one rank alone (no message)", function()
+    core._fuse { min_bytes = MIN }
+    local x = ht.ones({ 2 ^ 17 + 5 }, { dtype = ht.float64 }) -- replicated, 1 MiB
+    local t = x * 3
+    assert.are.equal("pending", core._fuse(t))
+    if ht.rank() == 0 then
+      local _ = t:sum() -- a replicated array's reduction is local work, with no message
+      assert.is_nil(core._fuse(t)) -- computed here, on this rank alone
+    elseif P > 1 then
+      assert.are.equal("pending", core._fuse(t))
+    end
+    T.assert_equal(t:sum(), 3 * (2 ^ 17 + 5))
   end)
 
   it("takes the eager path where it must", function()
