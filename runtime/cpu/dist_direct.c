@@ -17,6 +17,8 @@
 
 typedef double v8d __attribute__((vector_size(64)));
 typedef int64_t v8l __attribute__((vector_size(64)));
+typedef double v4d __attribute__((vector_size(32)));
+typedef int64_t v4l __attribute__((vector_size(32)));
 
 /* Rows of y per packed tile: the tile (float64) stays within about 256 KiB, in L2. */
 static int64_t tile_rows(int64_t f, int64_t ny) {
@@ -27,44 +29,52 @@ static int64_t tile_rows(int64_t f, int64_t ny) {
 
 #define K static inline __attribute__((always_inline))
 
-/* R x rows (xp, R x f) against one y group (yg, f x 8): the squared distances of the 8R
- * pairs. Feature q goes to partial sum q % 8, as in HT_SQ_BODY of cpu/distance.c. */
-K void sq_group(int R, int64_t f, const double *xp, const double *yg, v8d *res) {
-  v8d s[3][8];
-  for (int r = 0; r < R; r++)
-    for (int u = 0; u < 8; u++) s[r][u] = (v8d){0};
-  int64_t q = 0;
-  for (; q + 8 <= f; q += 8)
-    for (int u = 0; u < 8; u++) {
-      const v8d yv = *(const v8d *)(yg + (q + u) * 8);
-      for (int r = 0; r < R; r++) {
-        const v8d d = yv - xp[r * f + q + u];
-        s[r][u] += d * d;
-      }
-    }
-  for (int u = 0; u < 8; u++)
-    if (q + u < f) {
-      const v8d yv = *(const v8d *)(yg + (q + u) * 8);
-      for (int r = 0; r < R; r++) {
-        const v8d d = yv - xp[r * f + q + u];
-        s[r][u] += d * d;
-      }
-    }
-  for (int r = 0; r < R; r++)
-    res[r] = ((s[r][0] + s[r][1]) + (s[r][2] + s[r][3])) + ((s[r][4] + s[r][5]) + (s[r][6] + s[r][7]));
-}
-
-/* R x rows against one y group: sum |x_q - y_q| in order of q, one sum per pair. */
-K void abs_group(int R, int64_t f, const double *xp, const double *yg, v8d *res) {
-  const v8l mag = (v8l){0} + INT64_MAX;
-  v8d s[8];
-  for (int r = 0; r < R; r++) s[r] = (v8d){0};
-  for (int64_t q = 0; q < f; q++) {
-    const v8d yv = *(const v8d *)(yg + q * 8);
-    for (int r = 0; r < R; r++) s[r] += (v8d)((v8l)(yv - xp[r * f + q]) & mag);
+/* R x rows (xp, R x f) against one y group (yg, f x 8, read V's lanes of each feature from
+ * yg): sq_group_V gives the squared distances, feature q into partial sum q % 8 as in
+ * HT_SQ_BODY of cpu/distance.c; abs_group_V the sums of |x_q - y_q| in order of q. Pair (r,
+ * lane) goes to res[8 r + lane]. Written once for both vector widths: v8d (AVX-512) and
+ * v4d (AVX2, a group taken as two halves). */
+#define HT_DIST_GROUPS(V, VL)                                                              \
+  K void sq_group_##V(int R, int64_t f, const double *xp, const double *yg, double *res) { \
+    V s[3][8];                                                                             \
+    for (int r = 0; r < R; r++)                                                            \
+      for (int u = 0; u < 8; u++) s[r][u] = (V){0};                                        \
+    int64_t q = 0;                                                                         \
+    for (; q + 8 <= f; q += 8)                                                             \
+      for (int u = 0; u < 8; u++) {                                                        \
+        const V yv = *(const V *)(yg + (q + u) * 8);                                       \
+        for (int r = 0; r < R; r++) {                                                      \
+          const V d = yv - xp[r * f + q + u];                                              \
+          s[r][u] += d * d;                                                                \
+        }                                                                                  \
+      }                                                                                    \
+    for (int u = 0; u < 8; u++)                                                            \
+      if (q + u < f) {                                                                     \
+        const V yv = *(const V *)(yg + (q + u) * 8);                                       \
+        for (int r = 0; r < R; r++) {                                                      \
+          const V d = yv - xp[r * f + q + u];                                              \
+          s[r][u] += d * d;                                                                \
+        }                                                                                  \
+      }                                                                                    \
+    for (int r = 0; r < R; r++) {                                                          \
+      const V t = ((s[r][0] + s[r][1]) + (s[r][2] + s[r][3])) +                            \
+                  ((s[r][4] + s[r][5]) + (s[r][6] + s[r][7]));                             \
+      memcpy(res + 8 * r, &t, sizeof t);                                                   \
+    }                                                                                      \
+  }                                                                                        \
+  K void abs_group_##V(int R, int64_t f, const double *xp, const double *yg, double *res) { \
+    const VL mag = (VL){0} + INT64_MAX;                                                    \
+    V s[8];                                                                                \
+    for (int r = 0; r < R; r++) s[r] = (V){0};                                             \
+    for (int64_t q = 0; q < f; q++) {                                                      \
+      const V yv = *(const V *)(yg + q * 8);                                               \
+      for (int r = 0; r < R; r++) s[r] += (V)((VL)(yv - xp[r * f + q]) & mag);             \
+    }                                                                                      \
+    for (int r = 0; r < R; r++) memcpy(res + 8 * r, &s[r], sizeof s[r]);                   \
   }
-  for (int r = 0; r < R; r++) res[r] = s[r];
-}
+HT_DIST_GROUPS(v8d, v8l)
+HT_DIST_GROUPS(v4d, v4l)
+#undef HT_DIST_GROUPS
 
 typedef struct job {
   ht_dtype t;
@@ -76,7 +86,7 @@ typedef struct job {
 
 /* The metric's finish of eight values and their store (nv of them) at o: sqrt in vector
  * lanes (IEEE, so libm's bits), exp through libm one by one (its bits, not libmvec's). */
-K void finish_store(const job *j, const v8d *v, int nv, char *o) {
+K void finish_store(const job *j, const double *v, int nv, char *o) {
   double d[8];
   memcpy(d, v, sizeof d);
   if (j->m == HT_DIST_EUCLIDEAN)
@@ -96,32 +106,37 @@ K void finish_store(const job *j, const v8d *v, int nv, char *o) {
 
 /* nr x rows from row i0 (packed in xp, Rs rows for the sum forms, Ra for manhattan: the
  * last one repeated) against ng groups of the tile yp holding ny rows from column j0. */
-K void block(int Rs, int Ra, const job *j, const double *xp, int nr, int64_t i0, const double *yp,
-             int64_t ng, int64_t ny, int64_t j0) {
+K void block(int W, int Rs, int Ra, const job *j, const double *xp, int nr, int64_t i0,
+             const double *yp, int64_t ng, int64_t ny, int64_t j0) {
   const size_t item = ht_dtype_size(j->t);
   for (int64_t g = 0; g < ng; g++) {
-    v8d res[8];
-    if (j->m == HT_DIST_MANHATTAN) abs_group(Ra, j->f, xp, yp + g * j->f * 8, res);
-    else sq_group(Rs, j->f, xp, yp + g * j->f * 8, res);
+    double res[8 * 8];
+    const double *yg = yp + g * j->f * 8;
+    for (int h = 0; h < 8; h += W) {
+      if (W == 8 && j->m == HT_DIST_MANHATTAN) abs_group_v8d(Ra, j->f, xp, yg, res);
+      else if (W == 8) sq_group_v8d(Rs, j->f, xp, yg, res);
+      else if (j->m == HT_DIST_MANHATTAN) abs_group_v4d(Ra, j->f, xp, yg + h, res + h);
+      else sq_group_v4d(Rs, j->f, xp, yg + h, res + h);
+    }
     const int nv = ny - 8 * g < 8 ? (int)(ny - 8 * g) : 8;
     for (int r = 0; r < nr; r++)
-      finish_store(j, &res[r], nv,
+      finish_store(j, res + 8 * r, nv,
                    (char *)j->out + (size_t)((i0 + r) * j->ldo + j0 + 8 * g) * item);
   }
 }
 
-/* The sum forms keep R * 8 partial sums (3 x rows: 24 of AVX-512's 32 registers, 1 x row:
- * 16 256-bit halves); manhattan one per pair (8 and 4 x rows). */
+/* The sum forms keep R * 8 partial sums (3 x rows: 24 of AVX-512's 32 registers; 1 x row:
+ * 8 of AVX2's 16); manhattan one per pair (8 x rows). */
 __attribute__((target("avx512f"), optimize("fp-contract=off"))) static void
 block_avx512(const job *j, const double *xp, int nr, int64_t i0, const double *yp, int64_t ng,
              int64_t ny, int64_t j0) {
-  block(3, 8, j, xp, nr, i0, yp, ng, ny, j0);
+  block(8, 3, 8, j, xp, nr, i0, yp, ng, ny, j0);
 }
 
 __attribute__((target("avx2"), optimize("fp-contract=off"))) static void
 block_avx2(const job *j, const double *xp, int nr, int64_t i0, const double *yp, int64_t ng,
            int64_t ny, int64_t j0) {
-  block(1, 4, j, xp, nr, i0, yp, ng, ny, j0);
+  block(4, 1, 8, j, xp, nr, i0, yp, ng, ny, j0);
 }
 #undef K
 
@@ -152,7 +167,7 @@ int ht_dist_direct(ht_dtype t, ht_dist_metric m, double gamma, int64_t nx, int64
   if (use < 0) ht_dist_direct_simd(-1);
   const int mode = use;
   if (mode <= 0 || nx <= 0 || ny <= 0 || f <= 0 || (t != HT_FLOAT32 && t != HT_FLOAT64)) return 0;
-  const int R = m == HT_DIST_MANHATTAN ? (mode == 2 ? 8 : 4) : (mode == 2 ? 3 : 1);
+  const int R = m == HT_DIST_MANHATTAN ? 8 : mode == 2 ? 3 : 1; /* as block_avx512/avx2 */
   const int64_t TY = tile_rows(f, ny), nt = omp_get_max_threads();
   const int64_t xs = (R * f + 7) / 8 * 8; /* one thread's packed x rows, whole vectors */
   const size_t item = ht_dtype_size(t);
