@@ -35,27 +35,23 @@ static int64_t tile_rows(int64_t f, int64_t ny) {
  * lane) goes to res[8 r + lane]. Written once for both vector widths: v8d (AVX-512) and
  * v4d (AVX2, a group taken as two halves). */
 #define HT_DIST_GROUPS(V, VL)                                                              \
+  K void sq_step_##V(int R, int64_t f, const double *xp, const double *yg, int64_t q,      \
+                     V s[3][8], int u) {                                                   \
+    const V yv = *(const V *)(yg + q * 8);                                                 \
+    for (int r = 0; r < R; r++) {                                                          \
+      const V d = yv - xp[r * f + q];                                                      \
+      s[r][u] += d * d;                                                                    \
+    }                                                                                      \
+  }                                                                                        \
   K void sq_group_##V(int R, int64_t f, const double *xp, const double *yg, double *res) { \
     V s[3][8];                                                                             \
     for (int r = 0; r < R; r++)                                                            \
       for (int u = 0; u < 8; u++) s[r][u] = (V){0};                                        \
     int64_t q = 0;                                                                         \
     for (; q + 8 <= f; q += 8)                                                             \
-      for (int u = 0; u < 8; u++) {                                                        \
-        const V yv = *(const V *)(yg + (q + u) * 8);                                       \
-        for (int r = 0; r < R; r++) {                                                      \
-          const V d = yv - xp[r * f + q + u];                                              \
-          s[r][u] += d * d;                                                                \
-        }                                                                                  \
-      }                                                                                    \
+      for (int u = 0; u < 8; u++) sq_step_##V(R, f, xp, yg, q + u, s, u);                  \
     for (int u = 0; u < 8; u++)                                                            \
-      if (q + u < f) {                                                                     \
-        const V yv = *(const V *)(yg + (q + u) * 8);                                       \
-        for (int r = 0; r < R; r++) {                                                      \
-          const V d = yv - xp[r * f + q + u];                                              \
-          s[r][u] += d * d;                                                                \
-        }                                                                                  \
-      }                                                                                    \
+      if (q + u < f) sq_step_##V(R, f, xp, yg, q + u, s, u);                               \
     for (int r = 0; r < R; r++) {                                                          \
       const V t = ((s[r][0] + s[r][1]) + (s[r][2] + s[r][3])) +                            \
                   ((s[r][4] + s[r][5]) + (s[r][6] + s[r][7]));                             \
