@@ -9,6 +9,7 @@
 
 #include "../error.h"
 #include "blas.h"
+#include "dist_direct.h"
 
 /* Rows per block: a block of distances stays within about 1 MiB (cache-sized), so the
  * post-processing reads what the GEMM just wrote. */
@@ -80,6 +81,9 @@ int ht_cpu_dist(ht_dtype t, ht_dist_metric m, bool quadratic, double sigma, int6
   const double gamma = 1.0 / (2.0 * sigma * sigma);
   if (nx == 0 || ny == 0) return 0;
   if (!quadratic || m == HT_DIST_MANHATTAN) {
+    /* the vector kernel, same bits; the plain loop below where it does not run */
+    const int rc = ht_dist_direct(t, m, gamma, nx, ny, f, x, y, out, ldo);
+    if (rc) return rc < 0 ? -1 : 0;
 #pragma omp parallel for schedule(dynamic, 16)
     for (int64_t i = 0; i < nx; i++)
       for (int64_t j = 0; j < ny; j++) {
