@@ -10,12 +10,16 @@
 #include "../cpu/elementwise.h"
 #include "../iter.h"
 
-/* Elements per block: a stage's value (2048 doubles, 16 KiB) stays in L1/L2. Blocks with
+/* Elements per block: a chain's values (512 doubles, 4 KiB each) stay in L1 (a*x + b*y + c
+ * at 2048 took 1.5-3x as long: bench/fuse_ab.lua, docs/performance-notes.md). Blocks with
  * row operands hold whole rows (F * floor(BLOCK / F) elements) or lie within one row when
  * F > BLOCK. Block edges cannot change bits: the vector math loops give an element the
  * same bits wherever it sits in a run (runtime/cpu/elementwise.c), the others are exact
  * per element. */
-#define BLOCK 2048
+#define BLOCK 512
+/* A scratch block's bytes, padded so that blocks do not sit a multiple of 4 KiB apart: a
+ * loop storing to one while loading from another would stall on 4K aliasing. */
+#define SCRATCH (BLOCK * sizeof(double) + 320)
 
 const char *ht_ew_stage_name(const ht_ew_stage *s) {
   return s->unary ? ht_unop_name((ht_unop)s->op) : ht_binop_name((ht_binop)s->op);
@@ -170,8 +174,8 @@ typedef struct plan {
 
 /* Runs the chain over elements [lo, hi) of out's chunk, block by block. */
 static void run_range(const plan *pl, int64_t lo, int64_t hi) {
-  _Alignas(64) char tmp[HT_EW_MAXSTAGE - 1][BLOCK * sizeof(double)];
-  _Alignas(64) char tile[HT_EW_MAXROW][BLOCK * sizeof(double)];
+  _Alignas(64) char tmp[HT_EW_MAXSTAGE - 1][SCRATCH];
+  _Alignas(64) char tile[HT_EW_MAXROW][SCRATCH];
   const ht_ew_chain *c = pl->c;
   const int64_t item = (int64_t)ht_dtype_size(pl->out->dtype), F = pl->F;
   const int64_t per = F && F <= BLOCK ? BLOCK / F : 0; /* whole rows per tiled block */

@@ -59,7 +59,7 @@ describe("fused elementwise", function()
 
   it("gives the eager bits for + - * / with scalars on either side", function()
     for _, dt in ipairs { ht.float32, ht.float64 } do
-      for _, n in ipairs { 1, 63, 2047, 2048, 2049, 4097 } do
+      for _, n in ipairs { 1, 63, 511, 513, 2047, 2048, 2049, 4097 } do
         local x, y = arr(n, dt, 0), arr(n, dt, 0, 5)
         local forms = {
           function() return y + x * 3 end,
@@ -263,8 +263,10 @@ describe("fused elementwise", function()
   end)
 
   it("fuses rows that broadcast along the leading axes, with the eager bits", function()
-    -- F around the block (2048): tiled rows, one block per row, several blocks per row
-    local cases = { { 1, 2049 }, { 3, 700 }, { 64, 33 }, { 2047, 3 }, { 2048, 3 }, { 2049, 2 }, { 5000, 2 } }
+    -- F around the block (512 elements, runtime/ops/fuse.c) and 2048: tiled rows, one block
+    -- per row, several blocks per row; 2 rows leave ranks without any at 3 and 4 ranks
+    local cases = { { 1, 2049 }, { 3, 700 }, { 64, 33 }, { 511, 5 }, { 512, 3 }, { 513, 4 },
+      { 2047, 3 }, { 2048, 3 }, { 2049, 2 }, { 5000, 2 } }
     for _, dt in ipairs { ht.float32, ht.float64 } do
       for _, c in ipairs(cases) do
         local F, n = c[1], c[2]
