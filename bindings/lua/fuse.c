@@ -1,20 +1,25 @@
-/* Deferred elementwise producers and the consumer that fuses them (issue 14): the pending
- * slot, the detached list, forcing, and the trampoline every other binding entry runs in.
+/* Deferred elementwise calls, the chains they join into, and the trampoline every other
+ * binding entry runs in: the open and detached lists, forcing, the write scan.
  *
- * Invariant. A pending array P holds its op and registry references to its operands'
- * userdata; its array is allocated as the eager result would be (agreed when large, at the
- * call, on every rank) but not yet computed. P's value
- * is op(operands) as they were when P was made, so P must be computed before any operand is
+ * Invariant. A pending array P holds a chain of up to HT_EW_MAXSTAGE elementwise calls
+ * (runtime/fuse.h) and registry references to the userdata of every array operand of
+ * every stage; its array is allocated as the eager result would be (agreed when large, at
+ * the call, on every rank) but not yet computed. P's value is its chain over the operands
+ * as they were when P was made, so P must be computed before any operand of any stage is
  * written. Writing an array takes a binding call that names it (an argument, or a field of
  * a table argument such as {out = x}); reading P's data takes a binding call that passes P.
- *  - The slot holds the newest P not yet consumed. Every binding entry except the
- *    elementwise calls (which consume or replace it) and x.name lookups forces it first.
- *  - A consumer (an eligible elementwise call with the slot's P as an operand) computes
- *    its result in one pass from P's operands and moves P to the detached list, still
- *    pending: P may still be referenced (local t = x*3; z = y + t; print(t)).
- *  - Every entry that may write (any but elementwise calls without out= and x.name) forces
- *    each detached P one of whose operands shares storage with an array it is given.
- *  - lht_toarray forces a pending P it is asked for (a read).
+ *  - The open list holds the newest pending arrays not yet consumed (at most MAXOPEN; a
+ *    new one computes the oldest). Every binding entry except the elementwise calls
+ *    (which consume, extend or add to it) and x.name lookups computes them all first.
+ *  - A consumer (an eligible elementwise call with pending operands, open or detached)
+ *    copies their chains into its own, with itself as the last stage, and is pending in
+ *    turn (open); the consumed operands move to the detached list, still pending: they may
+ *    still be referenced (local t = x*3; z = y + t; print(t)). A chain that would pass the
+ *    bound computes its longer pending operand first, which then enters as an array.
+ *  - Every entry that may write (any but elementwise calls without out= and x.name)
+ *    computes each detached P an operand of any of whose stages shares storage with an
+ *    array it is given.
+ *  - lht_toarray computes a pending P it is asked for (a read).
  * Forcing is local (no collective) and cannot fail (no allocation): the GC frees a dead P
  * at different moments on different ranks, and a live P may be read on one rank alone (a
  * replicated array), so nothing may depend on when or where P is computed. Errors (out of
@@ -27,34 +32,43 @@
 #include "../../runtime/fuse.h"
 #include "lht.h"
 
+#define MAXOPEN 4
+#define GC_BYTES ((int64_t)4 << 20) /* detached bytes a write would compute */
+
 typedef struct lht_pending {
-  ht_ew_stage st; /* in[k] point into the referenced userdata's arrays */
-  int ref[2];     /* registry references of the operands' userdata */
-  int detached;   /* on the detached list */
+  ht_ew_chain ch;                 /* in[k] point into the referenced userdata's arrays */
+  int nref, ref[2 * HT_EW_MAXSTAGE]; /* registry references of the operands' userdata */
+  int detached;                   /* on the detached list, else on the open one */
 } lht_pending;
 
 static int fuse_on = 1;
 static int64_t min_bytes = (int64_t)256 << 10;
-static lht_udata *slot;
+static lht_udata *open_list[MAXOPEN];
+static int nopen;
 static lht_udata **detached;
 static int ndetached, cap_detached;
 static double n_deferred, n_fused, n_forced;
 
 /* ---- bookkeeping ---- */
 
-static void unlist(lht_udata *u) {
-  if (slot == u) slot = NULL;
-  if (!u->pend->detached) return;
-  for (int i = 0; i < ndetached; i++)
-    if (detached[i] == u) {
-      detached[i] = detached[--ndetached];
-      break;
+static void remove_from(lht_udata **list, int *n, lht_udata *u) {
+  for (int i = 0; i < *n; i++)
+    if (list[i] == u) {
+      memmove(list + i, list + i + 1, sizeof *list * (size_t)(*n - i - 1));
+      (*n)--;
+      return;
     }
+}
+
+static void unlist(lht_udata *u) {
+  if (u->pend->detached) remove_from(detached, &ndetached, u);
+  else remove_from(open_list, &nopen, u);
   u->pend->detached = 0;
 }
 
 static void drop_refs(lua_State *L, lht_pending *p) {
-  for (int k = 0; k < 2; k++) luaL_unref(L, LUA_REGISTRYINDEX, p->ref[k]), p->ref[k] = LUA_NOREF;
+  for (int k = 0; k < p->nref; k++) luaL_unref(L, LUA_REGISTRYINDEX, p->ref[k]);
+  p->nref = 0;
 }
 
 static int push_detached(lht_udata *u) {
@@ -73,11 +87,15 @@ static int push_detached(lht_udata *u) {
 static void force_local(lua_State *L, lht_udata *u) {
   lht_pending *p = u->pend;
   unlist(u);
-  ht_ew_force(&p->st, u->a);
+  ht_ew_force(&p->ch, u->a);
   n_forced++;
   drop_refs(L, p);
   free(p);
   u->pend = NULL;
+}
+
+static void force_open(lua_State *L) {
+  while (nopen) force_local(L, open_list[nopen - 1]);
 }
 
 void lht_fuse_read(lua_State *L, lht_udata *u) { force_local(L, u); }
@@ -113,97 +131,124 @@ static int collect_bufs(lua_State *L, const ht_buffer **bufs, int cap) {
   return n;
 }
 
+static int reads_any(const lht_pending *p, const ht_buffer *const *bufs, int nb) {
+  for (int k = 0; k < p->ch.n; k++)
+    for (int i = 0; i < 2; i++)
+      for (int j = 0; j < nb; j++)
+        if (p->ch.st[k].in[i] && p->ch.st[k].in[i]->buf == bufs[j]) return 1;
+  return 0;
+}
+
+/* The bytes the detached arrays reading bufs would compute. */
+static int64_t hit_bytes(const ht_buffer *const *bufs, int nb) {
+  int64_t n = 0;
+  for (int i = 0; i < ndetached; i++)
+    if (reads_any(detached[i]->pend, bufs, nb))
+      n += ht_array_lsize(detached[i]->a) * (int64_t)ht_dtype_size(detached[i]->a->dtype);
+  return n;
+}
+
 void lht_fuse_settle(lua_State *L, int writes) {
-  if (slot) force_local(L, slot);
+  force_open(L);
   if (!writes || ndetached == 0) return;
   const ht_buffer *bufs[64];
   int nb = collect_bufs(L, bufs, 64);
-  for (int i = 0; i < ndetached; i++) {
-    lht_pending *p = detached[i]->pend;
-    int hit = 0;
-    for (int k = 0; k < 2 && !hit; k++)
-      for (int j = 0; j < nb && !hit; j++) hit = p->st.in[k] && p->st.in[k]->buf == bufs[j];
-    if (hit) force_local(L, detached[i]), i = -1; /* unlisted: the list changed, rescan */
-  }
+  /* Most detached arrays are a chain's dead intermediates (t in y + t): a collection that
+   * drops them costs less than computing them. Local, like forcing. */
+  if (hit_bytes(bufs, nb) >= GC_BYTES) lua_gc(L, LUA_GCCOLLECT, 0);
+  for (int i = 0; i < ndetached; i++)
+    if (reads_any(detached[i]->pend, bufs, nb))
+      force_local(L, detached[i]), i--; /* unlisted: the next one moved to i */
 }
 
-/* An array operand for the op at idx, without forcing: the slot's P returns NULL with *isp
- * set; another pending array is read (forced); a number becomes a 0-d array of `other`'s
- * dtype (NEP 50) in its stack slot. Returns NULL (not *isp) for anything else. */
-static const ht_array *peek_operand(lua_State *L, int idx, const ht_array *other,
-                                    const char *fn, int *isp) {
+/* The operand at idx for the op, without forcing: a pending array sets *pu (and *in NULL);
+ * an array sets *in; a number becomes a 0-d array of `other`'s dtype (NEP 50) in its
+ * stack slot. 0 for anything else. */
+static int peek_operand(lua_State *L, int idx, const ht_array *other, const char *fn,
+                        const ht_array **in, lht_udata **pu) {
   lht_udata *u;
   const ht_array *a = lht_peekarray(L, idx, &u);
-  *isp = 0;
-  if (a && u->pend && u == slot) return *isp = 1, NULL;
-  if (a) return lht_toarray(L, idx);
-  if (lua_type(L, idx) != LUA_TNUMBER || !other) return NULL;
-  return lht_arg_operand(L, idx, other->dtype, fn);
+  *in = NULL, *pu = NULL;
+  if (a && u->pend) return *pu = u, 1;
+  if (a) return *in = a, 1;
+  if (lua_type(L, idx) != LUA_TNUMBER || !other) return 0;
+  return (*in = lht_arg_operand(L, idx, other->dtype, fn)) != NULL;
 }
 
-/* Makes the pending result of s (operands at stack idx[k]) and pushes it. */
-static void push_pending(lua_State *L, const ht_ew_stage *s, const int *idx) {
-  lht_pusharray(L, ht_ew_result(s)); /* raises, on every rank, as the eager call would */
+static void ref_copy(lua_State *L, lht_pending *p, int ref) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+  p->ref[p->nref++] = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+/* The elementwise call s (operands at stack idx[k]; pu[k] the pending ones) deferred with
+ * the chains of its pending operands, or 0 for the eager path. */
+static int defer(lua_State *L, ht_ew_stage *s, lht_udata **pu, const int *idx) {
+  const int nin = s->unary ? 1 : 2;
+  const ht_array *val[2] = {pu[0] ? pu[0]->a : NULL, pu[1] ? pu[1]->a : NULL};
+  if (!ht_ew_fusable(s, val, min_bytes)) return 0;
+  ht_ew_chain ch;
+  for (;;) {
+    const ht_ew_chain *src[2] = {pu[0] ? &pu[0]->pend->ch : NULL,
+                                 nin > 1 && pu[1] ? &pu[1]->pend->ch : NULL};
+    if (ht_ew_chain_join(&ch, src, s)) break;
+    /* past the bound: the longer pending operand is computed and enters as an array */
+    lht_udata *u = !src[0] || (src[1] && src[1]->n > src[0]->n) ? pu[1] : pu[0];
+    force_local(L, u);
+    for (int k = 0; k < nin; k++)
+      if (pu[k] == u) pu[k] = NULL, s->in[k] = u->a, s->kind[k] = HT_EWO_FULL;
+  }
+  lht_pusharray(L, ht_ew_result(s, val)); /* raises, on every rank, as the eager call would */
   lht_pending *p = calloc(1, sizeof *p);
   if (!p) ht_fatal("%s: out of memory (%zu bytes)", ht_ew_stage_name(s), sizeof *p);
-  p->st = *s;
-  p->ref[0] = p->ref[1] = LUA_NOREF;
+  p->ch = ch;
+  for (int k = 0; k < nin; k++) {
+    if (pu[k] && !(k == 1 && pu[1] == pu[0]))
+      for (int j = 0; j < pu[k]->pend->nref; j++) ref_copy(L, p, pu[k]->pend->ref[j]);
+    else if (!pu[k]) {
+      lua_pushvalue(L, idx[k]);
+      p->ref[p->nref++] = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+  }
+  int consumer = 0;
+  for (int k = 0; k < nin; k++) {
+    if (!pu[k]) continue;
+    consumer = 1;
+    if (!pu[k]->pend->detached) {
+      unlist(pu[k]);
+      if (push_detached(pu[k])) force_local(L, pu[k]);
+    }
+  }
+  if (nopen == MAXOPEN) force_local(L, open_list[0]);
   lht_udata *u = lua_touserdata(L, -1);
   u->pend = p;
-  for (int k = 0; k < (s->unary ? 1 : 2); k++) {
-    lua_pushvalue(L, idx[k]);
-    p->ref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
-  }
-  slot = u;
+  open_list[nopen++] = u;
   n_deferred++;
-}
-
-/* The elementwise call s (operands at idx; prev[k] whether operand k is the slot's P):
- * fused onto the slot, deferred, or 0 for the eager path. */
-static int defer_or_fuse(lua_State *L, ht_ew_stage *s, const int *idx, const int *isp) {
-  const int nin = s->unary ? 1 : 2;
-  int consumer = 0;
-  for (int k = 0; k < nin; k++) consumer |= isp[k];
-  if (consumer) {
-    lht_udata *u = slot;
-    if (!ht_ew_fusable(s, u->a, min_bytes)) return 0;
-    ht_array *r = ht_ew_fused(&u->pend->st, s);
-    if (!r) return lht_raise(L);
-    slot = NULL;
-    if (push_detached(u)) force_local(L, u);
-    lht_pusharray(L, r);
-    n_fused++;
-    return 1;
-  }
-  if (!ht_ew_fusable(s, NULL, min_bytes)) return 0;
-  push_pending(L, s, idx);
+  n_fused += consumer;
   return 1;
 }
 
 int lht_fuse_binary(lua_State *L, ht_binop op) {
   if (!fuse_on) return 0;
   const char *fn = ht_binop_name(op);
-  int isp[2], idx[2] = {1, 2};
+  int idx[2] = {1, 2};
+  lht_udata *pu[2];
   ht_ew_stage s = {.unary = false, .op = op};
   /* the array operand first, so a number next to it takes its dtype */
   int first = lht_peekarray(L, 1, NULL) ? 0 : 1;
-  s.in[first] = peek_operand(L, idx[first], NULL, fn, &isp[first]);
-  if (!s.in[first] && !isp[first]) return 0;
-  const ht_array *like = isp[first] ? slot->a : s.in[first];
-  s.in[1 - first] = peek_operand(L, idx[1 - first], like, fn, &isp[1 - first]);
-  if (!s.in[1 - first] && !isp[1 - first]) return 0;
-  if (!isp[0] && !isp[1] && slot) force_local(L, slot); /* a new producer replaces it */
-  return defer_or_fuse(L, &s, idx, isp);
+  if (!peek_operand(L, idx[first], NULL, fn, &s.in[first], &pu[first])) return 0;
+  const ht_array *like = pu[first] ? pu[first]->a : s.in[first];
+  if (!peek_operand(L, idx[1 - first], like, fn, &s.in[1 - first], &pu[1 - first])) return 0;
+  return defer(L, &s, pu, idx);
 }
 
 int lht_fuse_unary(lua_State *L, ht_unop op) {
   if (!fuse_on) return 0;
-  int isp[2] = {0, 0}, idx[2] = {1, 1};
+  int idx[2] = {1, 1};
+  lht_udata *pu[2] = {NULL, NULL};
   ht_ew_stage s = {.unary = true, .op = op};
   if (!lht_peekarray(L, 1, NULL)) return 0;
-  s.in[0] = peek_operand(L, 1, NULL, ht_unop_name(op), &isp[0]);
-  if (!isp[0] && slot) force_local(L, slot);
-  return defer_or_fuse(L, &s, idx, isp);
+  peek_operand(L, 1, NULL, ht_unop_name(op), &s.in[0], &pu[0]);
+  return defer(L, &s, pu, idx);
 }
 
 /* ---- the trampoline ---- */
@@ -306,7 +351,7 @@ static int l_fuse(lua_State *L) {
     lht_check_keys(L, 1, "_fuse", keys);
     lua_getfield(L, 1, "enabled");
     if (!lua_isnil(L, -1)) {
-      if (slot) force_local(L, slot);
+      force_open(L);
       fuse_on = lua_toboolean(L, -1);
     }
     min_bytes = (int64_t)lht_opt_number(L, 1, "min_bytes", (double)min_bytes);

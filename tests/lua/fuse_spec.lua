@@ -59,7 +59,7 @@ describe("fused elementwise", function()
 
   it("gives the eager bits for + - * / with scalars on either side", function()
     for _, dt in ipairs { ht.float32, ht.float64 } do
-      for _, n in ipairs { 1, 63, 2047, 2048, 2049, 4097 } do
+      for _, n in ipairs { 1, 63, 511, 513, 2047, 2048, 2049, 4097 } do
         local x, y = arr(n, dt, 0), arr(n, dt, 0, 5)
         local forms = {
           function() return y + x * 3 end,
@@ -90,7 +90,7 @@ describe("fused elementwise", function()
         function() return (x * 0.5):tanh() end,
         function() return -(x - 1) end,
         function() return ht.log(ht.abs(x)) end,
-        function() return ht.sin(x) * ht.cos(x) end, -- cos(x) forces sin(x): 0 fused
+        function() return ht.sin(x) * ht.cos(x) end, -- two open producers, one consumer
         function() return ht.floor(x / 3) end,
       }
       for k, f in ipairs(forms) do
@@ -239,14 +239,20 @@ describe("fused elementwise", function()
     assert.are.equal(0, (deferred(function() return i32 * 3 end)))
     local f32 = ht.ones({ n64 }, { dtype = ht.float32 })
     assert.are.equal(0, (deferred(function() return f32 * x end))) -- mixed dtypes
-    local m = ht.ones({ math.floor(n64 / 64), 64 }, { dtype = ht.float64 })
-    assert.are.equal(0, (deferred(function() return m * ht.ones({ 64 }, { dtype = ht.float64 }) end)))
+    local m = ht.ones({ math.floor(n64 / 64), 64 }, { dtype = ht.float64, split = 0 })
+    local col = ht.ones({ math.floor(n64 / 64), 1 }, { dtype = ht.float64, split = 0 })
+    assert.are.equal(0, (deferred(function() return m * col end))) -- a column broadcasts
+    assert.are.equal(0, (deferred(function() return m * col:resplit(nil) end)))
+    assert.are.equal(0, (deferred(function() return m[{ ht.all, { 0, 64, 2 } }] * 2 end))) -- strided
+    assert.are.equal(0, (deferred(function() return m * ht.ones({ 64 }, { dtype = ht.float32 }) end)))
+    assert.are.equal(0, (deferred(function() return m * ht.ones({ 64 }, { dtype = ht.float64, split = 0 }) end)))
     assert.are.equal(0, (deferred(function() return x:lt(3) end)))
     assert.are.equal(0, (deferred(function() return ht.add(x, 1, { out = x }) end)))
-    -- a broadcasting consumer forces the producer instead of fusing
+    -- a consumer that cannot fuse (a column) computes its producer and runs eagerly
     local f0 = core._fuse().fused
-    local r = (m * 2) + ht.ones({ 64 }, { dtype = ht.float64 })
+    local r = (m * 2) + col
     assert.are.equal(f0, core._fuse().fused)
+    assert.is_nil(core._fuse(r))
     T.assert_equal(r:max(), 3)
     -- y + x*3 fuses at the default threshold
     local y = ht.ones({ n64 }, { dtype = ht.float64 })
@@ -254,5 +260,162 @@ describe("fused elementwise", function()
     local z = y + x * 3
     assert.are.equal(f1 + 1, core._fuse().fused)
     T.assert_equal(z:max(), 7) -- x was set to 2 by out= above: 1 + 2*3
+  end)
+
+  it("fuses rows that broadcast along the leading axes, with the eager bits", function()
+    -- F around the block (512 elements, runtime/ops/fuse.c) and 2048: tiled rows, one block
+    -- per row, several blocks per row; 2 rows leave ranks without any at 3 and 4 ranks
+    local cases = { { 1, 2049 }, { 3, 700 }, { 64, 33 }, { 511, 5 }, { 512, 3 }, { 513, 4 },
+      { 2047, 3 }, { 2048, 3 }, { 2049, 2 }, { 5000, 2 } }
+    for _, dt in ipairs { ht.float32, ht.float64 } do
+      for _, c in ipairs(cases) do
+        local F, n = c[1], c[2]
+        local x = arr(n * F, dt, 0):reshape({ n, F })
+        local mu, sd = arr(F, dt, nil, 3), arr(F, dt, nil, 7)
+        local g, b = arr(F, dt, nil, 1):reshape({ 1, F }), arr(F, dt, nil, 2)
+        local forms = {
+          { function() return (x - mu) / sd end, 1 },
+          { function() return mu - x end, 0 },
+          { function() return (x - mu) / sd * g + b end, 3 },
+          { function() return x[{ { 1, n } }] * sd end, 0 }, -- unbalanced counts
+        }
+        for k, f in ipairs(forms) do
+          collectgarbage() -- earlier forms' dead intermediates: a getitem of x would compute them
+          local r0 = core._fuse()
+          local a, e = both(f[1], f[2])
+          local r1 = core._fuse()
+          assert(bits(a) == bits(e), string.format("form %d, %s, F = %d", k, dt, F))
+          assert.are.equal(r0.forced + 1, r1.forced, string.format("form %d, %s, F = %d", k, dt, F)) -- one pass, by bits()
+          T.assert_split(a, 0)
+        end
+      end
+    end
+    -- rows of a 3-d array: the last axis, or the last two
+    local x = arr(5 * 3 * 700, ht.float64, 0):reshape({ 5, 3, 700 })
+    local w1, w2 = arr(700, ht.float64, nil, 4), arr(2100, ht.float64, nil, 9):reshape({ 3, 700 })
+    local a, e = both(function() return (x - w2) / w2 end, 1)
+    assert.are.equal(bits(e), bits(a))
+    a, e = both(function() return (x - w1) * w1 end, 1)
+    assert.are.equal(bits(e), bits(a))
+    local r0 = core._fuse()
+    a, e = both(function() return x * w1 - w2 end, 0) -- two row lengths: x * w1 is computed
+    assert.are.equal(bits(e), bits(a))
+    assert.are.equal(r0.forced + 2, core._fuse().forced)
+    -- exact: (x - mu) / sd with mu = 1, sd = 2 on small integers
+    local y = ht.arange(12, { dtype = ht.float32, split = 0 }):reshape({ 4, 3 })
+    local z = (y - ht.ones({ 3 }, { dtype = ht.float32 })) / ht.full({ 1, 3 }, 2, { dtype = ht.float32 })
+    T.assert_equal(z, { { -0.5, 0, 0.5 }, { 1, 1.5, 2 }, { 2.5, 3, 3.5 }, { 4, 4.5, 5 } })
+  end)
+
+  it("runs a chain of calls in one pass", function()
+    for _, dt in ipairs { ht.float32, ht.float64 } do
+      local x, y = arr(4099, dt, 0), arr(4099, dt, 0, 11)
+      local forms = {
+        { function() return 2.5 * x + 3 * y + 1 end, 2, 4 }, -- a*x + b*y + c
+        { function() return ht.exp(-(x * x) / 2) end, 3, 4 },
+        { function() return ht.sin(x) * ht.cos(y) - x end, 2, 4 },
+        { function() return ((x - y) * (x + y)) / (x * y) end, 2, 5 },
+      }
+      for k, f in ipairs(forms) do
+        local r0 = core._fuse()
+        local a, e = both(f[1], f[2])
+        local r1 = core._fuse()
+        assert.are.equal(bits(e), bits(a), string.format("form %d, %s", k, dt))
+        assert.are.equal(r0.deferred + f[3], r1.deferred)
+        assert.are.equal(r0.forced + 1, r1.forced) -- one pass
+      end
+      -- past the bound (6 stages): two passes, same bits
+      local r0 = core._fuse()
+      local a, e = both(function() return ((((((x + 1) * 2) - 3) / 4) + 5) * 6) - 7 end)
+      assert.are.equal(bits(e), bits(a))
+      assert.are.equal(r0.forced + 2, core._fuse().forced)
+    end
+    -- exact: 2*x + 3*y + 1 on integers
+    local x = ht.arange(6, { dtype = ht.float64, split = 0 })
+    T.assert_equal(2 * x + 3 * (x * x) + 1, { 1, 6, 17, 34, 57, 86 })
+  end)
+
+  it("keeps every stage's operands of a chain as they were", function()
+    local F, n = 5, 40
+    local x0 = arr(n * F, ht.float64, 0):reshape({ n, F })
+    local mu0, sd0, g0 = arr(F, ht.float64, nil, 2), arr(F, ht.float64, nil, 6), arr(F, ht.float64, nil, 3)
+    core._fuse { enabled = false }
+    local want1, want2 = bits(x0 - mu0), bits((x0 - mu0) / sd0)
+    local want = bits((x0 - mu0) / sd0 * g0 + 1)
+    core._fuse { enabled = true }
+    local writes = {
+      function(o) o.mu:add_(1) end, -- in place on mu
+      function(o) o.mu[{ { 0, 2 } }] = 7 end,
+      function(o) o.sd:mul_(o.sd) end,
+      function(o) ht.exp(o.g, { out = o.g }) end,
+      function(o) o.x[{ { 0, 3 } }] = 0 end,
+      function(o) ht.add(o.x, o.x, { out = o.x }) end,
+    }
+    for k, write in ipairs(writes) do
+      for _, mode in ipairs { "open", "detached" } do
+        local o = { x = x0:copy(), mu = mu0:copy(), sd = sd0:copy(), g = g0:copy() }
+        local t1 = o.x - o.mu
+        local t2 = t1 / o.sd
+        local z = t2 * o.g + 1
+        if mode == "detached" then
+          local _ = z * 2 -- z consumed: every stage of the chain is detached now
+          assert.are.equal("detached", core._fuse(z))
+        end
+        assert.are.equal("detached", core._fuse(t2))
+        write(o)
+        assert(bits(z) == want, mode .. " z, write " .. k)
+        assert(bits(t2) == want2, mode .. " t2, write " .. k)
+        assert(bits(t1) == want1, mode .. " t1, write " .. k)
+      end
+    end
+    -- an intermediate kept and used after the chain was computed
+    local t1 = x0 - mu0
+    local z = (t1 / sd0) * g0 + 1
+    assert.are.equal(want, bits(z))
+    assert.are.equal("detached", core._fuse(t1))
+    assert.are.equal(want1, bits(t1))
+    -- a detached intermediate used again joins a new chain (recomputed from its operands)
+    t1 = x0 - mu0
+    local _ = t1 * 2
+    local r0 = core._fuse()
+    local u = t1 / sd0
+    assert.are.equal(r0.fused + 1, core._fuse().fused)
+    assert.are.equal(want2, bits(u))
+    assert.are.equal("detached", core._fuse(t1))
+  end)
+
+  it("computes open arrays past the open bound and at any other call", function()
+    local x = arr(3000, ht.float64, 0)
+    core._fuse { enabled = false }
+    local want = {}
+    for i = 1, 6 do want[i] = bits(x * i) end
+    core._fuse { enabled = true }
+    local t = {}
+    for i = 1, 6 do t[i] = x * i end -- four stay open, the oldest are computed
+    assert.is_nil(core._fuse(t[1]))
+    assert.is_nil(core._fuse(t[2]))
+    for i = 3, 6 do assert.are.equal("pending", core._fuse(t[i])) end
+    local _ = x:sum() -- any other call computes the open ones
+    for i = 1, 6 do
+      assert.is_nil(core._fuse(t[i]))
+      assert.are.equal(want[i], bits(t[i]))
+    end
+  end)
+
+  it("collects a chain's dead intermediates rather than compute them at a write", function()
+    local x = ht.ones({ 2 ^ 20 }, { dtype = ht.float64 }) -- replicated, 8 MiB a rank
+    do
+      local z = (x - 1) * 2 -- x - 1 is detached once z joins it
+      T.assert_equal(z:sum(), 0)
+    end
+    local r0 = core._fuse()
+    x:add_(1) -- a write to x: the dead x - 1 is collected, not computed
+    assert.are.equal(r0.forced, core._fuse().forced)
+    local t = x - 1
+    local z = t * 2
+    T.assert_equal(z:sum(), 2 ^ 21) -- (2 - 1) * 2 per element
+    x:add_(1) -- t is alive: computed first
+    assert.are.equal(r0.forced + 2, core._fuse().forced)
+    T.assert_equal(t:sum(), 2 ^ 20)
   end)
 end)
