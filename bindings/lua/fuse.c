@@ -269,7 +269,10 @@ static lua_CFunction exempt[16];
 static int nexempt;
 
 void lht_fuse_exempt(lua_CFunction f) {
-  if (nexempt < 16) exempt[nexempt++] = f;
+  /* an exemption silently dropped would wrap an elementwise entry and lose fusion unseen */
+  if (nexempt == (int)(sizeof exempt / sizeof exempt[0]))
+    ht_fatal("heat.core: more than %d fusion exemptions (bindings/lua/fuse.c)", nexempt);
+  exempt[nexempt++] = f;
 }
 
 static int is_exempt(lua_CFunction f) {

