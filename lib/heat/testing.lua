@@ -106,6 +106,22 @@ end
 -- A fresh, empty folder for a spec's files that every rank agrees on: named after the
 -- launcher's job id, or, in a one-rank process started without a launcher (several such
 -- runs can share a machine), after a name only this process holds (os.tmpname).
+-- Every element's bits (the sign of -0.0 and of NaN included) as one string, for comparing
+-- two computations bit for bit (fused against eager, one path against another); a value that
+-- is not an array passes through tostring. Collective (totable gathers).
+function T.bits(x)
+  if type(x) ~= "userdata" then return tostring(x) end
+  local out = {}
+  local function walk(t)
+    for _, v in ipairs(t) do
+      if type(v) == "table" then walk(v) else out[#out + 1] = string.format("%a", v) end
+    end
+  end
+  local t = x:totable()
+  if type(t) == "table" then walk(t) else out[1] = string.format("%a", t) end
+  return table.concat(out, " ")
+end
+
 function T.scratch_dir(name)
   local ht = require "heat"
   local job = os.getenv("OMPI_MCA_ess_base_jobid") or os.getenv("PMIX_NAMESPACE")

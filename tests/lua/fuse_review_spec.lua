@@ -10,19 +10,7 @@ local T = require "heat.testing"
 local P, R = ht.nprocs(), ht.rank()
 local MIN = core._fuse().min_bytes
 
--- every element's bits (NaN sign and -0.0 included) as one string; strings pass through
-local function bits(x)
-  if type(x) ~= "userdata" then return tostring(x) end
-  local out = {}
-  local function walk(t)
-    for _, v in ipairs(t) do
-      if type(v) == "table" then walk(v) else out[#out + 1] = string.format("%a", v) end
-    end
-  end
-  local t = x:totable()
-  if type(t) == "table" then walk(t) else out[1] = string.format("%a", t) end
-  return table.concat(out, " ")
-end
+local bits = T.bits -- every element's bits, NaN and -0.0 included, as one string
 
 -- f() with fusion on, then off: "ok <bits>" or "error <message>" for each
 local function both(f)

@@ -9,18 +9,7 @@ local T = require "heat.testing"
 local P = ht.nprocs()
 local MIN = core._fuse().min_bytes
 
--- every element's bits, NaN and -0.0 included, as one string
-local function bits(x)
-  local out = {}
-  local function walk(t)
-    for _, v in ipairs(t) do
-      if type(v) == "table" then walk(v) else out[#out + 1] = string.format("%a", v) end
-    end
-  end
-  local t = x:totable()
-  if type(t) == "table" then walk(t) else out[1] = string.format("%a", t) end
-  return table.concat(out, " ")
-end
+local bits = T.bits -- every element's bits, NaN and -0.0 included, as one string
 
 -- f's result with fusion on (checking that it fused `want` times) and off
 local function both(f, want)
