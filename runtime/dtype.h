@@ -60,6 +60,10 @@ void ht_cast(ht_dtype from, const void *src, int64_t sstride, ht_dtype to, void 
              int64_t dstride, int64_t n);
 /* Reads one element as double / writes a double into one element. */
 double ht_get_f64(ht_dtype t, const void *p);
+/* Element i of a float32 (else float64) buffer as double: inline, for the kernels' loops. */
+static inline double ht_get_float(ht_dtype t, const void *p, int64_t i) {
+  return t == HT_FLOAT32 ? (double)((const float *)p)[i] : ((const double *)p)[i];
+}
 void ht_set_f64(ht_dtype t, void *p, double v);
 int64_t ht_get_i64(ht_dtype t, const void *p);
 

@@ -66,11 +66,6 @@ static void unlist(lht_udata *u) {
   u->pend->detached = 0;
 }
 
-static void drop_refs(lua_State *L, lht_pending *p) {
-  for (int k = 0; k < p->nref; k++) luaL_unref(L, LUA_REGISTRYINDEX, p->ref[k]);
-  p->nref = 0;
-}
-
 static int push_detached(lht_udata *u) {
   if (ndetached == cap_detached) {
     int cap = cap_detached ? 2 * cap_detached : 64;
@@ -83,15 +78,19 @@ static int push_detached(lht_udata *u) {
   return 0;
 }
 
+/* Makes u an ordinary array again: off its list, its operands released. */
+static void release(lua_State *L, lht_udata *u) {
+  unlist(u);
+  for (int k = 0; k < u->pend->nref; k++) luaL_unref(L, LUA_REGISTRYINDEX, u->pend->ref[k]);
+  free(u->pend);
+  u->pend = NULL;
+}
+
 /* Computes a pending P into its buffer, locally, and makes it an ordinary array. */
 static void force_local(lua_State *L, lht_udata *u) {
-  lht_pending *p = u->pend;
-  unlist(u);
-  ht_ew_force(&p->ch, u->a);
+  ht_ew_force(&u->pend->ch, u->a);
   n_forced++;
-  drop_refs(L, p);
-  free(p);
-  u->pend = NULL;
+  release(L, u);
 }
 
 static void force_open(lua_State *L) {
@@ -100,12 +99,7 @@ static void force_open(lua_State *L) {
 
 void lht_fuse_read(lua_State *L, lht_udata *u) { force_local(L, u); }
 
-void lht_fuse_gc(lua_State *L, lht_udata *u) {
-  unlist(u);
-  drop_refs(L, u->pend);
-  free(u->pend);
-  u->pend = NULL;
-}
+void lht_fuse_gc(lua_State *L, lht_udata *u) { release(L, u); }
 
 /* ---- the entries ---- */
 

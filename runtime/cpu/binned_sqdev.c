@@ -176,6 +176,7 @@ K void chunk(const char *v, bool f32, const double *cs, int64_t ld, int64_t rows
   for (int64_t l = 0; l < n; l++) hi[l] = S[l] - s[l], lo[l] = L[l];
 }
 
+/* One entry per dtype, so that the always-inline chunk() is compiled with f32 a constant. */
 __attribute__((target("avx512f,avx512vl"), optimize("fp-contract=off"))) static void
 sqdev_f32(const void *v, const double *c, int64_t ld, int64_t rows, int64_t w, double *hi,
           double *lo, unsigned char *bad) {

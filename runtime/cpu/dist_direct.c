@@ -136,9 +136,6 @@ block_avx2(const job *j, const double *xp, int nr, int64_t i0, const double *yp,
 }
 #undef K
 
-static inline double getd(ht_dtype t, const void *p, int64_t i) {
-  return t == HT_FLOAT32 ? (double)((const float *)p)[i] : ((const double *)p)[i];
-}
 #endif
 
 /* 2: AVX-512, 1: AVX2, 0: off; -1: not yet asked. */
@@ -187,7 +184,7 @@ int ht_dist_direct(ht_dtype t, ht_dist_metric m, double gamma, int64_t nx, int64
           const int64_t row = j0 + 8 * g + l;
           if (row < j0 + nyt) {
             const char *src = (const char *)y + (size_t)(row * f) * item;
-            for (int64_t q = 0; q < f; q++) p[q * 8 + l] = getd(t, src, q);
+            for (int64_t q = 0; q < f; q++) p[q * 8 + l] = ht_get_float(t, src, q);
           } else {
             for (int64_t q = 0; q < f; q++) p[q * 8 + l] = 0;
           }
@@ -199,7 +196,7 @@ int ht_dist_direct(ht_dtype t, ht_dist_metric m, double gamma, int64_t nx, int64
         const int nr = nx - i0 < R ? (int)(nx - i0) : R;
         for (int r = 0; r < R; r++) {
           const char *src = (const char *)x + (size_t)((i0 + (r < nr ? r : nr - 1)) * f) * item;
-          for (int64_t q = 0; q < f; q++) xp[r * f + q] = getd(t, src, q);
+          for (int64_t q = 0; q < f; q++) xp[r * f + q] = ht_get_float(t, src, q);
         }
         blk(&j, xp, nr, i0, yp, ng, nyt, j0);
       }

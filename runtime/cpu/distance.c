@@ -18,10 +18,6 @@ static int64_t block_rows(int64_t cols, size_t item) {
   return b < 16 ? 16 : b;
 }
 
-static inline double getv(ht_dtype t, const void *p, int64_t i) {
-  return t == HT_FLOAT32 ? (double)((const float *)p)[i] : ((const double *)p)[i];
-}
-
 /* Squared distance of two rows (squared norm when b is NULL), accumulated in float64 over
  * 8 independent partial sums: one running sum made the FP-add latency the assignment
  * step's bottleneck. A fixed order, so the same bits for any thread or rank count. */
@@ -208,7 +204,7 @@ static double assign_rows(const assign_job *j, int64_t i0, int64_t nb, const voi
     double lo2 = d2 + (b2 - bd) - margin; /* <= the exact second best */
     if (b2 - bd <= margin) best = exact_row(j->t, j->f, j->k, xr, j->c, &d2, &lo2);
     if (j->ub) j->ub[row] = bound_up(sqrt(d2)), j->lb[row] = bound_down(lo2 > 0 ? sqrt(lo2) : 0);
-    const double wi = j->w ? getv(j->t, j->w, row) : 1.0;
+    const double wi = j->w ? ht_get_float(j->t, j->w, row) : 1.0;
     inertia += wi * d2;
     if (j->labels) {
       if (j->labels[row] != best) (*changed)++;
@@ -311,7 +307,7 @@ static void move_row(ht_dtype t, int64_t f, int64_t k, const void *xr, double wi
                      int64_t to, double *ds) {
   double *dw = ds + k * f;
   for (int64_t q = 0; q < f; q++) {
-    const double v = wi * getv(t, xr, q);
+    const double v = wi * ht_get_float(t, xr, q);
     if (from >= 0) ds[from * f + q] -= v;
     ds[to * f + q] += v;
   }
@@ -344,7 +340,7 @@ int ht_cpu_kmeans_bounded(ht_dtype t, int64_t n, int64_t f, int64_t k, const voi
     for (int64_t q = 0; q < k; q++) {
       double d2 = 0;
       for (int64_t p = 0; p < f; p++) {
-        const double d = getv(t, c, q * f + p) - cprev[q * f + p];
+        const double d = ht_get_float(t, c, q * f + p) - cprev[q * f + p];
         d2 += d * d;
       }
       delta[q] = sqrt(d2);
@@ -371,14 +367,14 @@ int ht_cpu_kmeans_bounded(ht_dtype t, int64_t n, int64_t f, int64_t k, const voi
               const int64_t best = exact_row(t, f, k, xr, c, &d1, &d2);
               u = sqrt(d1), lo = sqrt(d2);
               if (best != l) {
-                move_row(t, f, k, xr, w ? getv(t, w, i) : 1.0, l, best, ds);
+                move_row(t, f, k, xr, w ? ht_get_float(t, w, i) : 1.0, l, best, ds);
                 labels[i] = best, moved++;
               }
             }
           }
           ub[i] = bound_up(u), lb[i] = bound_down(lo);
           if (inertia)
-            in += (w ? getv(t, w, i) : 1.0) *
+            in += (w ? ht_get_float(t, w, i) : 1.0) *
                   sq_row(t, xr, (const char *)c + (size_t)(labels[i] * f) * item, f);
         }
         ds[per - 2] += in;
@@ -398,7 +394,7 @@ int ht_cpu_kmeans_bounded(ht_dtype t, int64_t n, int64_t f, int64_t k, const voi
     free(acc);
   }
   if (!status)
-    for (int64_t q = 0; q < k * f; q++) cprev[q] = getv(t, c, q);
+    for (int64_t q = 0; q < k * f; q++) cprev[q] = ht_get_float(t, c, q);
   return status;
 }
 
@@ -410,10 +406,9 @@ static void potential_rows(ht_dtype t, int64_t i0, int64_t nb, int64_t f, int64_
   for (int64_t i = 0; i < nb; i++) {
     const int64_t row = i0 + i;
     const double xn = sq_row(t, (const char *)x + (size_t)(row * f) * ht_dtype_size(t), NULL, f);
-    const double m = mind ? mind[row] : INFINITY, wi = w ? getv(t, w, row) : 1.0;
+    const double m = mind ? mind[row] : INFINITY, wi = w ? ht_get_float(t, w, row) : 1.0;
     for (int64_t j = 0; j < L; j++) {
-      double v = (t == HT_FLOAT32 ? (double)((const float *)g)[i * L + j]
-                                  : ((const double *)g)[i * L + j]) + xn + cn[j];
+      double v = ht_get_float(t, g, i * L + j) + xn + cn[j];
       v = v > 0 ? v : 0;
       if (d) d[row * L + j] = v;
       pot[j] += wi * (v < m ? v : m);
@@ -503,7 +498,7 @@ static void bounded_first_rows(const bounded_job *j, int64_t i0, int64_t nb, con
     double v1 = INFINITY, v2 = INFINITY;
     int64_t best = 0;
     for (int64_t c = 0; c < j->k; c++) {
-      const double v = getv(j->t, g, i * j->k + c) + j->cn[c];
+      const double v = ht_get_float(j->t, g, i * j->k + c) + j->cn[c];
       if (v < v1) v2 = v1, v1 = v, best = c;
       else if (v < v2) v2 = v;
     }

@@ -15,10 +15,6 @@
 
 enum { COLS = 256 }; /* columns per work item when inner > 1 */
 
-static double get(ht_dtype t, const void *p, int64_t k) {
-  return t == HT_FLOAT32 ? (double)((const float *)p)[k] : ((const double *)p)[k];
-}
-
 /* The exact prefix of a column (the sum of the rows before the next block) is kept as
  * two doubles S + E while that is exact, else in a superaccumulator (x, inx = 1). S is
  * then RN(S + E), the correctly rounded prefix itself, so a block start costs no
@@ -111,12 +107,12 @@ static void deposit(ht_dtype t, const void *v, int64_t ld, int64_t rows, int64_t
     } else if (!inx[l]) { /* the block's exact sum, added as two doubles when they hold it */
       double bh, bl;
       ht_xacc_zero(&x[l]);
-      for (int64_t r = 0; r < rows; r++) ht_xacc_add(&x[l], get(t, v, r * ld + l));
+      for (int64_t r = 0; r < rows; r++) ht_xacc_add(&x[l], ht_get_float(t, v, r * ld + l));
       if (to_dd(&x[l], &bh, &bl) && dd_add(&sc->S[l], &sc->E[l], bh, bl)) continue;
       ht_xacc_add(&x[l], sc->S[l]), ht_xacc_add(&x[l], sc->E[l]);
       inx[l] = 1;
     } else {
-      for (int64_t r = 0; r < rows; r++) ht_xacc_add(&x[l], get(t, v, r * ld + l));
+      for (int64_t r = 0; r < rows; r++) ht_xacc_add(&x[l], ht_get_float(t, v, r * ld + l));
     }
   }
 }
@@ -154,7 +150,7 @@ static void fold_run(ht_dtype t, void *p, int64_t ld, int64_t rows, int64_t w, s
     deposit(t, q, ld, rows - d, l2 - l, &sub);
     for (int64_t r = 0; r < rows - d; r++) /* a NaN sticks */
       for (int64_t k = 0; k < l2 - l; k++) {
-        const double a = fabs(get(t, q, r * ld + k));
+        const double a = fabs(ht_get_float(t, q, r * ld + k));
         mx[l + k] = a > mx[l + k] || a != a ? a : mx[l + k];
       }
     run(t, q, ld, rows - d, l2 - l, sc->v + l);
@@ -195,10 +191,10 @@ static void item(ht_dtype t, char *data, const char *in, const char *head, int64
       else ht_xacc_zero(&x[l]);
     }
     for (int64_t r = 0; r < h; r++)
-      for (int64_t l = 0; l < w; l++) ht_xacc_add(&x[l], -get(t, hp, r * inner + l));
+      for (int64_t l = 0; l < w; l++) ht_xacc_add(&x[l], -ht_get_float(t, hp, r * inner + l));
     for (int64_t l = 0; l < w; l++) v[l] = ht_xacc_round(&x[l]);
     for (int64_t r = 0; r < h; r++)
-      for (int64_t l = 0; l < w; l++) v[l] += get(t, hp, r * inner + l);
+      for (int64_t l = 0; l < w; l++) v[l] += ht_get_float(t, hp, r * inner + l);
   }
   for (int64_t l = 0; l < w; l++) {
     S[l] = 0, E[l] = 0, inx[l] = 0, sc->e[l] = INT32_MIN;
