@@ -338,6 +338,9 @@ void lht_fuse_wrap(lua_State *L, int core) {
  * and benchmarks; HEATLUA_NO_FUSE=1 starts disabled). Never forces. */
 static int l_fuse(lua_State *L) {
   lht_udata *u;
+  if (lua_gettop(L) > 1)
+    return luaL_error(L, "ht._fuse: takes an array or an options table, got %d arguments",
+                      lua_gettop(L));
   if (lht_peekarray(L, 1, &u)) {
     if (!u->pend) lua_pushnil(L);
     else lua_pushstring(L, u->pend->detached ? "detached" : "pending");

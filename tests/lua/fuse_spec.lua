@@ -407,4 +407,11 @@ describe("fused elementwise", function()
     assert.are.equal(r0.forced + 2, core._fuse().forced)
     T.assert_equal(t:sum(), 2 ^ 20)
   end)
+
+  it("rejects unknown options and extra arguments of its debug hook", function()
+    T.assert_error(function() return core._fuse { enable = true } end,
+      "ht._fuse: unknown option 'enable' (options: enabled, min_bytes)")
+    T.assert_error(function() return core._fuse({ min_bytes = 1 }, 2) end,
+      "ht._fuse: takes an array or an options table, got 2 arguments")
+  end)
 end)
