@@ -93,15 +93,20 @@ static int64_t raw_offset(hid_t f, hid_t d, hid_t mem, const part *p, size_t ite
   return off;
 }
 
-/* Rows [s0, s1) (of the dataset) at file offset `at` into columns [c0, c0 + cols) of the
- * rows of a's chunk starting at local row s0 - l0: pieces of about 1 MiB read by pread in
- * parallel and copied to their columns (or read in place when they fill whole rows).
+/* Which items of each file row go where in a's chunk: n items from item sc0 of the row
+ * into columns [c0, c0 + n) of a's local rows, which hold K items each. */
+typedef struct window {
+  int64_t sc0, n, c0, K;
+} window;
+
+/* Rows [s0, s1) (of the dataset) at file offset `at` into the rows of a's chunk starting
+ * at local row s0 - l0, as window w says: pieces of about 1 MiB read by pread in parallel
+ * and copied to their place (or read in place when the window is whole rows of both).
  * Checks the range against the file's length first. Local status. */
 static int pread_rows(const char *path, int64_t at, const part *p, int64_t s0, int64_t s1,
-                      int64_t l0, int64_t c0, ht_array *a, const char *name, const char *fn) {
+                      int64_t l0, const window *w, ht_array *a, const char *name,
+                      const char *fn) {
   const size_t item = ht_dtype_size(a->dtype), rowb = (size_t)p->cols * item;
-  int64_t K = 1; /* items per row of a's chunk */
-  for (int i = 1; i < a->ndim; i++) K *= a->lshape[i];
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) < 0) {
@@ -116,7 +121,7 @@ static int pread_rows(const char *path, int64_t at, const part *p, int64_t s0, i
   int64_t piece = ((int64_t)1 << 20) / (int64_t)rowb;
   if (piece < 1) piece = 1;
   const int64_t npieces = (s1 - s0 + piece - 1) / piece;
-  const bool direct = K == p->cols;
+  const bool direct = w->K == p->cols && w->n == p->cols;
   const int nt = omp_get_max_threads();
   char *bufs = direct ? NULL : malloc((size_t)nt * (size_t)piece * rowb + 64);
   int status = 0;
@@ -139,17 +144,18 @@ static int pread_rows(const char *path, int64_t at, const part *p, int64_t s0, i
       continue;
     }
     if (direct) continue;
-    char *dst = dst0 + ((size_t)(i0 - l0) * (size_t)K + (size_t)c0) * item;
-    const size_t drow = (size_t)K * item;
-    if (item == 4 && (rowb & 3) == 0) { /* word copies: a memcpy call per short row costs more */
-      const int64_t w = p->cols;
+    char *dst = dst0 + ((size_t)(i0 - l0) * (size_t)w->K + (size_t)w->c0) * item;
+    const char *src = buf + (size_t)w->sc0 * item;
+    const size_t drow = (size_t)w->K * item, wb = (size_t)w->n * item;
+    if (item == 4) { /* word copies: a memcpy call per short row costs more */
+      const int64_t m = w->n;
       for (int64_t i = 0; i < n; i++) {
         uint32_t *o = (uint32_t *)(dst + (size_t)i * drow);
-        const uint32_t *in = (const uint32_t *)(buf + (size_t)i * rowb);
-        for (int64_t j = 0; j < w; j++) o[j] = in[j];
+        const uint32_t *in = (const uint32_t *)(src + (size_t)i * rowb);
+        for (int64_t j = 0; j < m; j++) o[j] = in[j];
       }
     } else {
-      for (int64_t i = 0; i < n; i++) memcpy(dst + (size_t)i * drow, buf + (size_t)i * rowb, rowb);
+      for (int64_t i = 0; i < n; i++) memcpy(dst + (size_t)i * drow, src + (size_t)i * rowb, wb);
     }
   }
   free(bufs);
@@ -160,13 +166,14 @@ static int pread_rows(const char *path, int64_t at, const part *p, int64_t s0, i
 
 int ht_h5_pread_rows(hid_t f, hid_t d, const char *path, const char *name, int64_t used,
                      int64_t off, int64_t c0, ht_array *a, const char *fn) {
-  if (a->ndim == 0 || a->split > 0) return 1;
+  const int k = a->split;
+  if (a->ndim == 0 || (k > 0 && (off != 0 || c0 != 0))) return 1;
   hid_t space = H5Dget_space(d);
   hsize_t dims[32];
   int nd = space < 0 || H5Sget_simple_extent_type(space) != H5S_SIMPLE
                ? -1 : H5Sget_simple_extent_dims(space, dims, NULL);
   if (space >= 0) H5Sclose(space);
-  if (nd < 1 || nd > 32) return 1;
+  if (nd < 1 || nd > 32 || (k > 0 && nd != a->ndim)) return 1;
   part p = {nd, (int64_t)dims[0], 1};
   for (int i = 1; i < nd; i++) p.cols *= (int64_t)dims[i];
   if (p.rows == 0 || p.cols == 0) return 1;
@@ -174,9 +181,24 @@ int ht_h5_pread_rows(hid_t f, hid_t d, const char *path, const char *name, int64
   const int64_t at = raw_offset(f, d, mem, &p, ht_dtype_size(a->dtype));
   H5Tclose(mem);
   if (at < 0) return 1; /* the same decision on every rank: no collective read follows */
+  window w = {0, p.cols, c0, 1};
+  for (int i = 1; i < a->ndim; i++) w.K *= a->lshape[i];
   int64_t l0 = a->split < 0 ? 0 : ht_array_lstart(a), lrows = a->lshape[0], g1 = off + used;
+  if (k > 0) {
+    /* split along axis k: every rank reads all rows of the axes before k (rows of the
+     * file seen as prod(dims[:k]) x prod(dims[k:])) and keeps its block of each, so the
+     * file is read whole by each rank, as HDF5's sieve buffer would read it, but without
+     * its per-element selection (load_fraction may keep fewer items of axis k) */
+    int64_t inner = 1;
+    for (int i = k + 1; i < nd; i++) inner *= (int64_t)dims[i];
+    p.rows = 1;
+    for (int i = 0; i < k; i++) p.rows *= (int64_t)dims[i];
+    p.cols = (int64_t)dims[k] * inner;
+    w = (window){ht_array_lstart(a) * inner, a->lshape[k] * inner, 0, a->lshape[k] * inner};
+    l0 = 0, lrows = w.n ? p.rows : 0, g1 = p.rows;
+  }
   int64_t r0 = l0 > off ? l0 : off, r1 = l0 + lrows < g1 ? l0 + lrows : g1;
-  int status = r1 > r0 ? pread_rows(path, at, &p, r0 - off, r1 - off, l0 - off, c0, a, name, fn) : 0;
+  int status = r1 > r0 ? pread_rows(path, at, &p, r0 - off, r1 - off, l0 - off, &w, a, name, fn) : 0;
   return ht_comm_agree(status);
 }
 
