@@ -202,6 +202,97 @@ int ht_h5_pread_rows(hid_t f, hid_t d, const char *path, const char *name, int64
   return ht_comm_agree(status);
 }
 
+/* Items of n rows, each stored as m items in a row of `from`, to columns of the rows of
+ * `to` (row lengths in bytes); word copies, as a memcpy call per short row costs more. */
+static void copy_rows(char *to, size_t tob, const char *from, size_t fromb, int64_t n,
+                      int64_t m, size_t item) {
+  for (int64_t i = 0; i < n; i++) {
+    char *o = to + (size_t)i * tob;
+    const char *in = from + (size_t)i * fromb;
+    if (item == 4)
+      for (int64_t j = 0; j < m; j++) ((uint32_t *)o)[j] = ((const uint32_t *)in)[j];
+    else if (item == 8)
+      for (int64_t j = 0; j < m; j++) ((uint64_t *)o)[j] = ((const uint64_t *)in)[j];
+    else
+      memcpy(o, in, (size_t)m * item);
+  }
+}
+
+/* All nsets datasets of one file side by side in a's rows [off, off + used), when pread
+ * can read every one of them (the same decision on every rank, from metadata): each piece
+ * of about 1 MiB of result rows is read dataset by dataset into a thread's buffer, then
+ * written as whole rows, so the result is written once and in order instead of once per
+ * dataset in narrow strips. Collective; returns 1 on every rank when the datasets must be
+ * read one by one, else the agreed status. */
+static int pread_file(hid_t f, const char *path, int nsets, const char *const *names,
+                      const part *ps, int64_t used, int64_t off, ht_array *a, const char *fn) {
+  if (nsets < 2 || a->split > 0 || a->ndim != 2) return 1;
+  int64_t at[nsets];
+  const size_t item = ht_dtype_size(a->dtype);
+  hid_t mem = ht_h5_mem_type(a->dtype);
+  int ok = 1, failed = 0;
+  for (int s = 0; s < nsets && !failed; s++) {
+    hid_t d = ht_h5_open_object(f, names[s], H5I_DATASET, path, fn);
+    at[s] = d < 0 || ps[s].cols == 0 ? -1 : raw_offset(f, d, mem, &ps[s], item);
+    failed = d < 0 ? -1 : 0, ok &= at[s] >= 0;
+    if (d >= 0) H5Dclose(d);
+  }
+  H5Tclose(mem);
+  if (ht_comm_agree(failed)) return -1;
+  if (!ok) return 1;
+  const int64_t K = a->lshape[1], l0 = a->split < 0 ? 0 : ht_array_lstart(a);
+  const int64_t r0 = l0 > off ? l0 : off, g1 = off + used;
+  const int64_t r1 = l0 + a->lshape[0] < g1 ? l0 + a->lshape[0] : g1;
+  if (r1 <= r0) return ht_comm_agree(0);
+  const size_t rowb = (size_t)K * item;
+  int64_t piece = ((int64_t)1 << 20) / (int64_t)rowb;
+  if (piece < 1) piece = 1;
+  int status = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0)
+    status = ht_error("%s: cannot open '%s' to read datasets", fn, path);
+  for (int s = 0; s < nsets && !status; s++)
+    if (at[s] + ps[s].rows * ps[s].cols * (int64_t)item > (int64_t)st.st_size)
+      status = ht_error("%s: dataset '%s' lies past the end of '%s' (%lld bytes): truncated "
+                        "file?", fn, names[s], path, (long long)st.st_size);
+  const int nt = omp_get_max_threads();
+  char *bufs = status ? NULL : malloc((size_t)nt * (size_t)piece * rowb + 64);
+  if (!status && !bufs) status = ht_error("%s: out of memory (read buffer)", fn);
+  const int64_t npieces = (r1 - r0 + piece - 1) / piece;
+  char *dst0 = (char *)ht_array_data(a);
+  int bad = 0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : bad) if (npieces > 1 && !status)
+  for (int64_t q = 0; q < npieces; q++) {
+    if (status || bad) continue;
+    const int64_t i0 = r0 + q * piece, n = r1 - i0 < piece ? r1 - i0 : piece;
+    char *buf = bufs + (size_t)omp_get_thread_num() * (size_t)piece * rowb, *stage = buf;
+    for (int s = 0; s < nsets && !bad; s++) { /* dataset s's rows, one block after another */
+      const size_t want = (size_t)n * (size_t)ps[s].cols * item;
+      const int64_t from = at[s] + (i0 - off) * ps[s].cols * (int64_t)item;
+      size_t got = 0;
+      while (got < want) {
+        ssize_t r = pread(fd, stage + got, want - got, (off_t)(from + (int64_t)got));
+        if (r <= 0) break;
+        got += (size_t)r;
+      }
+      bad |= got < want;
+      stage += want;
+    }
+    if (bad) continue;
+    char *dst = dst0 + (size_t)(i0 - l0) * rowb;
+    stage = buf;
+    for (int s = 0; s < nsets; s++) {
+      copy_rows(dst, rowb, stage, (size_t)ps[s].cols * item, n, ps[s].cols, item);
+      dst += (size_t)ps[s].cols * item;
+      stage += (size_t)n * (size_t)ps[s].cols * item;
+    }
+  }
+  if (!status && bad) status = ht_error("%s: cannot read the datasets of '%s'", fn, path);
+  free(bufs);
+  if (fd >= 0) close(fd);
+  return ht_comm_agree(status);
+}
+
 /* Reads rows [r0, r1) of dataset `name` (global rows of the result start at `off` in this
  * file) into columns [c0, c0 + cols) of a's chunk. Collective: every rank calls it, a rank
  * whose block misses the range selects nothing. */
@@ -315,8 +406,11 @@ ht_array *ht_load_hdf5_fused(int nfiles, const char *const *paths, int nsets,
       status = -1;
       break;
     }
-    int64_t c0 = 0;
-    for (int s = 0; s < nsets && !status; s++) {
+    int64_t c0 = 0, used = parts[f * nsets].rows;
+    if (off + used > rows) used = rows - off; /* load_fraction cut */
+    int r = pread_file(h, paths[f], nsets, names, &parts[f * nsets], used, off, a, fn);
+    if (r <= 0) status = r, c0 = cols; /* read (or failed, agreed) by pread */
+    for (int s = 0; s < nsets && !status && c0 < cols; s++) {
       part p = parts[f * nsets + s];
       if (off + p.rows > rows) p.rows = rows - off; /* load_fraction cut */
       if (p.rows > 0 && p.cols > 0) status = read_part(h, paths[f], names[s], &p, off, c0, a, fn);
