@@ -93,6 +93,22 @@ static int64_t raw_offset(hid_t f, hid_t d, hid_t mem, const part *p, size_t ite
   return off;
 }
 
+/* Items of n rows, each stored as m items in a row of `from`, to columns of the rows of
+ * `to` (row lengths in bytes); word copies, as a memcpy call per short row costs more. */
+static void copy_rows(char *to, size_t tob, const char *from, size_t fromb, int64_t n,
+                      int64_t m, size_t item) {
+  for (int64_t i = 0; i < n; i++) {
+    char *o = to + (size_t)i * tob;
+    const char *in = from + (size_t)i * fromb;
+    if (item == 4)
+      for (int64_t j = 0; j < m; j++) ((uint32_t *)o)[j] = ((const uint32_t *)in)[j];
+    else if (item == 8)
+      for (int64_t j = 0; j < m; j++) ((uint64_t *)o)[j] = ((const uint64_t *)in)[j];
+    else
+      memcpy(o, in, (size_t)m * item);
+  }
+}
+
 /* Which items of each file row go where in a's chunk: n items from item sc0 of the row
  * into columns [c0, c0 + n) of a's local rows, which hold K items each. */
 typedef struct window {
@@ -144,19 +160,8 @@ static int pread_rows(const char *path, int64_t at, const part *p, int64_t s0, i
       continue;
     }
     if (direct) continue;
-    char *dst = dst0 + ((size_t)(i0 - l0) * (size_t)w->K + (size_t)w->c0) * item;
-    const char *src = buf + (size_t)w->sc0 * item;
-    const size_t drow = (size_t)w->K * item, wb = (size_t)w->n * item;
-    if (item == 4) { /* word copies: a memcpy call per short row costs more */
-      const int64_t m = w->n;
-      for (int64_t i = 0; i < n; i++) {
-        uint32_t *o = (uint32_t *)(dst + (size_t)i * drow);
-        const uint32_t *in = (const uint32_t *)(src + (size_t)i * rowb);
-        for (int64_t j = 0; j < m; j++) o[j] = in[j];
-      }
-    } else {
-      for (int64_t i = 0; i < n; i++) memcpy(dst + (size_t)i * drow, src + (size_t)i * rowb, wb);
-    }
+    copy_rows(dst0 + ((size_t)(i0 - l0) * (size_t)w->K + (size_t)w->c0) * item,
+              (size_t)w->K * item, buf + (size_t)w->sc0 * item, rowb, n, w->n, item);
   }
   free(bufs);
   close(fd);
@@ -200,22 +205,6 @@ int ht_h5_pread_rows(hid_t f, hid_t d, const char *path, const char *name, int64
   int64_t r0 = l0 > off ? l0 : off, r1 = l0 + lrows < g1 ? l0 + lrows : g1;
   int status = r1 > r0 ? pread_rows(path, at, &p, r0 - off, r1 - off, l0 - off, &w, a, name, fn) : 0;
   return ht_comm_agree(status);
-}
-
-/* Items of n rows, each stored as m items in a row of `from`, to columns of the rows of
- * `to` (row lengths in bytes); word copies, as a memcpy call per short row costs more. */
-static void copy_rows(char *to, size_t tob, const char *from, size_t fromb, int64_t n,
-                      int64_t m, size_t item) {
-  for (int64_t i = 0; i < n; i++) {
-    char *o = to + (size_t)i * tob;
-    const char *in = from + (size_t)i * fromb;
-    if (item == 4)
-      for (int64_t j = 0; j < m; j++) ((uint32_t *)o)[j] = ((const uint32_t *)in)[j];
-    else if (item == 8)
-      for (int64_t j = 0; j < m; j++) ((uint64_t *)o)[j] = ((const uint64_t *)in)[j];
-    else
-      memcpy(o, in, (size_t)m * item);
-  }
 }
 
 /* All nsets datasets of one file side by side in a's rows [off, off + used), when pread
