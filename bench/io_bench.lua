@@ -1,6 +1,8 @@
 -- I/O bandwidth of ht.save_* / ht.load_* against a plain sequential read of the same file
--- (`cat file > /dev/null`, page-cache speed: nothing is dropped), and each rank's peak
--- memory while loading compared with its share of the data.
+-- (`cat file > /dev/null`, page-cache speed: nothing is dropped) and against the best a load
+-- into a fresh array can do (each rank preads its share into a fresh malloc: cat's speed
+-- plus the first touch of new pages), and each rank's peak memory while loading compared
+-- with its share of the data.
 --
 --   mpirun -n 1 heatlua bench/io_bench.lua [rows] [cols] [folder]
 --   mpirun -n 2 heatlua bench/io_bench.lua [rows] [cols] [folder]
@@ -11,6 +13,7 @@ local ffi = require "ffi"
 ffi.cdef [[ double MPI_Wtime(void); int malloc_trim(size_t pad);
 int open(const char *path, int flags, int mode); int close(int fd);
 long pwrite(int fd, const void *buf, size_t n, long off); int unlink(const char *path);
+long pread(int fd, void *buf, size_t n, long off); void *malloc(size_t n); void free(void *p);
 int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags); ]]
 local wtime = ffi.C.MPI_Wtime
 
@@ -71,6 +74,7 @@ end
 -- peak resident memory of a load above what the rank held before, against its share
 local function load_peak(fn)
   collectgarbage()
+  ht.empty_cache() -- a fresh array: no freed buffer of the same size to reuse
   ffi.C.malloc_trim(0) -- freed arrays leave the process, so RSS starts from what is live
   local f = io.open("/proc/self/clear_refs", "w") -- "5" resets VmHWM to the current RSS
   if f then f:write("5"); f:close() end
@@ -131,11 +135,53 @@ if me == 0 then print(string.format("    save_hdf5 / write probe: %.2f", save_s 
 
 local cat = cat_time(h5)
 if me == 0 then print(string.format("  %-34s %7.3f s  %8.0f MB/s", "cat file > /dev/null", cat, file_size(h5) / MB / cat)) end
+-- each rank's block of rows (split=0's share) by pread into a fresh buffer, 1 MiB per call
+local function fresh_probe()
+  local r0 = math.floor(rows * me / p) * cols * 4
+  local n = math.floor(rows * (me + 1) / p) * cols * 4 - r0
+  local fd, buf = ffi.C.open(h5, 0, 0), ffi.cast("char *", ffi.C.malloc(n))
+  local at = file_size(h5) - bytes + r0 -- the dataset ends the file (save_hdf5's layout)
+  local t = timed(function()
+    local got = 0
+    while got < n do
+      local r = tonumber(ffi.C.pread(fd, buf + got, math.min(n - got, MB), at + got))
+      assert(r > 0, "fresh probe: short read")
+      got = got + r
+    end
+  end)
+  ffi.C.free(buf)
+  ffi.C.close(fd)
+  return t
+end
+local fresh = fresh_probe()
+report("pread into a fresh buffer (probe)", fresh, bytes, cat)
 local s, y, peak, share = load_peak(function() return ht.load_hdf5(h5, "x", { split = 0 }) end)
 report("load_hdf5 split=0", s, bytes, cat)
-if me == 0 then print(string.format("    peak memory of the load: %.1f MB per rank, share %.1f MB", peak, share)) end
+if me == 0 then
+  print(string.format("    load / fresh probe: %.2f; peak memory of the load: %.1f MB per rank, share %.1f MB",
+    s / fresh, peak, share))
+end
 y = nil
-report("load_hdf5 split=1", timed(function() return ht.load_hdf5(h5, "x", { split = 1 }) end), bytes, cat)
+collectgarbage()
+ht.empty_cache()
+s = timed(function() return ht.load_hdf5(h5, "x", { split = 1 }) end)
+report("load_hdf5 split=1", s, bytes, cat)
+if me == 0 then print(string.format("    load / fresh probe: %.2f", s / fresh)) end
+-- the pipeline's form: 8 datasets of cols/8 columns read side by side into one array
+local parts, names = {}, {}
+for i = 0, 7 do
+  names[i + 1] = "x" .. i
+  parts[names[i + 1]] = x[{ ht.all, { math.floor(i * cols / 8), math.floor((i + 1) * cols / 8) } }]
+end
+ht.save_hdf5(parts, h5)
+parts = nil
+collectgarbage()
+cat = cat_time(h5)
+collectgarbage()
+ht.empty_cache()
+s = timed(function() return ht.load_hdf5(h5, names, { split = 0 }) end)
+report("load_hdf5 of 8 datasets split=0", s, bytes, cat)
+if me == 0 then print(string.format("    load / fresh probe: %.2f", s / fresh)) end
 report("save_hdf5 gzip level 1 + shuffle", timed(function()
   ht.save_hdf5(x, h5, "x", { compression = 1, shuffle = true })
 end), bytes, 0)

@@ -1,8 +1,11 @@
 /* The backend tables (device.h): the CPU's, and the CUDA runtime's when built with CUDA. */
 #include "device.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "error.h"
 #ifdef HT_HAVE_CUDA
@@ -13,10 +16,33 @@
 
 /* ---- cpu ---- */
 
+#define HUGE_PAGE ((size_t)1 << 21)
+
+/* Opt-in (HEATLUA_HUGEPAGES=1): on our VM the huge pages come from memory the host has
+ * taken back, and faulting them in made the pipeline's load 5x slower, although a fresh
+ * 244 MB load alone ran 2x faster (docs/performance-notes.md, session 7). */
+static bool huge_pages(void) {
+  static int on = -1;
+  if (on < 0) {
+    const char *env = getenv("HEATLUA_HUGEPAGES");
+    on = env && *env && *env != '0';
+  }
+  return on;
+}
+
 static void *cpu_alloc(int64_t nbytes) {
   /* 64-byte alignment for vector loads; never a NULL pointer for 0 bytes */
   size_t n = ((size_t)nbytes + 63) & ~(size_t)63;
-  void *p = aligned_alloc(64, n ? n : 64);
+  void *p = NULL;
+  /* With huge_pages(), a large buffer starts on a 2 MiB boundary and asks for transparent
+   * huge pages over its whole 2 MiB pages (none past its end, so no more memory): its first
+   * touch then maps and zeroes 2 MiB per fault instead of 4 KiB. Nothing depends on it. */
+  if (n >= 2 * HUGE_PAGE && huge_pages()) {
+    if (posix_memalign(&p, HUGE_PAGE, n)) p = NULL;
+    if (p) madvise(p, n & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
+  } else {
+    p = aligned_alloc(64, n ? n : 64);
+  }
   if (!p) ht_error("out of memory allocating %lld bytes", (long long)nbytes);
   return p;
 }

@@ -36,8 +36,9 @@ hid_t ht_h5_open_object(hid_t file, const char *name, H5I_type_t expect, const c
 
 /* Reads dataset d straight with pread (runtime/io/hdf5_fused.c) when its layout allows:
  * contiguous, unfiltered, stored in full, file type == a's memory type, no user block; a
- * split 0 or replicated, not 0-D. Dataset rows [0, used) become a's global rows
- * [off, off + used), their items columns [c0, ...) of a's rows. Collective. Returns 1 on
+ * not 0-D. Dataset rows [0, used) become a's global rows [off, off + used), their items
+ * columns [c0, ...) of a's rows; a split along axis k > 0 (off = c0 = 0, d of a's rank)
+ * takes each rank's block of axis k from every row. Collective. Returns 1 on
  * every rank when HDF5 must read it instead (a decision made from metadata only), else the
  * agreed status of the read. */
 int ht_h5_pread_rows(hid_t f, hid_t d, const char *path, const char *name, int64_t used,

@@ -93,15 +93,36 @@ static int64_t raw_offset(hid_t f, hid_t d, hid_t mem, const part *p, size_t ite
   return off;
 }
 
-/* Rows [s0, s1) (of the dataset) at file offset `at` into columns [c0, c0 + cols) of the
- * rows of a's chunk starting at local row s0 - l0: pieces of about 1 MiB read by pread in
- * parallel and copied to their columns (or read in place when they fill whole rows).
+/* Items of n rows, each stored as m items in a row of `from`, to columns of the rows of
+ * `to` (row lengths in bytes); word copies, as a memcpy call per short row costs more. */
+static void copy_rows(char *to, size_t tob, const char *from, size_t fromb, int64_t n,
+                      int64_t m, size_t item) {
+  for (int64_t i = 0; i < n; i++) {
+    char *o = to + (size_t)i * tob;
+    const char *in = from + (size_t)i * fromb;
+    if (item == 4)
+      for (int64_t j = 0; j < m; j++) ((uint32_t *)o)[j] = ((const uint32_t *)in)[j];
+    else if (item == 8)
+      for (int64_t j = 0; j < m; j++) ((uint64_t *)o)[j] = ((const uint64_t *)in)[j];
+    else
+      memcpy(o, in, (size_t)m * item);
+  }
+}
+
+/* Which items of each file row go where in a's chunk: n items from item sc0 of the row
+ * into columns [c0, c0 + n) of a's local rows, which hold K items each. */
+typedef struct window {
+  int64_t sc0, n, c0, K;
+} window;
+
+/* Rows [s0, s1) (of the dataset) at file offset `at` into the rows of a's chunk starting
+ * at local row s0 - l0, as window w says: pieces of about 1 MiB read by pread in parallel
+ * and copied to their place (or read in place when the window is whole rows of both).
  * Checks the range against the file's length first. Local status. */
 static int pread_rows(const char *path, int64_t at, const part *p, int64_t s0, int64_t s1,
-                      int64_t l0, int64_t c0, ht_array *a, const char *name, const char *fn) {
+                      int64_t l0, const window *w, ht_array *a, const char *name,
+                      const char *fn) {
   const size_t item = ht_dtype_size(a->dtype), rowb = (size_t)p->cols * item;
-  int64_t K = 1; /* items per row of a's chunk */
-  for (int i = 1; i < a->ndim; i++) K *= a->lshape[i];
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) < 0) {
@@ -116,7 +137,7 @@ static int pread_rows(const char *path, int64_t at, const part *p, int64_t s0, i
   int64_t piece = ((int64_t)1 << 20) / (int64_t)rowb;
   if (piece < 1) piece = 1;
   const int64_t npieces = (s1 - s0 + piece - 1) / piece;
-  const bool direct = K == p->cols;
+  const bool direct = w->K == p->cols && w->n == p->cols;
   const int nt = omp_get_max_threads();
   char *bufs = direct ? NULL : malloc((size_t)nt * (size_t)piece * rowb + 64);
   int status = 0;
@@ -139,18 +160,8 @@ static int pread_rows(const char *path, int64_t at, const part *p, int64_t s0, i
       continue;
     }
     if (direct) continue;
-    char *dst = dst0 + ((size_t)(i0 - l0) * (size_t)K + (size_t)c0) * item;
-    const size_t drow = (size_t)K * item;
-    if (item == 4 && (rowb & 3) == 0) { /* word copies: a memcpy call per short row costs more */
-      const int64_t w = p->cols;
-      for (int64_t i = 0; i < n; i++) {
-        uint32_t *o = (uint32_t *)(dst + (size_t)i * drow);
-        const uint32_t *in = (const uint32_t *)(buf + (size_t)i * rowb);
-        for (int64_t j = 0; j < w; j++) o[j] = in[j];
-      }
-    } else {
-      for (int64_t i = 0; i < n; i++) memcpy(dst + (size_t)i * drow, buf + (size_t)i * rowb, rowb);
-    }
+    copy_rows(dst0 + ((size_t)(i0 - l0) * (size_t)w->K + (size_t)w->c0) * item,
+              (size_t)w->K * item, buf + (size_t)w->sc0 * item, rowb, n, w->n, item);
   }
   free(bufs);
   close(fd);
@@ -160,13 +171,14 @@ static int pread_rows(const char *path, int64_t at, const part *p, int64_t s0, i
 
 int ht_h5_pread_rows(hid_t f, hid_t d, const char *path, const char *name, int64_t used,
                      int64_t off, int64_t c0, ht_array *a, const char *fn) {
-  if (a->ndim == 0 || a->split > 0) return 1;
+  const int k = a->split;
+  if (a->ndim == 0 || (k > 0 && (off != 0 || c0 != 0))) return 1;
   hid_t space = H5Dget_space(d);
   hsize_t dims[32];
   int nd = space < 0 || H5Sget_simple_extent_type(space) != H5S_SIMPLE
                ? -1 : H5Sget_simple_extent_dims(space, dims, NULL);
   if (space >= 0) H5Sclose(space);
-  if (nd < 1 || nd > 32) return 1;
+  if (nd < 1 || nd > 32 || (k > 0 && nd != a->ndim)) return 1;
   part p = {nd, (int64_t)dims[0], 1};
   for (int i = 1; i < nd; i++) p.cols *= (int64_t)dims[i];
   if (p.rows == 0 || p.cols == 0) return 1;
@@ -174,9 +186,99 @@ int ht_h5_pread_rows(hid_t f, hid_t d, const char *path, const char *name, int64
   const int64_t at = raw_offset(f, d, mem, &p, ht_dtype_size(a->dtype));
   H5Tclose(mem);
   if (at < 0) return 1; /* the same decision on every rank: no collective read follows */
+  window w = {0, p.cols, c0, 1};
+  for (int i = 1; i < a->ndim; i++) w.K *= a->lshape[i];
   int64_t l0 = a->split < 0 ? 0 : ht_array_lstart(a), lrows = a->lshape[0], g1 = off + used;
+  if (k > 0) {
+    /* split along axis k: every rank reads all rows of the axes before k (rows of the
+     * file seen as prod(dims[:k]) x prod(dims[k:])) and keeps its block of each, so the
+     * file is read whole by each rank, as HDF5's sieve buffer would read it, but without
+     * its per-element selection (load_fraction may keep fewer items of axis k) */
+    int64_t inner = 1;
+    for (int i = k + 1; i < nd; i++) inner *= (int64_t)dims[i];
+    p.rows = 1;
+    for (int i = 0; i < k; i++) p.rows *= (int64_t)dims[i];
+    p.cols = (int64_t)dims[k] * inner;
+    w = (window){ht_array_lstart(a) * inner, a->lshape[k] * inner, 0, a->lshape[k] * inner};
+    l0 = 0, lrows = w.n ? p.rows : 0, g1 = p.rows;
+  }
   int64_t r0 = l0 > off ? l0 : off, r1 = l0 + lrows < g1 ? l0 + lrows : g1;
-  int status = r1 > r0 ? pread_rows(path, at, &p, r0 - off, r1 - off, l0 - off, c0, a, name, fn) : 0;
+  int status = r1 > r0 ? pread_rows(path, at, &p, r0 - off, r1 - off, l0 - off, &w, a, name, fn) : 0;
+  return ht_comm_agree(status);
+}
+
+/* All nsets datasets of one file side by side in a's rows [off, off + used), when pread
+ * can read every one of them (the same decision on every rank, from metadata): each piece
+ * of about 1 MiB of result rows is read dataset by dataset into a thread's buffer, then
+ * written as whole rows, so the result is written once and in order instead of once per
+ * dataset in narrow strips. Collective; returns 1 on every rank when the datasets must be
+ * read one by one, else the agreed status. */
+static int pread_file(hid_t f, const char *path, int nsets, const char *const *names,
+                      const part *ps, int64_t used, int64_t off, ht_array *a, const char *fn) {
+  if (nsets < 2 || a->split > 0 || a->ndim != 2) return 1;
+  int64_t at[nsets];
+  const size_t item = ht_dtype_size(a->dtype);
+  hid_t mem = ht_h5_mem_type(a->dtype);
+  int ok = 1, failed = 0;
+  for (int s = 0; s < nsets && !failed; s++) {
+    hid_t d = ht_h5_open_object(f, names[s], H5I_DATASET, path, fn);
+    at[s] = d < 0 || ps[s].cols == 0 ? -1 : raw_offset(f, d, mem, &ps[s], item);
+    failed = d < 0 ? -1 : 0, ok &= at[s] >= 0;
+    if (d >= 0) H5Dclose(d);
+  }
+  H5Tclose(mem);
+  if (ht_comm_agree(failed)) return -1;
+  if (!ok) return 1;
+  const int64_t K = a->lshape[1], l0 = a->split < 0 ? 0 : ht_array_lstart(a);
+  const int64_t r0 = l0 > off ? l0 : off, g1 = off + used;
+  const int64_t r1 = l0 + a->lshape[0] < g1 ? l0 + a->lshape[0] : g1;
+  if (r1 <= r0) return ht_comm_agree(0);
+  const size_t rowb = (size_t)K * item;
+  int64_t piece = ((int64_t)1 << 20) / (int64_t)rowb;
+  if (piece < 1) piece = 1;
+  int status = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0)
+    status = ht_error("%s: cannot open '%s' to read datasets", fn, path);
+  for (int s = 0; s < nsets && !status; s++)
+    if (at[s] + ps[s].rows * ps[s].cols * (int64_t)item > (int64_t)st.st_size)
+      status = ht_error("%s: dataset '%s' lies past the end of '%s' (%lld bytes): truncated "
+                        "file?", fn, names[s], path, (long long)st.st_size);
+  const int nt = omp_get_max_threads();
+  char *bufs = status ? NULL : malloc((size_t)nt * (size_t)piece * rowb + 64);
+  if (!status && !bufs) status = ht_error("%s: out of memory (read buffer)", fn);
+  const int64_t npieces = (r1 - r0 + piece - 1) / piece;
+  char *dst0 = (char *)ht_array_data(a);
+  int bad = 0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : bad) if (npieces > 1 && !status)
+  for (int64_t q = 0; q < npieces; q++) {
+    if (status || bad) continue;
+    const int64_t i0 = r0 + q * piece, n = r1 - i0 < piece ? r1 - i0 : piece;
+    char *buf = bufs + (size_t)omp_get_thread_num() * (size_t)piece * rowb, *stage = buf;
+    for (int s = 0; s < nsets && !bad; s++) { /* dataset s's rows, one block after another */
+      const size_t want = (size_t)n * (size_t)ps[s].cols * item;
+      const int64_t from = at[s] + (i0 - off) * ps[s].cols * (int64_t)item;
+      size_t got = 0;
+      while (got < want) {
+        ssize_t r = pread(fd, stage + got, want - got, (off_t)(from + (int64_t)got));
+        if (r <= 0) break;
+        got += (size_t)r;
+      }
+      bad |= got < want;
+      stage += want;
+    }
+    if (bad) continue;
+    char *dst = dst0 + (size_t)(i0 - l0) * rowb;
+    stage = buf;
+    for (int s = 0; s < nsets; s++) {
+      copy_rows(dst, rowb, stage, (size_t)ps[s].cols * item, n, ps[s].cols, item);
+      dst += (size_t)ps[s].cols * item;
+      stage += (size_t)n * (size_t)ps[s].cols * item;
+    }
+  }
+  if (!status && bad) status = ht_error("%s: cannot read the datasets of '%s'", fn, path);
+  free(bufs);
+  if (fd >= 0) close(fd);
   return ht_comm_agree(status);
 }
 
@@ -293,8 +395,11 @@ ht_array *ht_load_hdf5_fused(int nfiles, const char *const *paths, int nsets,
       status = -1;
       break;
     }
-    int64_t c0 = 0;
-    for (int s = 0; s < nsets && !status; s++) {
+    int64_t c0 = 0, used = parts[f * nsets].rows;
+    if (off + used > rows) used = rows - off; /* load_fraction cut */
+    int r = pread_file(h, paths[f], nsets, names, &parts[f * nsets], used, off, a, fn);
+    if (r <= 0) status = r, c0 = cols; /* read (or failed, agreed) by pread */
+    for (int s = 0; s < nsets && !status && c0 < cols; s++) {
       part p = parts[f * nsets + s];
       if (off + p.rows > rows) p.rows = rows - off; /* load_fraction cut */
       if (p.rows > 0 && p.cols > 0) status = read_part(h, paths[f], names[s], &p, off, c0, a, fn);

@@ -83,6 +83,51 @@ describe("load_hdf5 of several datasets", function()
   end)
 end)
 
+-- Datasets stored as the dtype asked for are read by pread, a piece of rows of all of them
+-- at a time. big: p = np.arange(300000, dtype=np.int32).reshape(100000, 3),
+-- q = np.arange(100000, dtype=np.int32) * 2, r = np.arange(200000.).reshape(100000, 2);
+-- small: s = [[1, 2], [3, 4]], t = [5, 6] (float32)
+local big, small = path("big.h5"), path("small.h5")
+ht.save_hdf5({
+  p = ht.arange(300000, { dtype = ht.int32, split = 0 }):reshape(100000, 3),
+  q = ht.arange(100000, { dtype = ht.int32, split = 0 }) * 2,
+  r = ht.arange(200000, { dtype = ht.float64, split = 0 }):reshape(100000, 2),
+}, big)
+ht.save_hdf5({ s = ht.array({ { 1, 2 }, { 3, 4 } }), t = ht.array({ 5, 6 }) }, small)
+
+describe("load_hdf5 of several datasets stored as the dtype", function()
+  it("reads pieces of rows of all datasets (int32, float64, several pieces)", function()
+    for _, s in ipairs { 0, false } do
+      local x = ht.load_hdf5(big, { "p", "q" }, { split = s or nil, dtype = ht.int32 })
+      T.assert_shape(x, { 100000, 4 })
+      -- np.hstack([p, q[:, None]]).sum(0), rows at the 1 MiB piece boundary (65536 rows of
+      -- 16 bytes) and the last
+      assert.are.same({ 14999850000, 14999950000, 15000050000, 9999900000 }, x:sum(0):totable())
+      assert.are.same({ 196605, 196606, 196607, 131070 }, x[65535]:totable())
+      assert.are.same({ 196608, 196609, 196610, 131072 }, x[65536]:totable())
+      assert.are.same({ 299997, 299998, 299999, 199998 }, x[99999]:totable())
+    end
+    -- np.hstack([r, r]): pieces of 32768 rows of 32 bytes
+    local y = ht.load_hdf5(big, { "r", "r" }, { split = 0, dtype = ht.float64 })
+    assert.are.same({ 9999900000, 10000000000, 9999900000, 10000000000 }, y:sum(0):totable())
+    assert.are.same({ 65534, 65535, 65534, 65535 }, y[32767]:totable())
+    assert.are.same({ 65536, 65537, 65536, 65537 }, y[32768]:totable())
+  end)
+
+  it("keeps load_fraction and ranks without rows", function()
+    -- np.hstack([p, q[:, None]])[:50000]
+    local x = ht.load_hdf5(big, { "p", "q" }, { split = 0, dtype = ht.int32, load_fraction = 0.5 })
+    T.assert_shape(x, { 50000, 4 })
+    assert.are.same({ 3749925000, 3749975000, 3750025000, 2499950000 }, x:sum(0):totable())
+    assert.are.same({ 149997, 149998, 149999, 99998 }, x[49999]:totable())
+    for _, s in ipairs { 0, false } do
+      T.assert_equal(ht.load_hdf5(small, { "s", "t" }, { split = s or nil }), { { 1, 2, 5 }, { 3, 4, 6 } })
+    end
+    T.assert_equal(ht.load({ small, small }, { "t", "s" }, { split = 0 }),
+      { { 5, 1, 2 }, { 6, 3, 4 }, { 5, 1, 2 }, { 6, 3, 4 } })
+  end)
+end)
+
 describe("load of several files", function()
   it("joins them along rows, equal to the concatenation of separate loads", function()
     local x = ht.load({ f1, f2 }, "a", { split = 0 })

@@ -1,7 +1,8 @@
 -- Single-dataset load_hdf5 through the pread path (contiguous, unfiltered, file type ==
--- dtype) and through HDF5 (conversions, chunks, gzip, slices, split 1), compared with exact
--- arange values at every rank count: 2-row datasets leave ranks 2 and 3 without rows, and
--- a 300000-item dataset spans several of the ~1 MiB pieces read in parallel.
+-- dtype; split along any axis or replicated) and through HDF5 (conversions, chunks, gzip,
+-- slices), compared with exact arange values at every rank count: 2-row datasets leave
+-- ranks 2 and 3 without rows (2 columns: without columns), and 300000-item datasets span
+-- several of the ~1 MiB pieces read in parallel.
 local ht = require "heat"
 local T = require "heat.testing"
 
@@ -11,6 +12,7 @@ ht.save_hdf5({
   cube = ht.arange(24, { dtype = ht.float32 }):reshape(2, 3, 4), -- 2 rows of 3 x 4
   d = ht.arange(14, { dtype = ht.float64 }):reshape(7, 2),
   i = ht.arange(300000, { dtype = ht.int32, split = 0 }),
+  i3 = ht.arange(300000, { dtype = ht.int32, split = 0 }):reshape(100000, 3),
   b = ht.array({ true, false, true }),
   e = ht.zeros({ 0, 3 }),
 }, f)
@@ -74,6 +76,33 @@ describe("load_hdf5 of one dataset", function()
       assert.are.equal(299999, x[299999]:item())
       assert.are.equal(0, x[0]:item())
     end
+  end)
+
+  it("reads each rank's block of a later split axis from every row", function()
+    -- 4 items along axis 2: each rank's block (1-2 items, at 3 ranks 2, 1, 1) from each of
+    -- the 6 rows of 4; the comparison gathers every block
+    local x = ht.load_hdf5(f, "cube", { split = 2 })
+    T.assert_split(x, 2)
+    T.assert_equal(x, cube)
+    T.assert_equal(ht.load_hdf5(f, "cube", { split = -1 }), cube)
+    -- 2 columns on 3 or 4 ranks: ranks 2 and 3 hold none; load_fraction int(2 * 0.5) = 1
+    T.assert_equal(ht.load_hdf5(f, "d", { split = 1, dtype = ht.float64 }), drows(7))
+    local one = {}
+    for r = 0, 6 do one[r + 1] = { 2 * r } end
+    T.assert_equal(ht.load_hdf5(f, "d", { split = 1, dtype = ht.float64, load_fraction = 0.5 }), one)
+    -- a converted dtype still reads through HDF5
+    T.assert_equal(ht.load_hdf5(f, "d", { split = 1 }), drows(7))
+  end)
+
+  it("reads split 1 of a dataset of several pieces", function()
+    local x = ht.load_hdf5(f, "i3", { split = 1, dtype = ht.int32 })
+    T.assert_shape(x, { 100000, 3 })
+    -- np.arange(300000).reshape(100000, 3).sum(0)
+    assert.are.same({ 14999850000, 14999950000, 15000050000 }, x:sum(0):totable())
+    -- rows at the first boundary of ~1 MiB pieces (87381 rows of 12 bytes) and the last
+    assert.are.same({ 262140, 262141, 262142 }, x[87380]:totable())
+    assert.are.same({ 262143, 262144, 262145 }, x[87381]:totable())
+    assert.are.same({ 299997, 299998, 299999 }, x[99999]:totable())
   end)
 
   it("raises the same errors on every rank, then still loads", function()
