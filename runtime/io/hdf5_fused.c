@@ -14,6 +14,7 @@
 #include "comm.h"
 #include "device.h"
 #include "error.h"
+#include "exchange.h"
 #include "h5internal.h"
 
 /* What one dataset of one file holds. */
@@ -109,6 +110,17 @@ static void copy_rows(char *to, size_t tob, const char *from, size_t fromb, int6
   }
 }
 
+/* Reads want bytes at file offset off into buf; false on a short read or an error. */
+static bool pread_full(int fd, char *buf, size_t want, int64_t off) {
+  size_t got = 0;
+  while (got < want) {
+    ssize_t r = pread(fd, buf + got, want - got, (off_t)(off + (int64_t)got));
+    if (r <= 0) return false;
+    got += (size_t)r;
+  }
+  return true;
+}
+
 /* Which items of each file row go where in a's chunk: n items from item sc0 of the row
  * into columns [c0, c0 + n) of a's local rows, which hold K items each. */
 typedef struct window {
@@ -149,13 +161,7 @@ static int pread_rows(const char *path, int64_t at, const part *p, int64_t s0, i
     const int64_t i0 = s0 + q * piece, n = s1 - i0 < piece ? s1 - i0 : piece;
     char *buf = direct ? dst0 + (size_t)(i0 - l0) * rowb
                        : bufs + (size_t)omp_get_thread_num() * (size_t)piece * rowb;
-    size_t want = (size_t)n * rowb, got = 0;
-    while (got < want) {
-      ssize_t r = pread(fd, buf + got, want - got, (off_t)(at + i0 * (int64_t)rowb + (int64_t)got));
-      if (r <= 0) break;
-      got += (size_t)r;
-    }
-    if (got < want) {
+    if (!pread_full(fd, buf, (size_t)n * rowb, at + i0 * (int64_t)rowb)) {
       status |= 1;
       continue;
     }
@@ -167,6 +173,96 @@ static int pread_rows(const char *path, int64_t at, const part *p, int64_t s0, i
   close(fd);
   if (status > 0) status = ht_error("%s: cannot read dataset '%s' from '%s'", fn, name, path);
   return status ? -1 : 0;
+}
+
+/* Bytes of file rows each rank reads per piece of a split > 0 load (the send buffer's
+ * size); HEATLUA_IO_PIECE_BYTES overrides it, so tests can cut small files into pieces. */
+static int64_t piece_bytes(void) {
+  const char *v = getenv("HEATLUA_IO_PIECE_BYTES");
+  long long n = v ? strtoll(v, NULL, 10) : 0;
+  return n > 0 ? (int64_t)n : (int64_t)32 << 20;
+}
+
+/* Split along axis k > 0 on several ranks: the file is p->rows rows of p->cols items, and
+ * rank q keeps items [lo(q) * inner, (lo(q) + counts[q]) * inner) of every row. Each piece
+ * of rows is read once in all: every rank preads a contiguous share of the piece, copies
+ * its own columns into its result and packs each peer's columns, and one all-to-all per
+ * piece delivers them straight into the peers' result rows. So the file is read once and
+ * each byte crosses the network at most once, and the memory beyond the result is one
+ * piece's send buffer plus a 1 MiB read buffer per thread. Ranks without columns read and
+ * send too. Collective; returns the agreed status. */
+static int pread_cols(const char *path, int64_t at, const part *p, int64_t inner, ht_array *a,
+                      const char *name, const char *fn) {
+  const int me = ht_comm_rank(), np = ht_comm_size(), nt = omp_get_max_threads();
+  const size_t item = ht_dtype_size(a->dtype), rowb = (size_t)p->cols * item;
+  const int64_t K = a->counts[me] * inner; /* items of each result row here */
+  int status = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0)
+    status = ht_error("%s: cannot open '%s' to read dataset '%s'", fn, path, name);
+  else if (at + p->rows * (int64_t)rowb > (int64_t)st.st_size)
+    status = ht_error("%s: dataset '%s' lies past the end of '%s' (%lld bytes): truncated file?",
+                      fn, name, path, (long long)st.st_size);
+  /* the piece size decides how many all-to-alls follow: the same on every rank */
+  int64_t pb = piece_bytes();
+  if (ht_comm_allreduce_i64(&pb, 1, MPI_MIN)) status = -1;
+  int64_t share = pb / (int64_t)rowb, chunk = ((int64_t)1 << 20) / (int64_t)rowb;
+  if (share > (p->rows + np - 1) / np) share = (p->rows + np - 1) / np; /* one piece */
+  if (share < 1) share = 1;
+  if (chunk < 1) chunk = 1;
+  if (chunk > share) chunk = share;
+  const int64_t sendrow = (p->cols - K) * (int64_t)item, step = share * np;
+  char *sbuf = status ? NULL : ht_scratch_alloc(share * sendrow + 64, fn);
+  char *bufs = sbuf ? ht_scratch_alloc((int64_t)nt * chunk * (int64_t)rowb + 64, fn) : NULL;
+  if (ht_comm_agree(status || !bufs ? -1 : 0)) {
+    free(sbuf), free(bufs);
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  ht_xchg x;
+  ht_xchg_init(&x, fn);
+  char *data = (char *)ht_array_data(a);
+  for (int64_t g0 = 0; g0 < p->rows && !status; g0 += step) {
+    const int64_t n = p->rows - g0 < step ? p->rows - g0 : step;
+    /* rank q reads the piece's rows [g0 + lo(q), g0 + lo(q) + len(q)), balanced */
+#define LO(q) ((q) * (n / np) + ((q) < n % np ? (q) : n % np))
+#define LEN(q) (n / np + ((q) < n % np))
+    const int64_t a0 = g0 + LO(me), mine = LEN(me);
+    for (int q = 0; q < np; q++) {
+      x.sc[q] = q == me ? 0 : mine * a->counts[q] * inner * (int64_t)item;
+      x.sd[q] = q ? x.sd[q - 1] + x.sc[q - 1] : 0;
+      x.rc[q] = q == me ? 0 : LEN(q) * K * (int64_t)item;
+      x.rd[q] = LO(q) * K * (int64_t)item;
+    }
+#undef LO
+#undef LEN
+    const int64_t nchunks = (mine + chunk - 1) / chunk;
+    int bad = 0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : bad) if (nchunks > 1)
+    for (int64_t c = 0; c < nchunks; c++) {
+      if (bad) continue;
+      const int64_t i0 = c * chunk, m = mine - i0 < chunk ? mine - i0 : chunk;
+      char *buf = bufs + (size_t)omp_get_thread_num() * (size_t)chunk * rowb;
+      if (!pread_full(fd, buf, (size_t)m * rowb, at + (a0 + i0) * (int64_t)rowb)) {
+        bad = 1;
+        continue;
+      }
+      for (int q = 0; q < np; q++) {
+        const int64_t w = a->counts[q] * inner;
+        if (!w) continue;
+        char *to = q == me ? data + (size_t)(a0 + i0) * (size_t)K * item
+                           : sbuf + x.sd[q] + i0 * w * (int64_t)item;
+        copy_rows(to, (size_t)w * item, buf + (size_t)(ht_rank_lo(a->counts, q) * inner) * item,
+                  rowb, m, w, item);
+      }
+    }
+    if (bad) status = ht_error("%s: cannot read dataset '%s' from '%s'", fn, name, path);
+    status = ht_xchg_run(&x, status, sbuf, data + (size_t)g0 * (size_t)K * item);
+  }
+  ht_xchg_free(&x);
+  free(sbuf), free(bufs);
+  close(fd);
+  return status;
 }
 
 int ht_h5_pread_rows(hid_t f, hid_t d, const char *path, const char *name, int64_t used,
@@ -190,15 +286,16 @@ int ht_h5_pread_rows(hid_t f, hid_t d, const char *path, const char *name, int64
   for (int i = 1; i < a->ndim; i++) w.K *= a->lshape[i];
   int64_t l0 = a->split < 0 ? 0 : ht_array_lstart(a), lrows = a->lshape[0], g1 = off + used;
   if (k > 0) {
-    /* split along axis k: every rank reads all rows of the axes before k (rows of the
-     * file seen as prod(dims[:k]) x prod(dims[k:])) and keeps its block of each, so the
-     * file is read whole by each rank, as HDF5's sieve buffer would read it, but without
-     * its per-element selection (load_fraction may keep fewer items of axis k) */
+    /* split along axis k: the file seen as rows prod(dims[:k]) x prod(dims[k:]); each rank
+     * keeps its block of axis k from every row (load_fraction may keep fewer items of
+     * axis k). Several ranks read each row once in all and exchange the columns. */
     int64_t inner = 1;
     for (int i = k + 1; i < nd; i++) inner *= (int64_t)dims[i];
     p.rows = 1;
     for (int i = 0; i < k; i++) p.rows *= (int64_t)dims[i];
     p.cols = (int64_t)dims[k] * inner;
+    if (ht_comm_size() > 1) return pread_cols(path, at, &p, inner, a, name, fn);
+    /* one rank: read every row straight into the result (whole rows) or through pieces */
     w = (window){ht_array_lstart(a) * inner, a->lshape[k] * inner, 0, a->lshape[k] * inner};
     l0 = 0, lrows = w.n ? p.rows : 0, g1 = p.rows;
   }
@@ -258,13 +355,7 @@ static int pread_file(hid_t f, const char *path, int nsets, const char *const *n
     for (int s = 0; s < nsets && !bad; s++) { /* dataset s's rows, one block after another */
       const size_t want = (size_t)n * (size_t)ps[s].cols * item;
       const int64_t from = at[s] + (i0 - off) * ps[s].cols * (int64_t)item;
-      size_t got = 0;
-      while (got < want) {
-        ssize_t r = pread(fd, stage + got, want - got, (off_t)(from + (int64_t)got));
-        if (r <= 0) break;
-        got += (size_t)r;
-      }
-      bad |= got < want;
+      bad |= !pread_full(fd, stage, want, from);
       stage += want;
     }
     if (bad) continue;
