@@ -221,6 +221,8 @@ K __m512d sum8(const __m512d a[8]) {
  * held sum (rows of one array are alike); a row that missed is redone once with a g from
  * its own sum, one that misses again takes the generic path. */
 
+enum { SQ_AHEAD = 262144 };
+
 /* The fold constant 1.5 * 2^(E+h) for the biased exponent g. */
 static inline double sigma(int64_t g, int h) {
   const uint64_t b = (uint64_t)(g + h + 1) << 52 | (uint64_t)1 << 51;
@@ -260,6 +262,9 @@ K void sq_row(const char *p, bool f32, double cr, int64_t n, int h, int64_t g, i
   const __m512d one = _mm512_set1_pd(1.0), c = _mm512_set1_pd(cr), s1 = _mm512_set1_pd(sigma(g, h));
   __m512d S = s1, l = _mm512_setzero_pd();
   __m512i mn = _mm512_set1_epi64(-1);
+  /* the row one fused tile on (cpu/reduce_exact.c, FUSE_BYTES): its mean pass then reads
+   * from L2, its memory read overlapped with this pass's arithmetic */
+  for (int64_t b = 0; b < n * item; b += 64) _mm_prefetch(p + SQ_AHEAD + b, _MM_HINT_T1);
   int64_t t = 0;
   for (; t + 8 <= n; t += 8) {
     const __m512d x = sq_term8(p + t * item, f32, 0xff, c);
