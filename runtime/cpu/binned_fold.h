@@ -58,6 +58,24 @@ static inline bool plain_ok(uint32_t mx, uint32_t mn, int64_t n) {
   return ebx < 255 && ebx - ebn + 24 + (headroom(n) - 1) <= 53;
 }
 
+/* The running folds of binned_sqdev.c and binned_rows.c: the fold constant 1.5 * 2^(E+h) for the biased exponent g (E = g - 1022). */
+static inline double sigma(int64_t g, int h) {
+  const uint64_t b = (uint64_t)(g + h + 1) << 52 | (uint64_t)1 << 51;
+  double s;
+  memcpy(&s, &b, 8);
+  return s;
+}
+
+/* The biased exponent of x >= 0 (0x7ff: NaN or infinity). */
+static inline int64_t bexp(double x) {
+  uint64_t b;
+  memcpy(&b, &x, 8);
+  return (int64_t)(b >> 52 & 0x7ff);
+}
+
+/* g within [62, 2022] (E within [-960, 1000], as fold_sigmas requires). */
+static inline int64_t clamp_g(int64_t g) { return g < 62 ? 62 : g > 2022 ? 2022 : g; }
+
 #ifdef HAVE_AVX2_PLAIN
 static inline bool have_avx2(void) {
   static int has = -1; /* a benign race: every thread stores the same value */

@@ -223,24 +223,6 @@ K __m512d sum8(const __m512d a[8]) {
 
 enum { SQ_AHEAD = 262144 };
 
-/* The fold constant 1.5 * 2^(E+h) for the biased exponent g. */
-static inline double sigma(int64_t g, int h) {
-  const uint64_t b = (uint64_t)(g + h + 1) << 52 | (uint64_t)1 << 51;
-  double s;
-  memcpy(&s, &b, 8);
-  return s;
-}
-
-/* The biased exponent of x >= 0 (0x7ff: NaN or infinity). */
-static inline int64_t bexp(double x) {
-  uint64_t b;
-  memcpy(&b, &x, 8);
-  return (int64_t)(b >> 52 & 0x7ff);
-}
-
-/* g within [62, 2022] (E within [-960, 1000], as fold_sigmas requires). */
-static inline int64_t clamp_g(int64_t g) { return g < 62 ? 62 : g > 2022 ? 2022 : g; }
-
 /* Eight terms at p (lanes in m, the others 0): widened, then (x - c)^2; x - c is an fma
  * with 1 (the same rounding) so that it may run beside the adds. */
 K __m512d sq_term8(const char *p, bool f32, __mmask8 m, __m512d c) {
