@@ -4,6 +4,7 @@
 #include "binned.h"
 #include "binned_cols.h"
 #include "binned_fold.h"
+#include "binned_rows.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -186,24 +187,8 @@ int ht_xacc_fold_terms(const void *v, bool f32, const double *c, int64_t n, doub
   return fold1_fast(v, f32, c, n, hi, lo);
 }
 
-/* float32 terms need no fold in the common case. Let the block's nonzero finite terms
- * have biased exponents in [emin, emax] (a subnormal counts as 1). Each is an integer
- * multiple of u = 2^(emin-150) (a float32 of biased exponent e >= emin is a multiple of
- * its ulp 2^(e-150)) and below 2^(emax-126) = 2^(emax-emin+24) u in magnitude. So the sum
- * of any subset of the n terms is an integer multiple of u below
- * 2^(ceil(log2 n) + emax-emin+24) u; when that exponent is at most 53 (plain_ok), every
- * such partial sum is a double (an integer below 2^53 times a power of two in range), and
- * every double addition of terms or partial sums, in any order, is exact: the lane sums
- * and their total are the exact sum. Zeros add nothing and do not enter emin.
- * mx: the largest |bits|; mn: the smallest nonzero |bits| (0x7fffffff when there is none). */
-static inline bool plain_ok(uint32_t mx, uint32_t mn, int64_t n) {
-  const int ebx = (int)(mx >> 23);
-  int ebn = (int)(mn >> 23);
-  if (ebn == 0) ebn = 1;
-  return ebx < 255 && ebx - ebn + 24 + (headroom(n) - 1) <= 53;
-}
-
-/* One float32 term into a double lane and the exponent extremes (see plain_ok). */
+/* One float32 term into a double lane and the exponent extremes (see plain_ok in
+ * binned_fold.h: float32 terms need no fold in the common case). */
 #define PLAIN_STEP(x, a, mx, mn)                                                         \
   do {                                                                                   \
     uint32_t b_;                                                                         \
@@ -315,6 +300,7 @@ __attribute__((target("avx2"))) static void plain_rows_avx2(const float *restric
 
 void ht_xacc_plain_rows_f32(const float *v, int64_t n, int64_t rows, double *s,
                             unsigned char *bad) {
+  if (ht_xacc_plain_rows_avx512(v, n, rows, s, bad)) return;
 #ifdef HAVE_AVX2_PLAIN
   if (have_avx2()) {
     plain_rows_avx2(v, n, rows, s, bad);

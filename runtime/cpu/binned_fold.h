@@ -1,5 +1,6 @@
 /* Internal to runtime/cpu/binned*.c: the fold constants and range limits shared by the
- * two-pass folds (binned.c) and the one-pass AVX2 folds (binned_spec.c). */
+ * two-pass folds (binned.c), the one-pass AVX2 folds (binned_spec.c) and the row kernels
+ * (binned_rows*.c). */
 #ifndef HT_CPU_BINNED_FOLD_H
 #define HT_CPU_BINNED_FOLD_H
 
@@ -39,6 +40,41 @@ static inline int headroom(int64_t n) {
  * smallest term's ulp and below n * 2^(E+h-53) <= 2^(E+2h-54) in sum. 28 bits for 4096
  * terms, 32 for 1024, 34 for 512. */
 static inline int fold1_range(int h) { return 54 - 2 * h; }
+
+/* float32 terms need no fold in the common case. Let the block's nonzero finite terms
+ * have biased exponents in [emin, emax] (a subnormal counts as 1). Each is an integer
+ * multiple of u = 2^(emin-150) (a float32 of biased exponent e >= emin is a multiple of
+ * its ulp 2^(e-150)) and below 2^(emax-126) = 2^(emax-emin+24) u in magnitude. So the sum
+ * of any subset of the n terms is an integer multiple of u below
+ * 2^(ceil(log2 n) + emax-emin+24) u; when that exponent is at most 53 (plain_ok), every
+ * such partial sum is a double (an integer below 2^53 times a power of two in range), and
+ * every double addition of terms or partial sums, in any order, is exact: the lane sums
+ * and their total are the exact sum. Zeros add nothing and do not enter emin.
+ * mx: the largest |bits|; mn: the smallest nonzero |bits| (0x7fffffff when there is none). */
+static inline bool plain_ok(uint32_t mx, uint32_t mn, int64_t n) {
+  const int ebx = (int)(mx >> 23);
+  int ebn = (int)(mn >> 23);
+  if (ebn == 0) ebn = 1;
+  return ebx < 255 && ebx - ebn + 24 + (headroom(n) - 1) <= 53;
+}
+
+/* The running folds of binned_sqdev.c and binned_rows.c: the fold constant 1.5 * 2^(E+h) for the biased exponent g (E = g - 1022). */
+static inline double sigma(int64_t g, int h) {
+  const uint64_t b = (uint64_t)(g + h + 1) << 52 | (uint64_t)1 << 51;
+  double s;
+  memcpy(&s, &b, 8);
+  return s;
+}
+
+/* The biased exponent of x >= 0 (0x7ff: NaN or infinity). */
+static inline int64_t bexp(double x) {
+  uint64_t b;
+  memcpy(&b, &x, 8);
+  return (int64_t)(b >> 52 & 0x7ff);
+}
+
+/* g within [62, 2022] (E within [-960, 1000], as fold_sigmas requires). */
+static inline int64_t clamp_g(int64_t g) { return g < 62 ? 62 : g > 2022 ? 2022 : g; }
 
 #ifdef HAVE_AVX2_PLAIN
 static inline bool have_avx2(void) {

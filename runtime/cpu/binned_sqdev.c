@@ -108,24 +108,6 @@ K void pass(const char *v, bool f32, int64_t ld, int64_t rows, int G, bool full,
 }
 #undef GROUP
 
-/* The fold constant 1.5 * 2^(E+h) for the biased exponent g (E = g - 1022). */
-static inline double sigma(int64_t g, int h) {
-  const uint64_t b = (uint64_t)(g + h + 1) << 52 | (uint64_t)1 << 51;
-  double s;
-  memcpy(&s, &b, 8);
-  return s;
-}
-
-/* The biased exponent of x >= 0 (0x7ff: NaN or infinity). */
-static inline int64_t bexp(double x) {
-  uint64_t b;
-  memcpy(&b, &x, 8);
-  return (int64_t)(b >> 52 & 0x7ff);
-}
-
-/* g within [62, 2022] (E within [-960, 1000], as fold_sigmas requires). */
-static inline int64_t clamp(int64_t g) { return g < 62 ? 62 : g > 2022 ? 2022 : g; }
-
 /* Columns l0 .. l0+n (n <= 64) of the block. */
 K void chunk(const char *v, bool f32, const double *cs, int64_t ld, int64_t rows, int64_t n,
              int64_t pf, double *hi, double *lo, unsigned char *bad) {
@@ -147,7 +129,7 @@ K void chunk(const char *v, bool f32, const double *cs, int64_t ld, int64_t rows
     _mm512_storeu_pd(S + k, _mm512_mul_pd(t, _mm512_set1_pd(scale)));
   }
   for (int64_t l = 0; l < n; l++)
-    g[l] = clamp(bexp(S[l]) - h + (rows > first ? 3 : 2)), s[l] = sigma(g[l], h);
+    g[l] = clamp_g(bexp(S[l]) - h + (rows > first ? 3 : 2)), s[l] = sigma(g[l], h);
   for (int64_t l = n; l < 64; l++) s[l] = 0;
   /* constant group counts and masks: the state stays in registers, no branch per row */
   if (n == 64) pass(v, f32, ld, rows, 4, true, m, pf, s, c, S, L, mn);
@@ -163,7 +145,7 @@ K void chunk(const char *v, bool f32, const double *cs, int64_t ld, int64_t rows
       bad[l] = !(es == g[l] + h + 1 && en != 0 && g[l] - en <= range);
       if (!bad[l] || es == 0x7ff || en == 0) continue;
       /* the lowest g whose binade holds the column's sum (one binade spare) */
-      const int64_t g2 = clamp(bexp(S[l] - s[l]) - h + 2);
+      const int64_t g2 = clamp_g(bexp(S[l] - s[l]) - h + 2);
       if (g2 != g[l] && g2 - en <= range) g[l] = g2, s[l] = sigma(g2, h), redo = true;
     }
     if (!redo) continue;

@@ -67,5 +67,10 @@ void ht_cpu_reduce_merge(const ht_rjob *j, void *acc, const void *part, int64_t 
  * else correctly rounded into out[O*I]. -1 when scratch memory cannot be had. */
 struct ht_xacc;
 int ht_cpu_reduce_exact(const ht_rjob *j, struct ht_xacc *xacc, double *out);
+/* var/std's two local passes fused for rows (j: the HT_K_SUM job, I == 1, rows short
+ * enough to tile): mean[o] = (exact sum of row o) / N, out[o] = the exact sum of the
+ * squared deviations from mean[o]; the bits of the two passes. 0: done; 1: not taken
+ * (the caller runs the passes); -1: out of scratch memory. */
+int ht_cpu_var_rows_exact(const ht_rjob *j, double N, double *mean, double *out);
 
 #endif

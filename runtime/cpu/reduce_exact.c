@@ -222,6 +222,17 @@ static void kernel_item(const ht_rjob *j, wsp *ws, int64_t it, ht_xacc *xacc, do
   }
 }
 
+/* Every item of j in this thread, in order, rounded into out (j->I == 1). */
+static void local_items(const ht_rjob *j, wsp *ws, double *out) {
+  const bool plain = plain_rows(j), rows = !plain && kernel_rows(j);
+  if (plain)
+    for (int64_t it = 0; it < (j->O + COLS - 1) / COLS; it++) plain_item(j, ws, it, NULL, out);
+  else if (rows)
+    for (int64_t it = 0; it < (j->O + COLS - 1) / COLS; it++) kernel_item(j, ws, it, NULL, out);
+  else
+    for (int64_t o = 0; o < j->O; o++) exact_row(j, ws, o, 0, j->R, NULL, &out[o]);
+}
+
 static int threads_for(int64_t elements) {
 #ifdef _OPENMP
   if (omp_in_parallel()) return 1;
@@ -297,5 +308,44 @@ int ht_cpu_reduce_exact(const ht_rjob *j, ht_xacc *xacc, double *out) {
     else out[k] = ht_xacc_round(&s);
   }
   free(part);
+  return status ? -1 : 0;
+}
+
+/* Both passes of var/std over rows (I == 1) a tile at a time: the tile's exact sums, its
+ * means, then its squared deviations while the tile is still in L2, so the data is read
+ * from memory once instead of twice. Each row's two results are those of the two whole
+ * passes (the same kernels, exact sums), so the bits are the same. */
+enum { FUSE_BYTES = 262144 }; /* a tile of rows: in L2 beside the kernels' scratch */
+
+int ht_cpu_var_rows_exact(const ht_rjob *j, double N, double *mean, double *out) {
+  const int64_t O = j->O, R = j->R, item = (int64_t)ht_dtype_size(j->t);
+  if (j->op != HT_K_SUM || !j->f64 || j->I != 1 || O == 0 || R == 0 || R * item > FUSE_BYTES)
+    return 1;
+  int64_t T = FUSE_BYTES / (R * item);
+  if (T >= COLS) T -= T % COLS; /* whole items of the row kernels */
+  const int64_t tiles = (O + T - 1) / T;
+  int nt = threads_for(O * R);
+  if (nt > tiles) nt = (int)tiles;
+  int status = 0;
+#pragma omp parallel num_threads(nt) reduction(| : status)
+  {
+    wsp ws;
+    if (wsp_init(&ws) == 0) {
+#pragma omp for schedule(static)
+      for (int64_t t = 0; t < tiles; t++) {
+        const int64_t o0 = t * T;
+        ht_rjob jt = *j;
+        jt.in = (const char *)j->in + o0 * R * item;
+        jt.O = O - o0 < T ? O - o0 : T;
+        local_items(&jt, &ws, out + o0);
+        for (int64_t k = 0; k < jt.O; k++) mean[o0 + k] = out[o0 + k] / N;
+        jt.op = HT_K_SQDEV, jt.center = mean + o0;
+        local_items(&jt, &ws, out + o0);
+      }
+    } else {
+      status = 1;
+    }
+    wsp_free(&ws);
+  }
   return status ? -1 : 0;
 }

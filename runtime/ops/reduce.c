@@ -349,14 +349,20 @@ static ht_array *reduce(ht_redop op, const ht_array *a, const ht_reduce_opts *op
       g = (ht_prange){N, pre, a->lshape[a->split] * inner, ht_array_lstart(a) * inner,
                       a->gshape[a->split] * inner};
     }
-    status = reduce_pass(fn, &j, acc, n, across, status, &g);
-    if (!status && d->moment)
-      for (int64_t k = 0; k < n; k++) r[k] /= (double)N; /* 0/0: NaN, as NumPy's */
-    if (!status && mean) {
-      /* second pass: squared deviations from the mean (NumPy's algorithm) */
-      memcpy(mean, r, (size_t)n * 8);
-      j.op = HT_K_SQDEV, j.center = mean;
-      status = reduce_pass(fn, &j, acc, n, across, status, NULL);
+    /* var/std of local rows: both passes a tile at a time (the data read once) */
+    int fused = 1;
+    if (!status && mean && !across && (fused = ht_cpu_var_rows_exact(&j, (double)N, mean, r)) < 0)
+      status = ht_error("%s: out of memory (scratch of the exact sum)", fn);
+    if (fused > 0) {
+      status = reduce_pass(fn, &j, acc, n, across, status, &g);
+      if (!status && d->moment)
+        for (int64_t k = 0; k < n; k++) r[k] /= (double)N; /* 0/0: NaN, as NumPy's */
+      if (!status && mean) {
+        /* second pass: squared deviations from the mean (NumPy's algorithm) */
+        memcpy(mean, r, (size_t)n * 8);
+        j.op = HT_K_SQDEV, j.center = mean;
+        status = reduce_pass(fn, &j, acc, n, across, status, NULL);
+      }
     }
     if (!status && mean) {
       const double dof = N - opts->ddof > 0 ? (double)(N - opts->ddof) : 0.0;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check_mpi.h"
+#include "row_values.h"
 #include "cpu/binned.h"
 #include "cpu/binned_rows.h"
 #include "cpu/reduce.h"
@@ -17,31 +18,6 @@ int ht_cpu_reduce_exact(const ht_rjob *j, ht_xacc *xacc, double *out);
 static int same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
 
 static const int64_t Ns[] = {1, 7, 8, 9, 63, 64, 65, 1000};
-
-static uint64_t next(uint64_t *s) {
-  *s = *s * 6364136223846793005ull + 1442695040888963407ull;
-  return *s >> 11;
-}
-
-/* Row r of O rows of n terms, kind by r % 8: randn-like values, a wide exponent spread,
- * cancellation (x, -x pairs with a small rest), a row with specials, all-equal rows (squared
- * deviations of 0: zeros), 1e300 beside 1e-300, subnormals, values tied near the mean. */
-static double value(uint64_t *s, int64_t r, int64_t k, int64_t n) {
-  const double u = (double)next(s) / 9007199254740992.0 - 0.5; /* [-0.5, 0.5) */
-  switch (r % 8) {
-  case 0: return 3 * u;
-  case 1: return ldexp(u, (int)(next(s) % 80) - 40);
-  case 2: return k % 2 ? -ldexp(1.0 + 1e-3 * (double)(k / 2), 30) : ldexp(1.0 + 1e-3 * (double)(k / 2), 30) + u;
-  case 3: {
-    static const double sp[] = {NAN, INFINITY, -INFINITY, -0.0, 0.0, 4.9e-324, 1.0, -2.5};
-    return k == n / 2 ? sp[(r / 8) % 8] : u;
-  }
-  case 4: return 1.25;
-  case 5: return k % 3 == 0 ? 1e300 : k % 3 == 1 ? 1e-300 : -1e300 * (1 + u * 1e-10);
-  case 6: return ldexp(u, -1040); /* subnormals */
-  default: return 1.0 + ldexp(u, -40);
-  }
-}
 
 /* op over rows of (O, n) through the exact path, the row kernel on or off */
 static void rows_exact(const void *v, bool f32, ht_kop op, const double *c, int64_t O, int64_t n,
@@ -131,12 +107,85 @@ START_TEST(test_kernel_holds_common_rows) {
 }
 END_TEST
 
+/* The squared-deviation kernel guesses each tile's fold constant from the last tile's
+ * sums: rows whose scale jumps by 2^+-30 between tiles, and within a tile, miss the guess
+ * and are redone with their own; they are still held (the fast path), and exact. */
+START_TEST(test_sq_guess_misses_are_redone) {
+  if (!ht_xacc_rows_simd(-1)) return;
+  enum { O = 40, N = 64 };
+  static float f[O * N];
+  static double d[O * N];
+  double hi[O], lo[O], c[O];
+  unsigned char bad[O];
+  uint64_t s = 11;
+  for (int r = 0; r < O; r++) {
+    const int e = r < 8 ? 0 : r < 16 ? 30 : r < 24 ? -30 : r % 2 ? 30 : -30;
+    for (int k = 0; k < N; k++) {
+      d[r * N + k] = ldexp((double)next(&s) / 9007199254740992.0 + 0.5, e);
+      f[r * N + k] = (float)d[r * N + k];
+    }
+    c[r] = ldexp(1.0, e);
+  }
+  for (int f32 = 0; f32 < 2; f32++) {
+    ck_assert_int_eq(ht_xacc_rows_avx512(f32 ? (const void *)f : (const void *)d, f32, c, N, O,
+                                         hi, lo, bad), O);
+    for (int r = 0; r < O; r++) {
+      ht_xacc x;
+      ht_xacc_zero(&x);
+      for (int k = 0; k < N; k++) {
+        const double t = f32 ? (double)f[r * N + k] : d[r * N + k];
+        ht_xacc_add(&x, (t - c[r]) * (t - c[r]));
+      }
+      ck_assert_msg(!bad[r], "%s row %d not held", f32 ? "float32" : "float64", r);
+      ck_assert(same_bits(hi[r] + lo[r], ht_xacc_round(&x)));
+    }
+  }
+}
+END_TEST
+
+/* The AVX-512 plain float32 row sums (the mean pass of mean/var along rows) give the AVX2
+ * kernel's sums and flags, kernel on and off, at the row lengths and counts above and on
+ * the same kinds of rows: tiles whose joint exponent range fails are checked row by row. */
+START_TEST(test_plain_rows_on_off) {
+  for (int ni = 0; ni < 8; ni++)
+    for (int64_t O = 1; O <= 20; O += (O < 10 ? 1 : 5)) {
+      const int64_t n = Ns[ni];
+      float *f = malloc(sizeof(float) * (size_t)(O * n));
+      double *a = malloc(sizeof(double) * (size_t)O), *b = malloc(sizeof(double) * (size_t)O);
+      unsigned char *ba = malloc((size_t)O), *bb = malloc((size_t)O);
+      uint64_t s = (uint64_t)(O * 31 + n);
+      for (int64_t r = 0; r < O; r++)
+        for (int64_t k = 0; k < n; k++) f[r * n + k] = (float)value(&s, r + O / 3, k, n);
+      int was = ht_xacc_rows_simd(1);
+      ht_xacc_plain_rows_f32(f, n, O, a, ba);
+      ht_xacc_rows_simd(0);
+      ht_xacc_plain_rows_f32(f, n, O, b, bb);
+      ht_xacc_rows_simd(was);
+      for (int64_t r = 0; r < O; r++) {
+        ck_assert_msg(ba[r] == bb[r], "n %lld O %lld row %lld: flag %d vs %d", (long long)n,
+                      (long long)O, (long long)r, ba[r], bb[r]);
+        if (!ba[r]) {
+          ht_xacc x;
+          ht_xacc_zero(&x);
+          for (int64_t k = 0; k < n; k++) ht_xacc_add(&x, f[r * n + k]);
+          ck_assert_msg(same_bits(a[r], b[r]) && same_bits(a[r], ht_xacc_round(&x)),
+                        "n %lld O %lld row %lld: %.17g vs %.17g", (long long)n, (long long)O,
+                        (long long)r, a[r], b[r]);
+        }
+      }
+      free(f), free(a), free(b), free(ba), free(bb);
+    }
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("binned_rows");
   TCase *tc = tcase_create("binned_rows");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_rows_on_off_and_reference);
   tcase_add_test(tc, test_kernel_holds_common_rows);
+  tcase_add_test(tc, test_sq_guess_misses_are_redone);
+  tcase_add_test(tc, test_plain_rows_on_off);
   suite_add_tcase(s, tc);
   return s;
 }
