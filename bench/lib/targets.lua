@@ -4,7 +4,10 @@
 -- or `numpy`: the largest time ratio to the NumPy peer.
 local T = {}
 
-local function each(names, target) for _, n in ipairs(names) do T[n] = target end end
+-- one table per op, so that a note on one (`known` below) stays its own
+local function each(names, target)
+  for _, n in ipairs(names) do T[n] = { fraction = target.fraction } end
+end
 
 -- elementwise and casts: >= 80% of the triad probe
 each({ "add", "triad", "exp", "sqrt", "astype_f64", "zeros" }, { fraction = 0.8 })
@@ -20,6 +23,16 @@ T.load_hdf5 = { fraction = 0.5 }
 T.matmul = { fraction = 0.85 }
 T.sort_axis1 = { numpy = 1.5 }
 
+-- Kernels whose target is out of reach for a measured reason (docs/performance.md, "Still
+-- below target"): `known` is the fraction they hold now, less this VM's swings; below it the
+-- guard says "regression" instead of repeating the known shortfall.
+local function known(op, floor, why) T[op].known, T[op].why = floor, why end
+known("var_axis0", 0.35, "two reads: the exact mean before the squared deviations")
+known("var_axis1", 0.30, "exact sums bound by arithmetic, ~0.25 ns/elt per thread")
+known("random_randn", 0.30, "Philox alone (rand) is ~60 %, Box-Muller adds ~65 %")
+known("save_hdf5", 0.03, "a buffered write into a new ext4 file; dd is ~21 % of copy")
+known("load_hdf5", 0.35, "one kernel copy; this accounting caps it at 50 %")
+
 -- start-up: seconds and MiB of one process without mpirun; under mpirun the ratio to a C
 -- program that only calls MPI_Init and MPI_Finalize
 T.startup = { time = 0.05, rss_mib = 20, mpirun_ratio = 1.05 }
@@ -30,8 +43,12 @@ function T.check(ops, best_fraction, best_numpy, startup)
   for _, op in ipairs(ops) do
     local t = T[op]
     if t and t.fraction and best_fraction[op] and best_fraction[op] < t.fraction then
-      out[#out + 1] = string.format("%-14s %4.0f%% of its probe, target %.0f%%", op,
-        100 * best_fraction[op], 100 * t.fraction)
+      local f = best_fraction[op]
+      local tail = not t.known and ""
+        or f < t.known and string.format("  REGRESSION: below the known %.0f%% (%s)", 100 * t.known, t.why)
+        or string.format("  (known: %s)", t.why)
+      out[#out + 1] = string.format("%-14s %4.0f%% of its probe, target %.0f%%%s", op, 100 * f,
+        100 * t.fraction, tail)
     elseif t and t.numpy and best_numpy[op] and best_numpy[op] > t.numpy then
       out[#out + 1] = string.format("%-14s %.2fx NumPy's time, target %.2fx", op, best_numpy[op], t.numpy)
     end

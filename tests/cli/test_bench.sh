@@ -60,6 +60,17 @@ LUA
 "$heatlua" "$tmp/check.lua" "$repo" "$jsonl"
 check "the JSON lines hold the measurements" $?
 
+# the guard's three cases from made-up fractions: a shortfall with a known reason, one
+# below that known level (a regression), and one with no known reason
+guard=$("$heatlua" -e "package.path = '$repo/bench/lib/?.lua;' .. package.path
+for _, l in ipairs(require('targets').check({ 'var_axis1', 'random_randn', 'argmin_axis1', 'add' },
+  { var_axis1 = 0.41, random_randn = 0.2, argmin_axis1 = 0.7, add = 0.9 }, {}, {})) do print(l) end" 2>&1)
+[ "$(echo "$guard" | wc -l)" -eq 3 ] &&
+  echo "$guard" | grep -q '^var_axis1 .*41% of its probe, target 80%  (known: ' &&
+  echo "$guard" | grep -q '^random_randn .*20% .*REGRESSION: below the known 30%' &&
+  echo "$guard" | grep -Eq '^argmin_axis1 +70% of its probe, target 80%$'
+check "the guard tells known shortfalls from regressions ($guard)" $?
+
 if [ -z "$plot" ]; then
   png=$(ls "$tmp"/results/*.png 2>/dev/null | head -1)
   [ -n "$png" ] && [ "$(head -c 4 "$png" | tail -c 3)" = PNG ]; check "the plot is a PNG" $?
