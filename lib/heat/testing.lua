@@ -114,11 +114,13 @@ function T.bits(x)
   local out = {}
   local function walk(t)
     for _, v in ipairs(t) do
-      if type(v) == "table" then walk(v) else out[#out + 1] = string.format("%a", v) end
+      if type(v) == "table" then walk(v)
+      elseif type(v) == "boolean" then out[#out + 1] = tostring(v) -- bool arrays
+      else out[#out + 1] = string.format("%a", v) end
     end
   end
   local t = x:totable()
-  if type(t) == "table" then walk(t) else out[1] = string.format("%a", t) end
+  if type(t) == "table" then walk(t) else walk({t}) end
   return table.concat(out, " ")
 end
 
