@@ -124,6 +124,14 @@ function T.bits(x)
   return table.concat(out, " ")
 end
 
+-- f(x) must give the same bits with x split along axis 0, along axis 1 and replicated (a
+-- reduction along rows: fused per rank, joined across ranks, local). Collective.
+function T.assert_same_splits(x, what, f)
+  local a = T.bits(f(x:resplit(0)))
+  assert(a == T.bits(f(x:resplit(1))), what .. ": split=0 and split=1 differ")
+  assert(a == T.bits(f(x:resplit(nil))), what .. ": split=0 and replicated differ")
+end
+
 function T.scratch_dir(name)
   local ht = require "heat"
   local job = os.getenv("OMPI_MCA_ess_base_jobid") or os.getenv("PMIX_NAMESPACE")

@@ -148,12 +148,12 @@ static int pread_rows(const char *path, int64_t at, const part *p, int64_t s0, i
   }
   int64_t piece = ((int64_t)1 << 20) / (int64_t)rowb;
   if (piece < 1) piece = 1;
-  const int64_t npieces = (s1 - s0 + piece - 1) / piece;
   const bool direct = w->K == p->cols && w->n == p->cols;
   const int nt = omp_get_max_threads();
-  char *bufs = direct ? NULL : malloc((size_t)nt * (size_t)piece * rowb + 64);
-  int status = 0;
-  if (!direct && !bufs) status = ht_error("%s: out of memory (read buffer)", fn);
+  char *bufs = direct ? NULL : ht_scratch_alloc((int64_t)nt * piece * (int64_t)rowb + 64, fn);
+  int status = !direct && !bufs ? -1 : 0;
+  /* no pieces without buffers: inside the loop `status` is each thread's own copy (0) */
+  const int64_t npieces = status ? 0 : (s1 - s0 + piece - 1) / piece;
   char *dst0 = (char *)ht_array_data(a);
 #pragma omp parallel for schedule(dynamic, 1) reduction(| : status) if (npieces > 1)
   for (int64_t q = 0; q < npieces; q++) {
@@ -342,8 +342,8 @@ static int pread_file(hid_t f, const char *path, int nsets, const char *const *n
       status = ht_error("%s: dataset '%s' lies past the end of '%s' (%lld bytes): truncated "
                         "file?", fn, names[s], path, (long long)st.st_size);
   const int nt = omp_get_max_threads();
-  char *bufs = status ? NULL : malloc((size_t)nt * (size_t)piece * rowb + 64);
-  if (!status && !bufs) status = ht_error("%s: out of memory (read buffer)", fn);
+  char *bufs = status ? NULL : ht_scratch_alloc((int64_t)nt * piece * (int64_t)rowb + 64, fn);
+  if (!bufs) status = -1;
   const int64_t npieces = (r1 - r0 + piece - 1) / piece;
   char *dst0 = (char *)ht_array_data(a);
   int bad = 0;
@@ -406,8 +406,8 @@ static int read_part(hid_t f, const char *path, const char *name, const part *p,
   /* a piece lands in a contiguous buffer, then its rows go to their columns: HDF5's
    * scatter into a few columns of wide rows ran at a fraction of memcpy's speed */
   const size_t item = ht_dtype_size(a->dtype), rowb = (size_t)p->cols * item;
-  char *buf = K > p->cols ? malloc((size_t)piece * rowb + 64) : NULL;
-  status = K > p->cols && !buf ? ht_error("%s: out of memory (read buffer)", fn) : 0;
+  char *buf = K > p->cols ? ht_scratch_alloc(piece * (int64_t)rowb + 64, fn) : NULL;
+  status = K > p->cols && !buf ? -1 : 0;
   for (int64_t k0 = 0; k0 < most; k0 += piece) {
     int64_t s0 = r0 + k0, s1 = s0 + piece < r1 ? s0 + piece : r1;
     hid_t fspace = H5Dget_space(d), mspace;

@@ -132,6 +132,32 @@ describe("load_hdf5 pread paths (review)", function()
     end
   end)
 
+  it("raises everywhere when one rank cannot have a read buffer, then still loads", function()
+    -- mix1.h5 (the test above): "b" is chunked, so the fused load reads "a" by pread
+    -- through a buffer (the load's 2nd data allocation; on every rank, as 13 rows leave each
+    -- some) and "b" through HDF5 into a buffer (its 3rd); split 1 with load_fraction at
+    -- one rank reads through a buffer, at several the send buffer (both the 2nd)
+    local core = require "heat.core"
+    local g, p = dir .. "/mix1.h5", ht.nprocs()
+    local cases = {
+      { 2, function() return ht.load_hdf5(g, { "a", "b" }, { split = 0 }) end },
+      { 3, function() return ht.load_hdf5(g, { "a", "b" }, { split = 0 }) end },
+      { 2, function() return ht.load_hdf5(g, "a", { split = 1, load_fraction = 0.7 }) end },
+    }
+    for k, c in ipairs(cases) do
+      ht.empty_cache()
+      core._fail_alloc(p - 1, c[1])
+      local ok, err = pcall(c[2])
+      core._fail_alloc(p - 1, 0)
+      assert(not ok, "case " .. k .. ": allocation " .. c[1] .. " failed on rank " .. (p - 1))
+      assert(tostring(err):find("load_hdf5: out of memory allocating", 1, true), tostring(err))
+    end
+    -- np.hstack([arange(39.).reshape(13, 3), -arange(13.)[:, None]])
+    local want = ht.hstack({ ht.arange(39, { dtype = ht.float32 }):reshape(13, 3),
+      (ht.arange(13, { dtype = ht.int16 }) * -1):astype(ht.float32):reshape(13, 1) })
+    assert.are.equal(T.bits(want), T.bits(ht.load_hdf5(g, { "a", "b" }, { split = 0 })))
+  end)
+
   it("reads any HEATLUA_IO_PIECE_BYTES, also one that differs between ranks", function()
     local want = T.bits(data.d7)
     for _, v in ipairs { "1", "garbage", "99999999999999999999", "-4", "0x10", tostring(3 + 17 * me) } do

@@ -6,12 +6,7 @@
 local ht = require "heat"
 local T = require "heat.testing"
 
--- the rows of x reduced three ways: split along rows (fused), along columns, replicated
-local function same_three(x, what, f)
-  local a = T.bits(f(x:resplit(0)))
-  assert(a == T.bits(f(x:resplit(1))), what .. ": split=0 and split=1 differ")
-  assert(a == T.bits(f(x:resplit(nil))), what .. ": split=0 and replicated differ")
-end
+local same_three = T.assert_same_splits
 
 local function var1(x) return x:var(1) end
 local function std1(x) return x:std(1, { ddof = 1 }) end
