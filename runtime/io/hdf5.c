@@ -3,6 +3,7 @@
  * HDF5 converts between the file's type and the array's dtype on the way. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,7 +174,8 @@ static ht_array *read_dataset(hid_t f, hid_t dset, const ht_h5_load_opts *o, con
     }
     if (split < 0) split += s.ndim;
     if (!(o->load_fraction > 0.0 && o->load_fraction <= 1.0)) {
-      status = ht_error("load_hdf5: load_fraction must be in (0, 1], got %g", o->load_fraction);
+      status = ht_error("load_hdf5: load_fraction must be in (0, 1], got %g",
+                        isnan(o->load_fraction) ? fabs(o->load_fraction) : o->load_fraction);
       goto done;
     }
     /* Heat: int(n * load_fraction) leading rows of the split axis */

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <omp.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -452,7 +453,8 @@ ht_array *ht_load_hdf5_fused(int nfiles, const char *const *paths, int nsets,
     return ht_error("%s: dtype bool cannot be read from several datasets or files at once "
                     "(load them one by one)", fn), NULL;
   if (!(o->load_fraction > 0.0 && o->load_fraction <= 1.0))
-    return ht_error("%s: load_fraction must be in (0, 1], got %g", fn, o->load_fraction), NULL;
+    return ht_error("%s: load_fraction must be in (0, 1], got %g", fn, /* nan, not -nan */
+                    isnan(o->load_fraction) ? fabs(o->load_fraction) : o->load_fraction), NULL;
   part *parts = calloc((size_t)nfiles * (size_t)nsets, sizeof *parts);
   if (!parts) return ht_error("%s: out of memory", fn), NULL;
   int status = 0;

@@ -183,6 +183,9 @@ describe("load_hdf5 / save_hdf5", function()
       "ht.load_hdf5: load_fraction must be in (0, 1], got 0")
     T.assert_error(function() ht.load_hdf5(f, "m", { split = 0, load_fraction = 1.5 }) end,
       "load_fraction must be in (0, 1], got 1.5")
+    -- 0/0 is -nan on x86; the message says nan
+    T.assert_error(function() ht.load_hdf5(f, "m", { split = 0, load_fraction = 0 / 0 }) end,
+      "load_fraction must be in (0, 1], got nan")
   end)
 
   it("reads only its share: the loaded array holds the rank's block and nothing more", function()
