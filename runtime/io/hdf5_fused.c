@@ -61,9 +61,10 @@ static int check_parts(int nfiles, const char *const *paths, int nsets,
     for (int s = 0; s < nsets; s++) {
       const part *a = &p[f * nsets + s], *first = &p[f * nsets], *top = &p[s];
       if (a->rows != first->rows)
-        return ht_error("%s: datasets '%s' (%" PRId64 " rows) and '%s' (%" PRId64 " rows) in "
-                        "'%s' differ in row count", fn, names[0], first->rows, names[s],
-                        a->rows, paths[f]);
+        return ht_error("%s: datasets '%s' (%" PRId64 " row%s) and '%s' (%" PRId64 " row%s) in "
+                        "'%s' differ in row count", fn, names[0], first->rows,
+                        first->rows == 1 ? "" : "s", names[s], a->rows, a->rows == 1 ? "" : "s",
+                        paths[f]);
       if (a->ndim != top->ndim || a->cols != top->cols)
         return ht_error("%s: dataset '%s' has %" PRId64 " column%s (%d-D) in '%s' but %" PRId64
                         " (%d-D) in '%s'", fn, names[s], top->cols, top->cols == 1 ? "" : "s",

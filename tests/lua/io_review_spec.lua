@@ -94,7 +94,7 @@ describe("load_hdf5 pread paths (review)", function()
     T.assert_error(function() ht.load_hdf5(f, { "d6", "d7" }, { split = 1 }) end,
       "so split must be 0 or nil")
     T.assert_error(function() ht.load_hdf5(f, { "d6", "one" }, { split = 0 }) end,
-      "datasets 'd6' (7 rows) and 'one'")
+      "datasets 'd6' (7 rows) and 'one' (1 row) in")
     T.assert_error(function() ht.load_hdf5(f, { "d6", "d8" }, { split = 0 }) end,
       "dataset 'd8' in '" .. f .. "' holds bool values")
   end)
