@@ -112,6 +112,31 @@ static void copy_rows(char *to, size_t tob, const char *from, size_t fromb, int6
   }
 }
 
+/* The pread paths' file: its descriptor and length (*size), or -1 with an error naming
+ * dataset `name` (NULL: the datasets of a fused load). */
+static int open_sized(const char *path, const char *name, const char *fn, int64_t *size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd >= 0 && fstat(fd, &st) == 0) return *size = (int64_t)st.st_size, fd;
+  if (fd >= 0) close(fd);
+  return name ? ht_error("%s: cannot open '%s' to read dataset '%s'", fn, path, name)
+              : ht_error("%s: cannot open '%s' to read datasets", fn, path);
+}
+
+/* 0 when bytes at file offset `at` lie within the file's size, else the error. */
+static int within(int64_t at, int64_t bytes, int64_t size, const char *path, const char *name,
+                  const char *fn) {
+  if (at >= 0 && at + bytes <= size) return 0;
+  return ht_error("%s: dataset '%s' lies past the end of '%s' (%lld bytes): truncated file?",
+                  fn, name, path, (long long)size);
+}
+
+/* Rows of rowb bytes in a piece of about `bytes` (at least one). */
+static int64_t rows_in(int64_t bytes, size_t rowb) {
+  const int64_t n = bytes / (int64_t)rowb;
+  return n > 0 ? n : 1;
+}
+
 /* Reads want bytes at file offset off into buf; false on a short read or an error. */
 static bool pread_full(int fd, char *buf, size_t want, int64_t off) {
   size_t got = 0;
@@ -137,19 +162,11 @@ static int pread_rows(const char *path, int64_t at, const part *p, int64_t s0, i
                       int64_t l0, const window *w, ht_array *a, const char *name,
                       const char *fn) {
   const size_t item = ht_dtype_size(a->dtype), rowb = (size_t)p->cols * item;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) < 0) {
-    if (fd >= 0) close(fd);
-    return ht_error("%s: cannot open '%s' to read dataset '%s'", fn, path, name);
-  }
-  if (at < 0 || at + (int64_t)(p->rows * (int64_t)rowb) > (int64_t)st.st_size) {
-    close(fd);
-    return ht_error("%s: dataset '%s' lies past the end of '%s' (%lld bytes): truncated file?",
-                    fn, name, path, (long long)st.st_size);
-  }
-  int64_t piece = ((int64_t)1 << 20) / (int64_t)rowb;
-  if (piece < 1) piece = 1;
+  int64_t size = 0;
+  int fd = open_sized(path, name, fn, &size);
+  if (fd < 0) return -1;
+  if (within(at, p->rows * (int64_t)rowb, size, path, name, fn)) return close(fd), -1;
+  const int64_t piece = rows_in((int64_t)1 << 20, rowb);
   const bool direct = w->K == p->cols && w->n == p->cols;
   const int nt = omp_get_max_threads();
   char *bufs = direct ? NULL : ht_scratch_alloc((int64_t)nt * piece * (int64_t)rowb + 64, fn);
@@ -198,20 +215,16 @@ static int pread_cols(const char *path, int64_t at, const part *p, int64_t inner
   const int me = ht_comm_rank(), np = ht_comm_size(), nt = omp_get_max_threads();
   const size_t item = ht_dtype_size(a->dtype), rowb = (size_t)p->cols * item;
   const int64_t K = a->counts[me] * inner; /* items of each result row here */
-  int status = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) < 0)
-    status = ht_error("%s: cannot open '%s' to read dataset '%s'", fn, path, name);
-  else if (at + p->rows * (int64_t)rowb > (int64_t)st.st_size)
-    status = ht_error("%s: dataset '%s' lies past the end of '%s' (%lld bytes): truncated file?",
-                      fn, name, path, (long long)st.st_size);
+  int64_t size = 0;
+  int status = 0, fd = open_sized(path, name, fn, &size);
+  if (fd < 0) status = -1;
+  else status = within(at, p->rows * (int64_t)rowb, size, path, name, fn);
   /* the piece size decides how many all-to-alls follow: the same on every rank */
   int64_t pb = piece_bytes();
   if (ht_comm_allreduce_i64(&pb, 1, MPI_MIN)) status = -1;
-  int64_t share = pb / (int64_t)rowb, chunk = ((int64_t)1 << 20) / (int64_t)rowb;
+  int64_t share = rows_in(pb, rowb), chunk = rows_in((int64_t)1 << 20, rowb);
   if (share > (p->rows + np - 1) / np) share = (p->rows + np - 1) / np; /* one piece */
   if (share < 1) share = 1;
-  if (chunk < 1) chunk = 1;
   if (chunk > share) chunk = share;
   const int64_t sendrow = (p->cols - K) * (int64_t)item, step = share * np;
   char *sbuf = status ? NULL : ht_scratch_alloc(share * sendrow + 64, fn);
@@ -333,16 +346,11 @@ static int pread_file(hid_t f, const char *path, int nsets, const char *const *n
   const int64_t r1 = l0 + a->lshape[0] < g1 ? l0 + a->lshape[0] : g1;
   if (r1 <= r0) return ht_comm_agree(0);
   const size_t rowb = (size_t)K * item;
-  int64_t piece = ((int64_t)1 << 20) / (int64_t)rowb;
-  if (piece < 1) piece = 1;
-  int status = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) < 0)
-    status = ht_error("%s: cannot open '%s' to read datasets", fn, path);
+  const int64_t piece = rows_in((int64_t)1 << 20, rowb);
+  int64_t size = 0;
+  int fd = open_sized(path, NULL, fn, &size), status = fd < 0 ? -1 : 0;
   for (int s = 0; s < nsets && !status; s++)
-    if (at[s] + ps[s].rows * ps[s].cols * (int64_t)item > (int64_t)st.st_size)
-      status = ht_error("%s: dataset '%s' lies past the end of '%s' (%lld bytes): truncated "
-                        "file?", fn, names[s], path, (long long)st.st_size);
+    status = within(at[s], ps[s].rows * ps[s].cols * (int64_t)item, size, path, names[s], fn);
   const int nt = omp_get_max_threads();
   char *bufs = status ? NULL : ht_scratch_alloc((int64_t)nt * piece * (int64_t)rowb + 64, fn);
   if (!bufs) status = -1;
